@@ -1,0 +1,64 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// No `.package(...)` dependencies, by design (../shared/ARCHITECTURE.md): Foundation, Dispatch, the toolchain,
+// and libpq, libldap and libssl reached through the system-library targets below.
+let package = Package(
+    name: "IncidentRooms",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "incidentd", targets: ["Server"]),
+        .executable(name: "incident-bench", targets: ["IncidentBench"]),
+    ],
+    targets: [
+        // C libraries, each behind a module map. Only adapters import them.
+        .systemLibrary(name: "CLinuxShim", path: "Sources/Adapters/CLinuxShim"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/Adapters/CLibPQ", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLDAP", path: "Sources/Adapters/CLDAP", providers: [.apt(["libldap2-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/Adapters/COpenSSL", providers: [.apt(["libssl-dev"])]),
+
+        // The pure core.
+        .target(name: "Domain"),
+        .target(name: "Application", dependencies: ["Domain"]),
+
+        // Adapters: one target per technology.
+        .target(name: "InMemory", dependencies: ["Domain", "Application"], path: "Sources/Adapters/InMemory"),
+        .target(
+            name: "Postgres", dependencies: ["Domain", "Application", "CLibPQ"], path: "Sources/Adapters/Postgres"),
+        .target(name: "LDAP", dependencies: ["Domain", "Application", "CLDAP"], path: "Sources/Adapters/LDAP"),
+        .target(name: "JWT", dependencies: ["Domain", "Application", "COpenSSL"], path: "Sources/Adapters/JWT"),
+        .target(
+            name: "S3", dependencies: ["Domain", "Application", "COpenSSL", "CLinuxShim"], path: "Sources/Adapters/S3"),
+        .target(name: "Transport", dependencies: ["CLinuxShim", "COpenSSL"], path: "Sources/Adapters/Transport"),
+
+        // The composition root and the tools.
+        .executableTarget(
+            name: "Server",
+            dependencies: ["Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "Transport"],
+            path: "Sources/Server"),
+        .executableTarget(name: "IncidentBench", dependencies: ["Transport"], path: "Benchmarks/IncidentBench"),
+
+        // Tests. TestSupport holds the store contract suites and service discovery, shared by adapter tests.
+        .target(name: "TestSupport", dependencies: ["Domain", "Application"], path: "Tests/TestSupport"),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(name: "ApplicationTests", dependencies: ["Domain", "Application", "InMemory", "TestSupport"]),
+        .testTarget(name: "InMemoryTests", dependencies: ["Domain", "Application", "InMemory", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Domain", "Application", "Postgres", "TestSupport"]),
+        .testTarget(name: "LDAPTests", dependencies: ["Domain", "Application", "LDAP", "TestSupport"]),
+        .testTarget(name: "JWTTests", dependencies: ["Domain", "Application", "JWT", "TestSupport"]),
+        .testTarget(name: "S3Tests", dependencies: ["Domain", "Application", "S3", "InMemory", "TestSupport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "Domain", "Application", "InMemory", "Transport", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ]
+}

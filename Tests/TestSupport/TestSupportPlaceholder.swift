@@ -1,0 +1,2 @@
+import Testing
+package func probeExpect(_ a: Int) { #expect(a == 1) }
