@@ -27,14 +27,16 @@ let package = Package(
             name: "Postgres", dependencies: ["Domain", "Application", "CLibPQ"], path: "Sources/Adapters/Postgres"),
         .target(name: "LDAP", dependencies: ["Domain", "Application", "CLDAP"], path: "Sources/Adapters/LDAP"),
         .target(name: "JWT", dependencies: ["Domain", "Application", "COpenSSL"], path: "Sources/Adapters/JWT"),
-        .target(
-            name: "S3", dependencies: ["Domain", "Application", "COpenSSL", "CLinuxShim"], path: "Sources/Adapters/S3"),
+        .target(name: "HTTPClient", dependencies: ["COpenSSL"], path: "Sources/Adapters/HTTPClient"),
+        .target(name: "S3", dependencies: ["Domain", "Application", "HTTPClient", "COpenSSL"], path: "Sources/Adapters/S3"),
         .target(name: "Transport", dependencies: ["CLinuxShim", "COpenSSL"], path: "Sources/Adapters/Transport"),
 
         // The composition root and the tools.
         .executableTarget(
             name: "Server",
-            dependencies: ["Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "Transport"],
+            dependencies: [
+                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "HTTPClient", "Transport",
+            ],
             path: "Sources/Server"),
         .executableTarget(name: "IncidentBench", dependencies: ["Transport"], path: "Benchmarks/IncidentBench"),
 
@@ -46,11 +48,12 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Domain", "Application", "Postgres", "TestSupport"]),
         .testTarget(name: "LDAPTests", dependencies: ["Domain", "Application", "LDAP", "TestSupport"]),
         .testTarget(name: "JWTTests", dependencies: ["Domain", "Application", "JWT", "TestSupport"]),
-        .testTarget(name: "S3Tests", dependencies: ["Domain", "Application", "S3", "InMemory", "TestSupport"]),
+        .testTarget(
+            name: "S3Tests", dependencies: ["Domain", "Application", "S3", "HTTPClient", "InMemory", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Domain", "Application", "InMemory", "Transport", "TestSupport"]),
+            dependencies: ["Server", "Domain", "Application", "InMemory", "Transport", "HTTPClient", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
