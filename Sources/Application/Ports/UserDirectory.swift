@@ -1,0 +1,26 @@
+/// The company directory (Active Directory / LDAP): checks a password and describes the person.
+package protocol UserDirectory: Sendable {
+    /// Throws `DomainError.invalidCredentials` for an unknown user, a wrong or empty password, or an ambiguous
+    /// username; `DomainError.directoryUnavailable` when the directory cannot be reached in time.
+    func authenticate(username: String, password: String) async throws -> DirectoryEntry
+}
+
+/// What the directory says about a person.
+package struct DirectoryEntry: Hashable, Sendable {
+    /// The entry's DN, for logs.
+    package var distinguishedName: String
+    package var displayName: String
+    /// `mail`, or `userPrincipalName` when there is no mail.
+    package var email: String
+    package var groups: [String]
+    /// Member of the configured admin group.
+    package var isAdmin: Bool
+
+    package init(distinguishedName: String, displayName: String, email: String, groups: [String], isAdmin: Bool) {
+        self.distinguishedName = distinguishedName
+        self.displayName = displayName
+        self.email = email
+        self.groups = groups
+        self.isAdmin = isAdmin
+    }
+}

@@ -1,2 +1,0 @@
-import Testing
-package func probeExpect(_ a: Int) { #expect(a == 1) }
