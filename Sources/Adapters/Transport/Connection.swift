@@ -762,6 +762,7 @@ final class Connection: LoopHandler {
             code = value
         }
         if !self.closeSent {
+            self.moveHandleFrames()
             self.closeSent = true
             // Echo the code (not the reason) as §5.5.1 suggests.
             let echo = code.map { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } ?? []
@@ -773,6 +774,7 @@ final class Connection: LoopHandler {
 
     private func failWebSocket(_ error: WebSocketError) {
         if !self.closeSent {
+            self.moveHandleFrames()
             self.closeSent = true
             self.enqueueFrame(
                 WebSocketFrameEncoder.encode(
@@ -785,11 +787,24 @@ final class Connection: LoopHandler {
     /// Sends our close frame and waits (up to 5 s) for the peer's.
     private func startClose(code: UInt16, reason: String) {
         guard self.phase == .webSocket, !self.closeSent else { return }
+        if code != 1013 { self.moveHandleFrames() }
         self.closeSent = true
         self.phaseDeadline = EventLoop.now() + 5_000_000_000
         self.enqueueFrame(
             WebSocketFrameEncoder.encode(opcode: .close, payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason)))
         self.notifyClosed(code: code)
+    }
+
+    /// Messages the application sent before the close must go out before the close frame (a reply sent while
+    /// handling the frame just before a protocol error, say), not be dropped with the rest of the flush list.
+    private func moveHandleFrames() {
+        guard let handle = self.handle else { return }
+        let drained = handle.takePending()
+        if drained.overflowed {
+            handle.didDequeue(frames: drained.frames.count, bytes: drained.frames.reduce(0) { $0 + $1.count })
+            return
+        }
+        for frame in drained.frames { self.out.append(frame) }
     }
 
     private func notifyClosed(code: UInt16?) {

@@ -89,7 +89,12 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
     }
 
     func flushOnLoop() {
-        let drained = self.pending.withLock { p -> Drained in
+        self.owner.connection?.deliver(self.takePending())
+    }
+
+    /// Takes what `send` and `close` queued since the last flush (on the loop).
+    func takePending() -> Drained {
+        self.pending.withLock { p -> Drained in
             p.scheduled = false
             defer {
                 p.frames.removeAll(keepingCapacity: p.frames.capacity <= 16)
@@ -97,7 +102,6 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
             }
             return Drained(frames: p.frames, overflowed: p.overflowed, closeRequest: p.closeRequest)
         }
-        self.owner.connection?.deliver(drained)
     }
 
     /// Marks the handle closed: later sends are dropped.
