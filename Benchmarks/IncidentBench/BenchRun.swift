@@ -1,0 +1,4 @@
+struct BenchRun {
+    let options: BenchOptions
+    func run() async {}
+}
