@@ -5,7 +5,7 @@ import Synchronization
 /// Structured logs: one JSON object a line on stderr (time, level, event, user, room, and fields).
 ///
 /// Never pass secrets or message bodies at info level; the call sites name what they log.
-struct Logger: Sendable {
+final class Logger: Sendable {
     enum Level: String, Sendable, Comparable {
         case debug, info, warning, error
 
