@@ -31,7 +31,7 @@ case "serve":
         print("incident-bench serve: cannot listen on \(options.host):\(options.port): \(error)")
         exit(1)
     }
-    print("incident-bench serving on \(options.host):\(server.port) with \(configuration.eventLoops) loop(s)")
+    BenchRun(options: options).say("incident-bench serving on \(options.host):\(server.port) with \(configuration.eventLoops) loop(s)")
     await server.shutdownOnSignals()
 case "run":
     await BenchRun(options: options).run()

@@ -3,7 +3,8 @@ internal import Glibc
 
 /// Thin wrappers over the socket calls the loops need; every socket they make is non-blocking and close-on-exec.
 enum Socket {
-    /// Makes a listening TCP socket bound to `host:port`, with `SO_REUSEPORT` so every loop can own one.
+    /// Makes a listening TCP socket bound to `host:port`. No `SO_REUSEPORT`: a second server on the same port must
+    /// fail with EADDRINUSE, not silently share the traffic; the loops share this one socket instead.
     static func listen(host: String, port: Int, backlog: Int32 = 1024) throws(SystemError) -> Int32 {
         var storage = sockaddr_storage()
         let length = try Self.address(host: host, port: port, into: &storage)
@@ -11,7 +12,6 @@ enum Socket {
         guard fd >= 0 else { throw SystemError(errno: Glibc.errno, function: "socket") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
