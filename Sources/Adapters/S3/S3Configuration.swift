@@ -75,5 +75,10 @@ package struct S3ConfigurationError: Error, Hashable, CustomStringConvertible {
     package var variable: String
     package var reason: String
 
+    package init(variable: String, reason: String) {
+        self.variable = variable
+        self.reason = reason
+    }
+
     package var description: String { "\(self.variable) \(self.reason)" }
 }
