@@ -70,6 +70,12 @@ final class IncidentServer: Sendable {
 
     var port: Int { self.http.port }
 
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+    func runUntilSignalled() async {
+        await self.http.shutdownOnSignals()
+        self.housekeeping.cancel()
+    }
+
     /// Graceful: stop accepting, close WebSockets with 1001, finish in-flight requests.
     func shutdown() async {
         self.housekeeping.cancel()

@@ -80,7 +80,7 @@ do {
             try await objects.prepare()
         } catch {
             // Chat keeps working without storage; uploads answer 503 until it is back.
-            log.warning("storage_unavailable", ["endpoint": s3.endpoint.description])
+            log.warning("storage_unavailable", ["bucket": s3.bucket])
         }
     } else if configuration.store == .memory {
         objects = InMemoryObjectStorage()
@@ -95,7 +95,7 @@ do {
     let server = try await IncidentServer(
         deps: deps, host: configuration.host, port: configuration.port, reportTimeZone: configuration.reportTimeZone,
         testEndpoints: configuration.testEndpoints, log: log)
-    await server.http.shutdownOnSignals()
+    await server.runUntilSignalled()
     log.info("stopped")
 } catch {
     fail("cannot start: \(error)")

@@ -37,7 +37,7 @@ struct AccessControlTests {
         #expect(removed.status == 204)
         var closeCode: UInt16?
         for _ in 0..<20 {
-            if case .close(let code, _) = try await maint.receive() {
+            if case .close(let code, _) = try await maint.receive(timeout: .seconds(5)) {
                 closeCode = code
                 break
             }
@@ -71,7 +71,9 @@ struct AccessControlTests {
         let unknown = try await server.call("POST", "/api/auth/login", body: ["username": .string("nobody"), "password": .string("x")])
         let wrong = try await server.call("POST", "/api/auth/login", body: ["username": .string("maint"), "password": .string("x")])
         let empty = try await server.call("POST", "/api/auth/login", body: ["username": .string("maint"), "password": .string("")])
-        #expect([unknown.status, wrong.status, empty.status] == [401, 401, 401])
+        #expect(unknown.status == 401)
+        #expect(wrong.status == 401)
+        #expect(empty.status == 401)
         #expect(unknown.json == wrong.json)
         #expect(wrong.errorCode == "invalid_credentials")
         for _ in 0..<3 { _ = try await server.call("POST", "/api/auth/login", body: ["username": .string("maint"), "password": .string("x")]) }

@@ -21,10 +21,11 @@ struct HighTrafficTests {
 
         // 5 senders, 40 messages each, one every 1.5 s: 200 messages in a minute.
         let seconds = Double(ProcessInfo.processInfo.environment["HIGH_TRAFFIC_SECONDS"] ?? "60") ?? 60
-        let senders = Array(sessions.prefix(5))
+        let senders = sessions.prefix(5).map(\.client)
+        let senderCount = senders.count
         let perSender = 40
         let interval = seconds / Double(perSender)
-        let total = senders.count * perSender
+        let total = senderCount * perSender
         let results = try await withThrowingTaskGroup(of: (sequences: [Int], latencies: [Double]).self) { group in
             for session in sessions {
                 let client = session.client
@@ -46,10 +47,9 @@ struct HighTrafficTests {
                     return (sequences, latencies)
                 }
             }
-            for (index, sender) in senders.enumerated() {
-                let client = sender.client
+            for (index, client) in senders.enumerated() {
                 group.addTask {
-                    try await Task.sleep(for: .seconds(interval * Double(index) / Double(senders.count)))
+                    try await Task.sleep(for: .seconds(interval * Double(index) / Double(senderCount)))
                     for number in 0..<perSender {
                         let sent = Date().timeIntervalSince1970
                         try await client.send([

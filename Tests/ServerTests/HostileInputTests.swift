@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Testing
+import Transport
 
 /// Bad input through the real routes gets a clear error, never a 500, a crash or lost data.
 struct HostileInputTests {
@@ -72,7 +73,7 @@ struct HostileInputTests {
         try await socket.send(binary: [1, 2, 3])
         var closeCode: UInt16?
         for _ in 0..<5 {
-            if case .close(let code, _) = try await socket.receive() {
+            if case .close(let code, _) = try await socket.receive(timeout: .seconds(5)) {
                 closeCode = code
                 break
             }
