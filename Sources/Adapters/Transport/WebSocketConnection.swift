@@ -96,11 +96,11 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
     func takePending() -> Drained {
         self.pending.withLock { p -> Drained in
             p.scheduled = false
-            defer {
-                p.frames.removeAll(keepingCapacity: p.frames.capacity <= 16)
-                p.closeRequest = nil
-            }
-            return Drained(frames: p.frames, overflowed: p.overflowed, closeRequest: p.closeRequest)
+            // Hand the array over instead of copying it; the next send starts a fresh one.
+            let drained = Drained(frames: p.frames, overflowed: p.overflowed, closeRequest: p.closeRequest)
+            p.frames = []
+            p.closeRequest = nil
+            return drained
         }
     }
 
