@@ -57,11 +57,13 @@ struct PostgresSmallStoreTests {
                 roomID: roomID, reference: .message(MessageID(uuid: UUID())), createdAt: self.now)
         }
         try await store.add(notifications)
-        #expect(try await store.notifications(for: user, unreadOnly: false, limit: 10) == notifications.reversed())
+        // Equal times: newest first, then by id, descending (as the in-memory reference).
+        let expected = notifications.sorted { $0.id > $1.id }
+        #expect(try await store.notifications(for: user, unreadOnly: false, limit: 10) == expected)
         #expect(try await store.unreadCount(for: user) == 3)
         #expect(try await store.markRead(notifications[0].id, for: user, at: self.now))
         #expect(!(try await store.markRead(notifications[1].id, for: UserID("ben@example.com"), at: self.now)))
-        #expect(try await store.notifications(for: user, unreadOnly: true, limit: 10).map(\.id) == [notifications[2].id, notifications[1].id])
+        #expect(try await store.notifications(for: user, unreadOnly: true, limit: 10).map(\.id) == expected.map(\.id).filter { $0 != notifications[0].id })
         try await store.markAllRead(for: user, at: self.now)
         #expect(try await store.unreadCount(for: user) == 0)
     }
