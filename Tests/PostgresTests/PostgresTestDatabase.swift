@@ -13,9 +13,9 @@ struct PostgresTestDatabase {
     /// Creates the schema, migrates it, and returns a pool whose connections use it.
     static func make(
         poolSize: Int = 4, maxOverflow: Int = 4, poolTimeout: TimeInterval = 10, migrate: Bool = true,
-        sourceLocation: SourceLocation = #_sourceLocation
+        baseURL: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PostgresTestDatabase {
-        let base = try TestEnvironment.require("TEST_DATABASE_URL", sourceLocation: sourceLocation)
+        let base = try baseURL ?? TestEnvironment.require("TEST_DATABASE_URL", sourceLocation: sourceLocation)
         let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = PostgresPool(configuration: PostgresConfiguration(url: base, poolSize: 1, maxOverflow: 0))
         defer { admin.close() }

@@ -42,7 +42,7 @@ package struct PostgresFileStore: FileStore {
             try connection.query(
                 """
                 SELECT \(Self.columns) FROM files WHERE room_id = $1 AND deleted_at IS NULL
-                ORDER BY uploaded_at DESC, file_id
+                ORDER BY uploaded_at DESC, file_id DESC
                 """, [.uuid(roomID.uuid)]
             ).rows.map(Self.decode)
         }

@@ -65,7 +65,7 @@ extension PostgresMessageStore {
             guard let current = counters[new.roomID] else { throw DomainError.notFound("Room") }
             let next = (sequence: current.sequence + 1, rev: current.rev + 1)
             counters[new.roomID] = next
-            lastActivity[new.roomID] = new.createdAt
+            lastActivity[new.roomID] = max(lastActivity[new.roomID] ?? new.createdAt, new.createdAt)
             let message = Message(
                 id: new.id, roomID: new.roomID, sequenceNumber: next.sequence, rev: next.rev, senderID: new.senderID,
                 senderDisplayName: new.senderDisplayName, kind: new.kind, content: new.content,
@@ -86,7 +86,10 @@ extension PostgresMessageStore {
         for (roomID, activity) in lastActivity {
             guard let counter = counters[roomID] else { continue }
             try connection.query(
-                "UPDATE incident_rooms SET last_seq = $2, rev = $3, last_activity_at = $4 WHERE room_id = $1",
+                """
+                UPDATE incident_rooms SET last_seq = $2, rev = $3, last_activity_at = GREATEST(last_activity_at, $4)
+                WHERE room_id = $1
+                """,
                 [.uuid(roomID.uuid), .int(counter.sequence), .int(counter.rev), .date(activity)])
         }
         // Stored times come back at PostgreSQL's microsecond precision; answer with what a read would return.

@@ -80,7 +80,7 @@ package struct PostgresMessageStore: MessageStore {
         async throws -> Message
     {
         try await self.pool.write { connection in
-            let (previous, rev) = try Self.lockForChange(id, on: connection)
+            let (previous, rev) = try Self.lockForChange(id, at: at, on: connection)
             try connection.query(
                 """
                 INSERT INTO message_edit_history (message_id, original_content, edited_by, edited_at)
@@ -118,7 +118,7 @@ package struct PostgresMessageStore: MessageStore {
 
     package func delete(_ id: MessageID, by actor: UserID, at: Date) async throws -> Message {
         try await self.pool.write { connection in
-            let (_, rev) = try Self.lockForChange(id, on: connection)
+            let (_, rev) = try Self.lockForChange(id, at: at, on: connection)
             try connection.query(
                 """
                 UPDATE messages SET content = NULL, readings = NULL, deleted_at = $2, deleted_by = $3, rev = $4
@@ -154,9 +154,12 @@ package struct PostgresMessageStore: MessageStore {
             if changed {
                 try connection.query(
                     """
-                    WITH room AS (UPDATE incident_rooms SET rev = rev + 1 WHERE room_id = $2 RETURNING rev)
+                    WITH room AS (
+                        UPDATE incident_rooms SET rev = rev + 1, last_activity_at = GREATEST(last_activity_at, $3)
+                        WHERE room_id = $2 RETURNING rev
+                    )
                     UPDATE messages SET rev = (SELECT rev FROM room) WHERE message_id = $1
-                    """, [.uuid(id.uuid), .uuid(roomID.uuid)])
+                    """, [.uuid(id.uuid), .uuid(roomID.uuid), .date(at)])
             }
             guard let message = try Self.loadMessage(id: id, on: connection) else { throw DomainError.notFound("Message") }
             return (message, changed)
@@ -180,12 +183,18 @@ package struct PostgresMessageStore: MessageStore {
         return roomID
     }
 
-    /// Locks the room, raises its `rev`, and returns the message's current stored content and the new `rev`.
-    private static func lockForChange(_ id: MessageID, on connection: PostgresConnection) throws -> (String, Int64) {
+    /// Locks the room, raises its `rev` (and its last activity to `at`), and returns the message's current stored
+    /// content and the new `rev`.
+    private static func lockForChange(_ id: MessageID, at: Date, on connection: PostgresConnection) throws
+        -> (String, Int64)
+    {
         let roomID = try Self.lockRoom(of: id, on: connection)
         guard
             let rev = try connection.query(
-                "UPDATE incident_rooms SET rev = rev + 1 WHERE room_id = $1 RETURNING rev", [.uuid(roomID.uuid)]
+                """
+                UPDATE incident_rooms SET rev = rev + 1, last_activity_at = GREATEST(last_activity_at, $2)
+                WHERE room_id = $1 RETURNING rev
+                """, [.uuid(roomID.uuid), .date(at)]
             ).first.map({ try $0.decode(Int64.self, at: 0) }),
             let previous = try connection.query(
                 "SELECT content FROM messages WHERE message_id = $1", [.uuid(id.uuid)]

@@ -49,7 +49,7 @@ package enum PostgresMigrations {
             last_seq bigint NOT NULL DEFAULT 0,
             rev bigint NOT NULL DEFAULT 0
         );
-        CREATE INDEX incident_rooms_activity ON incident_rooms (last_activity_at DESC, room_id);
+        CREATE INDEX incident_rooms_activity ON incident_rooms (last_activity_at DESC, room_id DESC);
 
         CREATE TABLE room_members (
             room_id uuid NOT NULL REFERENCES incident_rooms (room_id) ON DELETE CASCADE,
@@ -126,7 +126,6 @@ package enum PostgresMigrations {
 
         CREATE TABLE notifications (
             notification_id uuid PRIMARY KEY,
-            position bigserial NOT NULL,
             user_id text NOT NULL,
             kind text NOT NULL CHECK (kind IN ('mention', 'member_added', 'status_changed')),
             title text NOT NULL,
@@ -137,7 +136,7 @@ package enum PostgresMigrations {
             created_at timestamptz NOT NULL,
             read_at timestamptz
         );
-        CREATE INDEX notifications_user ON notifications (user_id, created_at DESC, position DESC);
+        CREATE INDEX notifications_user ON notifications (user_id, created_at DESC, notification_id DESC);
         CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
 
         CREATE TABLE revoked_tokens (

@@ -17,7 +17,6 @@ package struct PostgresNotificationStore: NotificationStore {
     package func add(_ notifications: [UserNotification]) async throws {
         guard !notifications.isEmpty else { return }
         try await self.pool.write { connection in
-            // One row at a time keeps `position` (the tie-break of equal times) in the order given.
             for notification in notifications {
                 let referenceID: UUID
                 switch notification.reference {
@@ -42,7 +41,7 @@ package struct PostgresNotificationStore: NotificationStore {
                 """
                 SELECT \(Self.columns) FROM notifications
                 WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL)
-                ORDER BY created_at DESC, position DESC LIMIT $3
+                ORDER BY created_at DESC, notification_id DESC LIMIT $3
                 """, [.text(userID.rawValue), .bool(unreadOnly), .int(max(0, limit))]
             ).rows.map(Self.decode)
         }

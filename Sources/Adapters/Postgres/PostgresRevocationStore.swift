@@ -14,7 +14,7 @@ package struct PostgresRevocationStore: RevocationStore {
             _ = try connection.query(
                 """
                 INSERT INTO revoked_tokens (token_id, expires_at) VALUES ($1, $2)
-                ON CONFLICT (token_id) DO UPDATE SET expires_at = GREATEST(revoked_tokens.expires_at, EXCLUDED.expires_at)
+                ON CONFLICT (token_id) DO UPDATE SET expires_at = EXCLUDED.expires_at
                 """, [.text(tokenID), .date(expiresAt)])
         }
     }

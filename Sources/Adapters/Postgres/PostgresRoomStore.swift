@@ -81,7 +81,7 @@ package struct PostgresRoomStore: RoomStore {
             let rooms = try connection.query(
                 """
                 SELECT \(Self.columns) FROM incident_rooms r \(filter)
-                ORDER BY r.last_activity_at DESC, r.created_at DESC, r.room_id
+                ORDER BY r.last_activity_at DESC, r.room_id DESC
                 LIMIT $\(binds.count + 1) OFFSET $\(binds.count + 2)
                 """, page
             ).rows.map(Self.decodeRoom)
@@ -93,7 +93,7 @@ package struct PostgresRoomStore: RoomStore {
         -> (Room, Message)
     {
         try await self.pool.write { connection in
-            try Self.lock(id, on: connection)
+            let current = try Self.lock(id, on: connection)
             var assignments = ["updated_at = $2"]
             var binds: [PostgresBind] = [.uuid(id.uuid), .date(at)]
             func set(_ column: String, _ bind: PostgresBind) {
@@ -105,7 +105,7 @@ package struct PostgresRoomStore: RoomStore {
             if let location = changes.location { set("location", .text(location)) }
             if let description = changes.description { set("description", .text(description)) }
             if let lots = changes.lots { set("lots", .textArray(lots)) }
-            if let status = changes.status {
+            if let status = changes.status, status != current {
                 set("status", .text(status.rawValue))
                 switch status {
                 case .resolved: set("resolved_at", .date(at))
@@ -167,7 +167,7 @@ package struct PostgresRoomStore: RoomStore {
         async throws -> (Member, Message)
     {
         try await self.pool.write { connection in
-            try Self.lock(roomID, on: connection)
+            try Self.lock(roomID, missing: "Member", on: connection)
             guard
                 let member = try connection.query(
                     """
@@ -182,7 +182,7 @@ package struct PostgresRoomStore: RoomStore {
 
     package func remove(_ userID: UserID, from roomID: RoomID, announcement: NewMessage) async throws -> Message {
         try await self.pool.write { connection in
-            try Self.lock(roomID, on: connection)
+            try Self.lock(roomID, missing: "Member", on: connection)
             guard
                 try connection.query(
                     "DELETE FROM room_members WHERE room_id = $1 AND user_id = $2",
@@ -195,13 +195,19 @@ package struct PostgresRoomStore: RoomStore {
 
     // MARK: - Helpers
 
-    /// Locks the room row (the same first lock `append` takes); `notFound` when there is no such room.
-    private static func lock(_ id: RoomID, on connection: PostgresConnection) throws {
+    /// Locks the room row (the same first lock `append` takes) and returns its status; `notFound(missing)` when
+    /// there is no such room.
+    @discardableResult
+    private static func lock(_ id: RoomID, missing: String = "Room", on connection: PostgresConnection) throws
+        -> RoomStatus
+    {
         guard
-            try connection.query(
-                "SELECT 1 FROM incident_rooms WHERE room_id = $1 FOR NO KEY UPDATE", [.uuid(id.uuid)]
-            ).rowCount == 1
-        else { throw DomainError.notFound("Room") }
+            let status = try connection.query(
+                "SELECT status FROM incident_rooms WHERE room_id = $1 FOR NO KEY UPDATE", [.uuid(id.uuid)]
+            ).first.map({ RoomStatus(rawValue: try $0.decode(String.self, at: 0)) })
+        else { throw DomainError.notFound(missing) }
+        guard let status else { throw PostgresError(.decoding) }
+        return status
     }
 
     @discardableResult

@@ -1,4 +1,4 @@
-package import Application
+internal import Application
 package import Domain
 internal import Foundation
 
