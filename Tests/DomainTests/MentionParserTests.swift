@@ -29,6 +29,11 @@ struct MentionParserTests {
         ("@ann.lee@plant.example", [Self.ann]),
         ("Bob @Li Wei, @Bob and @林小明", [Self.liWei, Self.bob, Self.lin]),  // in order of first mention
         ("line one\n@Bob", [Self.bob]),
+        // Chinese has no spaces between words: a mention may touch the text around it.
+        ("@林小明請確認皮帶", [Self.lin]),
+        ("請@林小明確認", [Self.lin]),
+        ("謝謝@Bob，辛苦了", [Self.bob]),
+        ("@Bob請看", [Self.bob]),
     ])
     func resolvesMentionsOfMembers(_ text: String, _ expected: [UserID]) {
         #expect(self.parser.mentions(in: text) == expected)
