@@ -13,6 +13,7 @@ struct EmojiTests {
         "🏴󠁧󠁢󠁳󠁣󠁴󠁿",  // tag sequence flag (Scotland)
         "❤️", "©️", "☺️",  // text-default symbols with VS16
         "❤️‍🔥",  // ZWJ sequence on a text-default symbol
+        "🧑🏻‍❤️‍💋‍🧑🏼",  // long ZWJ sequence with skin tones (35 bytes)
     ])
     func acceptsOneEmojiGraphemeCluster(_ text: String) throws {
         let emoji = try Emoji(text)
@@ -28,6 +29,7 @@ struct EmojiTests {
         "🇹",  // a lone regional indicator is not a flag
         ":+1:",  // shortcodes are the client's business
         "\u{FE0F}",  // a bare variation selector
+        "1\u{200D}", "#\u{200D}",  // a text-default symbol and a dangling joiner is no ZWJ sequence
     ])
     func refusesEverythingElse(_ text: String) {
         #expect(throws: DomainError.validationFailed(field: "emoji", reason: "must be exactly one emoji")) {
