@@ -277,3 +277,18 @@ struct UpdateRoomTests {
         #expect(self.app.bus.events.isEmpty)
     }
 }
+
+struct RoomFieldTrimmingTests {
+    let app = TestApp()
+
+    @Test func aRenamedTitleIsTrimmedLikeANewOne() async throws {
+        let room = try await self.app.room()
+        let updated = try await UpdateRoom(self.app.deps)(room.id, changes: RoomChanges(title: "  Belt B2 torn  "), by: TestApp.owner)
+        #expect(updated.room.title == "Belt B2 torn")
+        #expect(self.app.bus.createdMessages.first?.metadata?["data"] == .object(["title": .string("Belt B2 torn")]))
+        // Padding around the same title is no change at all.
+        self.app.bus.clear()
+        _ = try await UpdateRoom(self.app.deps)(room.id, changes: RoomChanges(title: " Belt B2 torn "), by: TestApp.owner)
+        #expect(self.app.bus.events.isEmpty)
+    }
+}
