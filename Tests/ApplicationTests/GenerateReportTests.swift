@@ -127,3 +127,23 @@ struct FileUseCaseTests {
         #expect(self.app.objects.deletes.isEmpty)
     }
 }
+
+struct ReportLineStartTests {
+    let app = TestApp()
+
+    /// Lines that start like Markdown blocks (lists, rules, setext headings) stay text.
+    @Test(arguments: [
+        ("- not a list", #"\- not a list"#), ("+ not a list", #"\+ not a list"#), ("1. not a list", #"1\. not a list"#),
+        ("2) not a list", #"2\) not a list"#), ("---", #"\---"#), ("===", #"\==="#), ("* not a list", #"\* not a list"#),
+        ("   - indented", #"   \- indented"#),
+    ])
+    func lineStartsThatLookLikeMarkdownAreEscaped(_ line: String, _ escaped: String) async throws {
+        let room = try await self.app.room()
+        try await self.app.send("first line\n\(line)", to: room.id)
+        _ = try await UpdateRoom(self.app.deps)(room.id, changes: RoomChanges(description: "Belt B2\n\(line)"), by: TestApp.owner)
+        let report = try await GenerateReport(self.app.deps, timeZone: TimeZone(identifier: "Asia/Taipei")!) { _ in "" }(
+            room.id, by: TestApp.owner)
+        #expect(report.contains("first line  \n  \(escaped)\n"))
+        #expect(report.contains("## Description\n\nBelt B2  \n\(escaped)\n"))
+    }
+}
