@@ -163,3 +163,25 @@ struct MemberTests {
         await expect(.forbidden) { try await ListMembers(self.app.deps)(room.id, by: TestApp.outsider) }
     }
 }
+
+struct MemberNameTests {
+    let app = TestApp()
+
+    /// A member added by id before their first login is known by name once they have signed in.
+    @Test func aMemberAddedBeforeTheirFirstLoginIsNamedAndMentionableAfterIt() async throws {
+        let room = try await self.app.room()
+        let huang = TestApp.principal("huang@plant.example", "Huang Jie")
+        _ = try await AddMember(self.app.deps)(huang.userID, role: .editor, to: room.id, by: TestApp.owner)
+        self.app.directory.add(username: "huang", password: "pw", displayName: "Huang Jie", email: "huang@plant.example")
+        _ = try await Login(self.app.deps, throttle: LoginThrottle())(username: "huang", password: "pw", clientAddress: "::1")
+
+        let members = try await ListMembers(self.app.deps)(room.id, by: TestApp.viewer)
+        #expect(members.first { $0.userID == huang.userID }?.displayName == "Huang Jie")
+        let message = try await self.app.send("@Huang Jie please check", by: TestApp.owner, to: room.id)
+        #expect(message.mentions == [huang.userID])
+        #expect(try await self.app.notifications(of: huang, kind: .mention).count == 1)
+        let report = try await GenerateReport(self.app.deps, timeZone: TimeZone(identifier: "Asia/Taipei")!) { _ in "" }(
+            room.id, by: TestApp.owner)
+        #expect(report.contains("- Huang Jie (huang@plant.example): EDITOR\n"))
+    }
+}

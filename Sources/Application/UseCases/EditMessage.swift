@@ -38,7 +38,7 @@ package struct EditMessage: Sendable {
         case (.text, _), (.imageRef, _), (.fileRef, _), (.system, _):
             throw DomainError.validationFailed(field: "content", reason: "must be a string")
         }
-        let members = try await self.deps.rooms.members(of: message.roomID)
+        let members = try await self.deps.membersWithCurrentNames(of: message.roomID)
         let mentions = SendMessage.mentions(in: newContent, explicit: nil, members: members)
         let edited = try await self.deps.messages.edit(id, content: newContent, mentions: mentions, by: principal.userID, at: now)
         await self.deps.bus.publish(.messageEdited(edited))

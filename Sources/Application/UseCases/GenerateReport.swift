@@ -17,7 +17,7 @@ package struct GenerateReport: Sendable {
 
     package func callAsFunction(_ roomID: RoomID, by principal: Principal) async throws -> String {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
-        let members = try await self.deps.rooms.members(of: roomID)
+        let members = try await self.deps.membersWithCurrentNames(of: roomID)
         var messages: [Message] = []
         var after: Int64 = 0
         while true {

@@ -67,7 +67,10 @@ package struct SendMessage: Sendable {
             }
         }
         let file = try await self.file(for: request, in: roomID)
-        let members = try await self.deps.rooms.members(of: roomID)
+        // Names matter only to `@name` mentions; ids are enough to filter explicit ones.
+        let members =
+            content.text?.contains("@") == true
+            ? try await self.deps.membersWithCurrentNames(of: roomID) : try await self.deps.rooms.members(of: roomID)
         let mentions = Self.mentions(in: content, explicit: request.mentions, members: members)
 
         let draft = NewMessage(
