@@ -271,3 +271,18 @@ struct ReactToMessageTests {
         await expect(.roomArchived) { try await self.react(kept.id, "👍", by: TestApp.owner) }
     }
 }
+
+struct EditCaptionTests {
+    let app = TestApp()
+
+    @Test func aCaptionCanBeEditedAwayWithBlanks() async throws {
+        let room = try await self.app.room()
+        let image = try await self.app.file(in: room.id)
+        let message = try await self.app.sendMessage(
+            SendMessage.Request(kind: .imageRef, content: .string("belt"), fileID: image.id), to: room.id, by: TestApp.editor
+        ).message
+        let edited = try await EditMessage(self.app.deps)(message.id, content: .string(" "), by: TestApp.editor)
+        #expect(edited.content == .text(""))
+        #expect(edited.file == image)
+    }
+}

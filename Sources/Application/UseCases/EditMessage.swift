@@ -31,8 +31,12 @@ package struct EditMessage: Sendable {
             try ContentRules.validate(text: text)
             newContent = .text(text)
         case (.imageRef, .string(let caption)), (.fileRef, .string(let caption)):
-            if !caption.isEmpty { try ContentRules.validate(text: caption) }
-            newContent = .text(caption)
+            if caption.allSatisfy(\.isWhitespace) {
+                newContent = .text("")
+            } else {
+                try ContentRules.validate(text: caption)
+                newContent = .text(caption)
+            }
         case (.incidentData, _):
             throw DomainError.validationFailed(field: "content", reason: "must be an object of readings for incident_data")
         case (.text, _), (.imageRef, _), (.fileRef, _), (.system, _):

@@ -95,8 +95,9 @@ package struct SendMessage: Sendable {
             try ContentRules.validate(text: text)
             return .text(text)
         case (.imageRef, .string(let caption)), (.fileRef, .string(let caption)):
-            // A file needs no caption; a caption obeys the text rules.
-            if !caption.isEmpty { try ContentRules.validate(text: caption) }
+            // A file needs no caption (blanks are none); a caption obeys the text rules.
+            if caption.allSatisfy(\.isWhitespace) { return .text("") }
+            try ContentRules.validate(text: caption)
             return .text(caption)
         case (.imageRef, .null), (.fileRef, .null):
             return .text("")
