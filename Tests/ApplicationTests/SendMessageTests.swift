@@ -180,6 +180,11 @@ struct SendMessageTests {
             SendMessage.Request(kind: .imageRef, content: .null, fileID: image.id), to: room.id, by: TestApp.editor
         ).message
         #expect(bare.content == .text(""))
+        // A caption of blanks is no caption, not a refused photo.
+        let blank = try await self.app.sendMessage(
+            SendMessage.Request(kind: .imageRef, content: .string("  "), fileID: image.id), to: room.id, by: TestApp.editor
+        ).message
+        #expect(blank.content == .text(""))
     }
 
     @Test func aFileRefTakesAnyFileOfTheRoom() async throws {
@@ -282,6 +287,27 @@ struct SendMessageTests {
         let elsewhere = try await self.app.room(title: "Elsewhere")
         let other = try await self.app.send("valve closed", to: elsewhere.id, clientID: "retry-1")
         #expect(other.roomID == elsewhere.id)
+    }
+
+    @Test func concurrentRetriesOfOneClientIDStoreOneMessage() async throws {
+        let room = try await self.app.room()
+        let results = try await withThrowingTaskGroup(of: AppendResult.self) { group in
+            for _ in 1...10 {
+                group.addTask {
+                    try await self.app.sendMessage(
+                        SendMessage.Request(content: .string("pump 2 off"), clientID: "same"), to: room.id, by: TestApp.editor)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let stored = results.compactMap { result -> Message? in
+            guard case .stored(let message) = result else { return nil }
+            return message
+        }
+        #expect(stored.count == 1)
+        #expect(Set(results.map(\.message)) == Set(stored))
+        #expect(self.app.bus.createdMessages == stored)
+        #expect(try await self.app.currentRoom(room.id).lastSequenceNumber == room.lastSequenceNumber + 1)
     }
 
     @Test(arguments: ["", String(repeating: "x", count: 129), "ctl\u{1}"])
