@@ -23,15 +23,17 @@ struct EditMessageTests {
         #expect(self.app.bus.events == [.messageEdited(edited)])
         #expect(try await self.app.deps.messages.message(id: original.id) == edited)
         let history = try await GetEditHistory(self.app.deps)(original.id, by: TestApp.editor)
-        #expect(history == [
-            EditRecord(
-                messageID: original.id, originalContent: "Belt stoped", editedBy: TestApp.editor.userID,
-                editedAt: TestApp.start.addingTimeInterval(60))
-        ])
+        #expect(
+            history == [
+                EditRecord(
+                    messageID: original.id, originalContent: "Belt stoped", editedBy: TestApp.editor.userID,
+                    editedAt: TestApp.start.addingTimeInterval(60))
+            ])
         self.app.clock.advance(by: 60)
         _ = try await self.edit(original.id, "Belt B2 stopped")
-        #expect(try await GetEditHistory(self.app.deps)(original.id, by: TestApp.owner).map(\.originalContent)
-            == ["Belt stoped", "Belt stopped"])
+        #expect(
+            try await GetEditHistory(self.app.deps)(original.id, by: TestApp.owner).map(\.originalContent)
+                == ["Belt stoped", "Belt stopped"])
     }
 
     @Test(arguments: [TestApp.owner, TestApp.admin, TestApp.viewer])
@@ -98,7 +100,8 @@ struct EditMessageTests {
     @Test func aSenderDemotedToViewerMayNoLongerEdit() async throws {
         let room = try await self.app.room()
         let original = try await self.app.send("draft", to: room.id)
-        _ = try await ChangeMemberRole(self.app.deps)(TestApp.editor.userID, to: .viewer, in: room.id, by: TestApp.owner)
+        _ = try await ChangeMemberRole(self.app.deps)(
+            TestApp.editor.userID, to: .viewer, in: room.id, by: TestApp.owner)
         await expect(.insufficientPermissions) { try await self.edit(original.id, "final") }
     }
 
@@ -122,7 +125,10 @@ struct EditMessageTests {
         let edited = try await EditMessage(self.app.deps)(
             original.id, content: .object(["temperature": .number(86)]), by: TestApp.editor)
         #expect(edited.content == .readings(["temperature": .number(86)]))
-        #expect(try await self.app.deps.messages.editHistory(of: original.id).map(\.originalContent) == [#"{"temperature":85}"#])
+        #expect(
+            try await self.app.deps.messages.editHistory(of: original.id).map(\.originalContent) == [
+                #"{"temperature":85}"#
+            ])
     }
 
     @Test func onlyNewlyMentionedMembersAreNotified() async throws {
@@ -134,7 +140,10 @@ struct EditMessageTests {
         #expect(edited.mentions == [TestApp.viewer.userID, TestApp.owner.userID, TestApp.editor.userID])
         #expect(self.app.bus.notifications.map(\.userID) == [TestApp.owner.userID])
         #expect(try await self.app.notifications(of: TestApp.viewer, kind: .mention).count == 1)
-        #expect(try await self.app.notifications(of: TestApp.owner, kind: .mention).map(\.reference) == [.message(original.id)])
+        #expect(
+            try await self.app.notifications(of: TestApp.owner, kind: .mention).map(\.reference) == [
+                .message(original.id)
+            ])
     }
 
     @Test func editHistoryIsForTheSenderTheOwnerAndAdmins() async throws {
@@ -144,7 +153,9 @@ struct EditMessageTests {
         for reader in [TestApp.editor, TestApp.owner, TestApp.admin] {
             #expect(try await GetEditHistory(self.app.deps)(original.id, by: reader).count == 1)
         }
-        await expect(.insufficientPermissions) { try await GetEditHistory(self.app.deps)(original.id, by: TestApp.viewer) }
+        await expect(.insufficientPermissions) {
+            try await GetEditHistory(self.app.deps)(original.id, by: TestApp.viewer)
+        }
         await expect(.forbidden) { try await GetEditHistory(self.app.deps)(original.id, by: TestApp.outsider) }
     }
 }
@@ -222,22 +233,24 @@ struct ReactToMessageTests {
         #expect(again.message.rev == first.message.rev)
         let second = try await self.react(message.id, "👍", by: TestApp.editor)
         let family = try await self.react(message.id, "👨‍👩‍👧‍👦", by: TestApp.editor)
-        #expect(family.message.reactions == [
-            ReactionSummary(emoji: "👍", userIDs: [TestApp.owner.userID, TestApp.editor.userID]),
-            ReactionSummary(emoji: "👨‍👩‍👧‍👦", userIDs: [TestApp.editor.userID]),
-        ])
+        #expect(
+            family.message.reactions == [
+                ReactionSummary(emoji: "👍", userIDs: [TestApp.owner.userID, TestApp.editor.userID]),
+                ReactionSummary(emoji: "👨‍👩‍👧‍👦", userIDs: [TestApp.editor.userID]),
+            ])
         let removed = try await self.react(message.id, "👍", .removed, by: TestApp.owner)
         #expect(removed.changed)
         let removedAgain = try await self.react(message.id, "👍", .removed, by: TestApp.owner)
         #expect(!removedAgain.changed)
         #expect(removed.message.reactions.map(\.count) == [1, 1])
 
-        #expect(self.app.bus.events == [
-            .reactionsUpdated(first.message, user: TestApp.owner.userID, emoji: "👍", action: .added),
-            .reactionsUpdated(second.message, user: TestApp.editor.userID, emoji: "👍", action: .added),
-            .reactionsUpdated(family.message, user: TestApp.editor.userID, emoji: "👨‍👩‍👧‍👦", action: .added),
-            .reactionsUpdated(removed.message, user: TestApp.owner.userID, emoji: "👍", action: .removed),
-        ])
+        #expect(
+            self.app.bus.events == [
+                .reactionsUpdated(first.message, user: TestApp.owner.userID, emoji: "👍", action: .added),
+                .reactionsUpdated(second.message, user: TestApp.editor.userID, emoji: "👍", action: .added),
+                .reactionsUpdated(family.message, user: TestApp.editor.userID, emoji: "👨‍👩‍👧‍👦", action: .added),
+                .reactionsUpdated(removed.message, user: TestApp.owner.userID, emoji: "👍", action: .removed),
+            ])
     }
 
     @Test func viewersCannotReactOutsidersCannotSee() async throws {
@@ -279,7 +292,8 @@ struct EditCaptionTests {
         let room = try await self.app.room()
         let image = try await self.app.file(in: room.id)
         let message = try await self.app.sendMessage(
-            SendMessage.Request(kind: .imageRef, content: .string("belt"), fileID: image.id), to: room.id, by: TestApp.editor
+            SendMessage.Request(kind: .imageRef, content: .string("belt"), fileID: image.id), to: room.id,
+            by: TestApp.editor
         ).message
         let edited = try await EditMessage(self.app.deps)(message.id, content: .string(" "), by: TestApp.editor)
         #expect(edited.content == .text(""))

@@ -6,10 +6,12 @@ import Testing
 struct ReadHistoryTests {
     let app = TestApp()
 
-    func read(_ room: RoomID, _ direction: HistoryQuery.Direction, limit: Int, kind: MessageKind? = nil,
-        by principal: Principal = TestApp.viewer) async throws -> HistoryPage
-    {
-        try await ReadHistory(self.app.deps)(room, HistoryQuery(direction: direction, limit: limit, kind: kind), by: principal)
+    func read(
+        _ room: RoomID, _ direction: HistoryQuery.Direction, limit: Int, kind: MessageKind? = nil,
+        by principal: Principal = TestApp.viewer
+    ) async throws -> HistoryPage {
+        try await ReadHistory(self.app.deps)(
+            room, HistoryQuery(direction: direction, limit: limit, kind: kind), by: principal)
     }
 
     /// A room whose messages are numbered 1 (the opening) to 12: two member_added, then m1...m9.
@@ -25,7 +27,9 @@ struct ReadHistoryTests {
         await expect(code: "invalid_request") {
             try await self.read(room.id, .newestFirst(beforeSequence: nil, beforeTime: nil), limit: limit)
         }
-        await expect(code: "invalid_request") { try await self.read(room.id, .oldestFirst(afterSequence: 0), limit: limit) }
+        await expect(code: "invalid_request") {
+            try await self.read(room.id, .oldestFirst(afterSequence: 0), limit: limit)
+        }
     }
 
     @Test func negativeCursorsAreInvalid() async throws {
@@ -33,7 +37,9 @@ struct ReadHistoryTests {
         await expect(code: "invalid_request") {
             try await self.read(room.id, .newestFirst(beforeSequence: -1, beforeTime: nil), limit: 10)
         }
-        await expect(code: "invalid_request") { try await self.read(room.id, .oldestFirst(afterSequence: -1), limit: 10) }
+        await expect(code: "invalid_request") {
+            try await self.read(room.id, .oldestFirst(afterSequence: -1), limit: 10)
+        }
     }
 
     @Test func newestFirstPagesWalkBackExclusively() async throws {
@@ -71,7 +77,8 @@ struct ReadHistoryTests {
 
     @Test func filtersByKindAndTime() async throws {
         let room = try await self.roomWithNineMessages()
-        let system = try await self.read(room, .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 50, kind: .system)
+        let system = try await self.read(
+            room, .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 50, kind: .system)
         #expect(system.messages.map(\.sequenceNumber) == [3, 2, 1])
         self.app.clock.advance(by: 10)
         try await self.app.send("later", by: TestApp.owner, to: room)
@@ -82,8 +89,11 @@ struct ReadHistoryTests {
 
     @Test func membersAndAdminsReadOthersAreForbidden() async throws {
         let room = try await self.roomWithNineMessages()
-        #expect(try await self.read(room, .oldestFirst(afterSequence: 0), limit: 1, by: TestApp.admin).messages.count == 1)
-        await expect(.forbidden) { try await self.read(room, .oldestFirst(afterSequence: 0), limit: 1, by: TestApp.outsider) }
+        #expect(
+            try await self.read(room, .oldestFirst(afterSequence: 0), limit: 1, by: TestApp.admin).messages.count == 1)
+        await expect(.forbidden) {
+            try await self.read(room, .oldestFirst(afterSequence: 0), limit: 1, by: TestApp.outsider)
+        }
         await expect(.notFound("Room")) {
             try await self.read(RoomID(uuid: UUID()), .oldestFirst(afterSequence: 0), limit: 1, by: TestApp.admin)
         }
@@ -94,7 +104,9 @@ struct ReadHistoryTests {
         let other = try await self.app.room(title: "Other")
         let message = try await self.app.send("here", to: room)
         #expect(try await GetMessage(self.app.deps)(message.id, in: room, by: TestApp.viewer) == message)
-        await expect(.notFound("Message")) { try await GetMessage(self.app.deps)(message.id, in: other.id, by: TestApp.viewer) }
+        await expect(.notFound("Message")) {
+            try await GetMessage(self.app.deps)(message.id, in: other.id, by: TestApp.viewer)
+        }
         await expect(.forbidden) { try await GetMessage(self.app.deps)(message.id, by: TestApp.outsider) }
     }
 }
@@ -149,7 +161,8 @@ struct CatchUpTests {
         let seen = try await self.app.currentRoom(room.id)
         _ = try await EditMessage(self.app.deps)(a.id, content: .string("a2"), by: TestApp.editor)
         let b = try await self.app.send("b", to: room.id)
-        let result = try await CatchUp(self.app.deps)(room.id, lastSequence: seen.lastSequenceNumber, lastRev: nil, by: TestApp.viewer)
+        let result = try await CatchUp(self.app.deps)(
+            room.id, lastSequence: seen.lastSequenceNumber, lastRev: nil, by: TestApp.viewer)
         #expect(result.messages.map(\.id) == [b.id])
         #expect(result.changed.isEmpty)
         #expect(result.lastSequenceNumber == b.sequenceNumber)
@@ -159,7 +172,8 @@ struct CatchUpTests {
         let room = try await self.app.room()
         try await self.app.send("a", to: room.id)
         let seen = try await self.app.currentRoom(room.id)
-        let result = try await CatchUp(self.app.deps)(room.id, lastSequence: seen.lastSequenceNumber, lastRev: seen.rev, by: TestApp.viewer)
+        let result = try await CatchUp(self.app.deps)(
+            room.id, lastSequence: seen.lastSequenceNumber, lastRev: seen.rev, by: TestApp.viewer)
         #expect(result.messages.isEmpty)
         #expect(result.changed.isEmpty)
         #expect(result.lastSequenceNumber == seen.lastSequenceNumber)
@@ -170,7 +184,8 @@ struct CatchUpTests {
         let room = try await self.app.room()
         for index in 1...250 {
             if index % 20 == 0 { self.app.clock.advance(by: 2) }
-            try await self.app.send("m\(index)", by: index.isMultiple(of: 2) ? TestApp.editor : TestApp.owner, to: room.id)
+            try await self.app.send(
+                "m\(index)", by: index.isMultiple(of: 2) ? TestApp.editor : TestApp.owner, to: room.id)
         }
         let result = try await CatchUp(self.app.deps)(room.id, lastSequence: 0, lastRev: 0, by: TestApp.viewer)
         #expect(result.messages.map(\.sequenceNumber) == Array(1...(room.lastSequenceNumber + 250)))
@@ -185,14 +200,18 @@ struct CatchUpTests {
         await expect(code: "invalid_request") {
             try await CatchUp(self.app.deps)(room.id, lastSequence: 0, lastRev: -1, by: TestApp.viewer)
         }
-        await expect(.forbidden) { try await CatchUp(self.app.deps)(room.id, lastSequence: 0, lastRev: 0, by: TestApp.outsider) }
+        await expect(.forbidden) {
+            try await CatchUp(self.app.deps)(room.id, lastSequence: 0, lastRev: 0, by: TestApp.outsider)
+        }
     }
 }
 
 struct SearchMessagesTests {
     let app = TestApp()
 
-    func search(_ room: RoomID, _ query: String, limit: Int = 20, offset: Int = 0, by principal: Principal = TestApp.viewer)
+    func search(
+        _ room: RoomID, _ query: String, limit: Int = 20, offset: Int = 0, by principal: Principal = TestApp.viewer
+    )
         async throws -> (hits: [SearchMessages.Hit], total: Int)
     {
         try await SearchMessages(self.app.deps)(room, query: query, limit: limit, offset: offset, by: principal)

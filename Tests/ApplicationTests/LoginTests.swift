@@ -186,7 +186,8 @@ struct AuthenticateTests {
     }
 
     func signIn() async throws -> Login.Result {
-        try await Login(self.app.deps, throttle: LoginThrottle())(username: "jdoe", password: "pw", clientAddress: "::1")
+        try await Login(self.app.deps, throttle: LoginThrottle())(
+            username: "jdoe", password: "pw", clientAddress: "::1")
     }
 
     @Test func aFreshTokenAuthenticates() async throws {

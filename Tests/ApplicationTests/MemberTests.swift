@@ -12,10 +12,13 @@ struct MemberTests {
         _ = try await self.app.deps.users.upsert(
             User(id: Self.newcomer.userID, displayName: "Huang Jie", email: "huang@plant.example", isAdmin: false))
         self.app.clock.advance(by: 5)
-        let member = try await AddMember(self.app.deps)(Self.newcomer.userID, role: .editor, to: room.id, by: TestApp.owner)
-        #expect(member == Member(
-            roomID: room.id, userID: Self.newcomer.userID, displayName: "Huang Jie", role: .editor,
-            addedAt: TestApp.start.addingTimeInterval(5)))
+        let member = try await AddMember(self.app.deps)(
+            Self.newcomer.userID, role: .editor, to: room.id, by: TestApp.owner)
+        #expect(
+            member
+                == Member(
+                    roomID: room.id, userID: Self.newcomer.userID, displayName: "Huang Jie", role: .editor,
+                    addedAt: TestApp.start.addingTimeInterval(5)))
         #expect(try await self.app.deps.rooms.member(Self.newcomer.userID, of: room.id) == member)
         #expect(try await self.app.currentRoom(room.id).memberCount == 4)
 
@@ -24,7 +27,8 @@ struct MemberTests {
         #expect(announcement.content == .text("林小明 added Huang Jie as EDITOR"))
         #expect(
             announcement.metadata?.json
-                == #"{"event":"member_added","actor":"lin@plant.example","data":{"member_id":"huang@plant.example","role":"EDITOR"}}"#)
+                == #"{"event":"member_added","actor":"lin@plant.example","data":{"member_id":"huang@plant.example","role":"EDITOR"}}"#
+        )
 
         let notices = try await self.app.notifications(of: Self.newcomer)
         #expect(notices.map(\.kind) == [.memberAdded])
@@ -34,7 +38,8 @@ struct MemberTests {
 
     @Test func aUserNeverSeenAtLoginIsAddedByIdWithTheIdAsName() async throws {
         let room = try await self.app.room()
-        let member = try await AddMember(self.app.deps)(UserID("New.Hire@Plant.Example"), role: .viewer, to: room.id, by: TestApp.admin)
+        let member = try await AddMember(self.app.deps)(
+            UserID("New.Hire@Plant.Example"), role: .viewer, to: room.id, by: TestApp.admin)
         #expect(member.userID == UserID("new.hire@plant.example"))
         #expect(member.displayName == "new.hire@plant.example")
     }
@@ -60,11 +65,18 @@ struct MemberTests {
     @Test func onlyOwnersAndAdminsManageMembers() async throws {
         let room = try await self.app.room()
         let add = AddMember(self.app.deps)
-        await expect(.insufficientPermissions) { try await add(Self.newcomer.userID, role: .viewer, to: room.id, by: TestApp.editor) }
-        await expect(.insufficientPermissions) { try await add(Self.newcomer.userID, role: .viewer, to: room.id, by: TestApp.viewer) }
-        await expect(.forbidden) { try await add(Self.newcomer.userID, role: .viewer, to: room.id, by: TestApp.outsider) }
         await expect(.insufficientPermissions) {
-            try await ChangeMemberRole(self.app.deps)(TestApp.viewer.userID, to: .editor, in: room.id, by: TestApp.editor)
+            try await add(Self.newcomer.userID, role: .viewer, to: room.id, by: TestApp.editor)
+        }
+        await expect(.insufficientPermissions) {
+            try await add(Self.newcomer.userID, role: .viewer, to: room.id, by: TestApp.viewer)
+        }
+        await expect(.forbidden) {
+            try await add(Self.newcomer.userID, role: .viewer, to: room.id, by: TestApp.outsider)
+        }
+        await expect(.insufficientPermissions) {
+            try await ChangeMemberRole(self.app.deps)(
+                TestApp.viewer.userID, to: .editor, in: room.id, by: TestApp.editor)
         }
         await expect(.insufficientPermissions) {
             try await RemoveMember(self.app.deps)(TestApp.viewer.userID, from: room.id, by: TestApp.editor)
@@ -81,19 +93,22 @@ struct MemberTests {
 
     @Test func theOwnerChangesARoleWithOneSystemMessage() async throws {
         let room = try await self.app.room()
-        let changed = try await ChangeMemberRole(self.app.deps)(TestApp.viewer.userID, to: .editor, in: room.id, by: TestApp.owner)
+        let changed = try await ChangeMemberRole(self.app.deps)(
+            TestApp.viewer.userID, to: .editor, in: room.id, by: TestApp.owner)
         #expect(changed.role == .editor)
         #expect(try await self.app.deps.rooms.member(TestApp.viewer.userID, of: room.id)?.role == .editor)
         let message = try #require(self.app.bus.createdMessages.first)
         #expect(self.app.bus.createdMessages.count == 1)
         #expect(
             message.metadata?.json
-                == #"{"event":"role_changed","actor":"lin@plant.example","data":{"member_id":"chen@plant.example","role":"EDITOR"}}"#)
+                == #"{"event":"role_changed","actor":"lin@plant.example","data":{"member_id":"chen@plant.example","role":"EDITOR"}}"#
+        )
         #expect(message.content == .text("林小明 changed the role of Chen Mei from VIEWER to EDITOR"))
 
         // The same role again changes nothing.
         self.app.bus.clear()
-        _ = try await ChangeMemberRole(self.app.deps)(TestApp.viewer.userID, to: .editor, in: room.id, by: TestApp.owner)
+        _ = try await ChangeMemberRole(self.app.deps)(
+            TestApp.viewer.userID, to: .editor, in: room.id, by: TestApp.owner)
         #expect(self.app.bus.events.isEmpty)
     }
 
@@ -116,7 +131,8 @@ struct MemberTests {
 
         // With a second OWNER, the first may step down.
         _ = try await ChangeMemberRole(self.app.deps)(TestApp.editor.userID, to: .owner, in: room.id, by: TestApp.owner)
-        let demoted = try await ChangeMemberRole(self.app.deps)(TestApp.owner.userID, to: .editor, in: room.id, by: TestApp.owner)
+        let demoted = try await ChangeMemberRole(self.app.deps)(
+            TestApp.owner.userID, to: .editor, in: room.id, by: TestApp.owner)
         #expect(demoted.role == .editor)
         await expect(code: "conflict") {
             try await RemoveMember(self.app.deps)(TestApp.editor.userID, from: room.id, by: TestApp.editor)
@@ -135,7 +151,8 @@ struct MemberTests {
         }
         #expect(
             message.metadata?.json
-                == #"{"event":"member_removed","actor":"lin@plant.example","data":{"member_id":"chen@plant.example","role":"VIEWER"}}"#)
+                == #"{"event":"member_removed","actor":"lin@plant.example","data":{"member_id":"chen@plant.example","role":"VIEWER"}}"#
+        )
         #expect(events.last == .accessRevoked(room: room.id, user: TestApp.viewer.userID))
         await expect(.forbidden) { try await GetRoom(self.app.deps)(room.id, by: TestApp.viewer) }
         await expect(.forbidden) {
@@ -172,15 +189,18 @@ struct MemberNameTests {
         let room = try await self.app.room()
         let huang = TestApp.principal("huang@plant.example", "Huang Jie")
         _ = try await AddMember(self.app.deps)(huang.userID, role: .editor, to: room.id, by: TestApp.owner)
-        self.app.directory.add(username: "huang", password: "pw", displayName: "Huang Jie", email: "huang@plant.example")
-        _ = try await Login(self.app.deps, throttle: LoginThrottle())(username: "huang", password: "pw", clientAddress: "::1")
+        self.app.directory.add(
+            username: "huang", password: "pw", displayName: "Huang Jie", email: "huang@plant.example")
+        _ = try await Login(self.app.deps, throttle: LoginThrottle())(
+            username: "huang", password: "pw", clientAddress: "::1")
 
         let members = try await ListMembers(self.app.deps)(room.id, by: TestApp.viewer)
         #expect(members.first { $0.userID == huang.userID }?.displayName == "Huang Jie")
         let message = try await self.app.send("@Huang Jie please check", by: TestApp.owner, to: room.id)
         #expect(message.mentions == [huang.userID])
         #expect(try await self.app.notifications(of: huang, kind: .mention).count == 1)
-        let report = try await GenerateReport(self.app.deps, timeZone: TimeZone(identifier: "Asia/Taipei")!) { _ in "" }(
+        let report = try await GenerateReport(self.app.deps, timeZone: TimeZone(identifier: "Asia/Taipei")!) { _ in ""
+        }(
             room.id, by: TestApp.owner)
         #expect(report.contains("- Huang Jie (huang@plant.example): EDITOR\n"))
     }

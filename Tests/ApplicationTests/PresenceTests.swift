@@ -13,9 +13,10 @@ struct PresenceTests {
 
         let access = try await connect(room.id, connection: 1, by: TestApp.editor)
         #expect(access.role == .editor)
-        #expect(self.app.bus.events == [
-            .userJoined(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", at: TestApp.start)
-        ])
+        #expect(
+            self.app.bus.events == [
+                .userJoined(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", at: TestApp.start)
+            ])
         self.app.clock.advance(by: 5)
         _ = try await connect(room.id, connection: 2, by: TestApp.editor)
         #expect(self.app.bus.events.count == 1)
@@ -27,8 +28,11 @@ struct PresenceTests {
         #expect(try await ListPresence(self.app.deps)(.online, in: room.id, by: TestApp.viewer).count == 1)
         self.app.clock.advance(by: 5)
         await disconnect(room.id, connection: 2, by: TestApp.editor)
-        #expect(self.app.bus.events.last == .userLeft(
-            room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", at: TestApp.start.addingTimeInterval(10)))
+        #expect(
+            self.app.bus.events.last
+                == .userLeft(
+                    room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei",
+                    at: TestApp.start.addingTimeInterval(10)))
         #expect(self.app.bus.events.count == 2)
         #expect(try await ListPresence(self.app.deps)(.online, in: room.id, by: TestApp.viewer).isEmpty)
         // A connection closed twice announces nothing more.
@@ -38,7 +42,9 @@ struct PresenceTests {
 
     @Test func outsidersCannotConnectAndAdminsConnectAsOwner() async throws {
         let room = try await self.app.room()
-        await expect(.forbidden) { try await ConnectToRoom(self.app.deps)(room.id, connection: 1, by: TestApp.outsider) }
+        await expect(.forbidden) {
+            try await ConnectToRoom(self.app.deps)(room.id, connection: 1, by: TestApp.outsider)
+        }
         await expect(.notFound("Room")) {
             try await ConnectToRoom(self.app.deps)(RoomID(uuid: UUID()), connection: 1, by: TestApp.editor)
         }
@@ -53,8 +59,14 @@ struct PresenceTests {
         let typing = SetTyping(self.app.deps)
         let expire = ExpireTyping(self.app.deps)
         try await typing(true, in: room.id, by: TestApp.editor)
-        #expect(self.app.bus.events == [.typing(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", isTyping: true)])
-        #expect(try await ListPresence(self.app.deps)(.typing, in: room.id, by: TestApp.viewer).map(\.userID) == [TestApp.editor.userID])
+        #expect(
+            self.app.bus.events == [
+                .typing(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", isTyping: true)
+            ])
+        #expect(
+            try await ListPresence(self.app.deps)(.typing, in: room.id, by: TestApp.viewer).map(\.userID) == [
+                TestApp.editor.userID
+            ])
 
         // Typing again refreshes the state without announcing it again.
         self.app.clock.advance(by: 2)
@@ -67,7 +79,9 @@ struct PresenceTests {
         #expect(self.app.bus.events.count == 1)
         self.app.clock.set(TestApp.start.addingTimeInterval(5))
         await expire()
-        #expect(self.app.bus.events.last == .typing(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", isTyping: false))
+        #expect(
+            self.app.bus.events.last
+                == .typing(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", isTyping: false))
         #expect(self.app.bus.events.count == 2)
         #expect(try await ListPresence(self.app.deps)(.typing, in: room.id, by: TestApp.viewer).isEmpty)
         await expire()
@@ -80,15 +94,18 @@ struct PresenceTests {
         try await typing(true, in: room.id, by: TestApp.editor)
         try await typing(false, in: room.id, by: TestApp.editor)
         try await typing(false, in: room.id, by: TestApp.editor)
-        #expect(self.app.bus.events.map { event -> Bool? in
-            guard case .typing(_, _, _, let isTyping) = event else { return nil }
-            return isTyping
-        } == [true, false])
+        #expect(
+            self.app.bus.events.map { event -> Bool? in
+                guard case .typing(_, _, _, let isTyping) = event else { return nil }
+                return isTyping
+            } == [true, false])
     }
 
     @Test func viewersCannotTypeIntoARoom() async throws {
         let room = try await self.app.room()
-        await expect(.insufficientPermissions) { try await SetTyping(self.app.deps)(true, in: room.id, by: TestApp.viewer) }
+        await expect(.insufficientPermissions) {
+            try await SetTyping(self.app.deps)(true, in: room.id, by: TestApp.viewer)
+        }
         #expect(self.app.bus.events.isEmpty)
     }
 
@@ -98,10 +115,11 @@ struct PresenceTests {
         try await SetTyping(self.app.deps)(true, in: room.id, by: TestApp.editor)
         self.app.bus.clear()
         await DisconnectFromRoom(self.app.deps)(room.id, connection: 7, by: TestApp.editor)
-        #expect(self.app.bus.events == [
-            .typing(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", isTyping: false),
-            .userLeft(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", at: TestApp.start),
-        ])
+        #expect(
+            self.app.bus.events == [
+                .typing(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", isTyping: false),
+                .userLeft(room: room.id, user: TestApp.editor.userID, displayName: "Wang Wei", at: TestApp.start),
+            ])
         #expect(try await ListPresence(self.app.deps)(.typing, in: room.id, by: TestApp.viewer).isEmpty)
     }
 }
@@ -146,7 +164,9 @@ struct NotificationTests {
         let room = try await self.app.room()
         try await self.app.send("@Chen Mei look", to: room.id)
         let theirs = try #require(try await self.app.notifications(of: TestApp.viewer).first)
-        await expect(.notFound("Notification")) { try await MarkNotificationsRead(self.app.deps)(theirs.id, by: TestApp.editor) }
+        await expect(.notFound("Notification")) {
+            try await MarkNotificationsRead(self.app.deps)(theirs.id, by: TestApp.editor)
+        }
         await expect(.notFound("Notification")) {
             try await MarkNotificationsRead(self.app.deps)(NotificationID(uuid: UUID()), by: TestApp.viewer)
         }

@@ -94,7 +94,9 @@ struct ListRoomsTests {
     @Test func filtersAndPages() async throws {
         var ids: [RoomID] = []
         for index in 1...5 {
-            ids.append(try await self.open("Room \(index)", by: TestApp.owner, severity: index.isMultiple(of: 2) ? .low : .high))
+            ids.append(
+                try await self.open(
+                    "Room \(index)", by: TestApp.owner, severity: index.isMultiple(of: 2) ? .low : .high))
         }
         let page = try await ListRooms(self.app.deps)(ListRooms.Filter(limit: 2, offset: 1), by: TestApp.owner)
         #expect(page.total == 5)
@@ -199,14 +201,19 @@ struct UpdateRoomTests {
         let updated = try await self.update(room.id, RoomChanges(status: .archived), by: TestApp.admin)
         #expect(updated.status == .archived)
         #expect(self.app.bus.createdMessages.first?.senderID == TestApp.admin.userID)
-        #expect(Set(self.app.bus.notifications.map(\.userID))
-            == [TestApp.owner.userID, TestApp.editor.userID, TestApp.viewer.userID])
+        #expect(
+            Set(self.app.bus.notifications.map(\.userID))
+                == [TestApp.owner.userID, TestApp.editor.userID, TestApp.viewer.userID])
     }
 
     @Test func editorsViewersAndOutsidersMayNot() async throws {
         let room = try await self.app.room()
-        await expect(.insufficientPermissions) { try await self.update(room.id, RoomChanges(title: "x"), by: TestApp.editor) }
-        await expect(.insufficientPermissions) { try await self.update(room.id, RoomChanges(title: "x"), by: TestApp.viewer) }
+        await expect(.insufficientPermissions) {
+            try await self.update(room.id, RoomChanges(title: "x"), by: TestApp.editor)
+        }
+        await expect(.insufficientPermissions) {
+            try await self.update(room.id, RoomChanges(title: "x"), by: TestApp.viewer)
+        }
         await expect(.forbidden) { try await self.update(room.id, RoomChanges(title: "x"), by: TestApp.outsider) }
         #expect(try await self.app.currentRoom(room.id) == room)
         #expect(self.app.bus.events.isEmpty)
@@ -260,10 +267,11 @@ struct UpdateRoomTests {
         _ = try await self.update(room.id, RoomChanges(status: .resolved))
         let reopened = try await self.update(room.id, RoomChanges(status: .active))
         #expect(reopened.resolvedAt == nil)
-        #expect(self.app.bus.createdMessages.map(\.content) == [
-            .text("林小明 changed the status from active to resolved"),
-            .text("林小明 changed the status from resolved to active"),
-        ])
+        #expect(
+            self.app.bus.createdMessages.map(\.content) == [
+                .text("林小明 changed the status from active to resolved"),
+                .text("林小明 changed the status from resolved to active"),
+            ])
     }
 
     @Test func invalidFieldsAreRefusedBeforeAnythingIsStored() async throws {
@@ -283,12 +291,14 @@ struct RoomFieldTrimmingTests {
 
     @Test func aRenamedTitleIsTrimmedLikeANewOne() async throws {
         let room = try await self.app.room()
-        let updated = try await UpdateRoom(self.app.deps)(room.id, changes: RoomChanges(title: "  Belt B2 torn  "), by: TestApp.owner)
+        let updated = try await UpdateRoom(self.app.deps)(
+            room.id, changes: RoomChanges(title: "  Belt B2 torn  "), by: TestApp.owner)
         #expect(updated.room.title == "Belt B2 torn")
         #expect(self.app.bus.createdMessages.first?.metadata?["data"] == .object(["title": .string("Belt B2 torn")]))
         // Padding around the same title is no change at all.
         self.app.bus.clear()
-        _ = try await UpdateRoom(self.app.deps)(room.id, changes: RoomChanges(title: " Belt B2 torn "), by: TestApp.owner)
+        _ = try await UpdateRoom(self.app.deps)(
+            room.id, changes: RoomChanges(title: " Belt B2 torn "), by: TestApp.owner)
         #expect(self.app.bus.events.isEmpty)
     }
 }

@@ -36,7 +36,9 @@ struct SendMessageTests {
         try await self.app.send("owner here", by: TestApp.owner, to: room.id)
         try await self.app.send("admin here", by: TestApp.admin, to: room.id)
         self.app.bus.clear()
-        await expect(.insufficientPermissions) { try await self.app.send("viewer here", by: TestApp.viewer, to: room.id) }
+        await expect(.insufficientPermissions) {
+            try await self.app.send("viewer here", by: TestApp.viewer, to: room.id)
+        }
         await expect(.forbidden) { try await self.app.send("outsider here", by: TestApp.outsider, to: room.id) }
         await expect(.notFound("Room")) { try await self.app.send("nowhere", to: RoomID(uuid: UUID())) }
         #expect(try await self.app.currentRoom(room.id).lastSequenceNumber == room.lastSequenceNumber + 2)
@@ -73,7 +75,8 @@ struct SendMessageTests {
     @Test(arguments: ["a", "林", "👍"])
     func textOfExactlyTenKilobytesIsAccepted(_ unit: String) async throws {
         let room = try await self.app.room()
-        let text = String(repeating: unit, count: 10_240 / unit.utf8.count)
+        let text =
+            String(repeating: unit, count: 10_240 / unit.utf8.count)
             + String(repeating: "a", count: 10_240 % unit.utf8.count)
         let message = try await self.app.send(text, to: room.id)
         #expect(message.content == .text(text))
@@ -82,7 +85,8 @@ struct SendMessageTests {
     @Test(arguments: ["a", "林", "👍"])
     func textOneByteOverIsTooLarge(_ unit: String) async throws {
         let room = try await self.app.room()
-        let text = String(repeating: unit, count: 10_240 / unit.utf8.count)
+        let text =
+            String(repeating: unit, count: 10_240 / unit.utf8.count)
             + String(repeating: "a", count: 10_240 % unit.utf8.count + 1)
         #expect(text.utf8.count == 10_241)
         await expect(.messageTooLarge(limit: 10_240)) { try await self.app.send(text, to: room.id) }
@@ -113,7 +117,8 @@ struct SendMessageTests {
     @Test func clientsCannotSendSystemMessages() async throws {
         let room = try await self.app.room()
         await expect(code: "validation_failed") {
-            try await self.app.sendMessage(SendMessage.Request(kind: .system, content: .string("fake event")), to: room.id, by: TestApp.owner)
+            try await self.app.sendMessage(
+                SendMessage.Request(kind: .system, content: .string("fake event")), to: room.id, by: TestApp.owner)
         }
         #expect(self.app.bus.events.isEmpty)
     }
@@ -127,7 +132,8 @@ struct SendMessageTests {
         #expect(message.metadata == metadata)
         let big: JSONObject = ["blob": .string(String(repeating: "x", count: 16_384))]
         await expect(code: "validation_failed") {
-            try await self.app.sendMessage(SendMessage.Request(content: .string("big"), metadata: big), to: room.id, by: TestApp.editor)
+            try await self.app.sendMessage(
+                SendMessage.Request(content: .string("big"), metadata: big), to: room.id, by: TestApp.editor)
         }
     }
 
@@ -141,14 +147,17 @@ struct SendMessageTests {
         ).message
         #expect(message.kind == .incidentData)
         #expect(message.content == .readings(readings))
-        if case .readings(let stored)? = message.content { #expect(stored.keys == ["temperature", "pressure", "unit"]) }
+        if case .readings(let stored)? = message.content {
+            #expect(stored.keys == ["temperature", "pressure", "unit"])
+        }
     }
 
     @Test(arguments: [JSONValue.string("85"), .number(85), .array([.number(85)]), .null, .object([:])])
     func incidentDataMustBeANonEmptyObject(_ content: JSONValue) async throws {
         let room = try await self.app.room()
         await expect(code: "validation_failed") {
-            try await self.app.sendMessage(SendMessage.Request(kind: .incidentData, content: content), to: room.id, by: TestApp.editor)
+            try await self.app.sendMessage(
+                SendMessage.Request(kind: .incidentData, content: content), to: room.id, by: TestApp.editor)
         }
     }
 
@@ -160,7 +169,8 @@ struct SendMessageTests {
             SendMessage.Request(kind: .incidentData, content: .object(atLimit)), to: room.id, by: TestApp.editor)
         let over: JSONObject = ["r": .string(String(repeating: "x", count: 102_401 - overhead))]
         await expect(.messageTooLarge(limit: 102_400)) {
-            try await self.app.sendMessage(SendMessage.Request(kind: .incidentData, content: .object(over)), to: room.id, by: TestApp.editor)
+            try await self.app.sendMessage(
+                SendMessage.Request(kind: .incidentData, content: .object(over)), to: room.id, by: TestApp.editor)
         }
     }
 
@@ -182,7 +192,8 @@ struct SendMessageTests {
         #expect(bare.content == .text(""))
         // A caption of blanks is no caption, not a refused photo.
         let blank = try await self.app.sendMessage(
-            SendMessage.Request(kind: .imageRef, content: .string("  "), fileID: image.id), to: room.id, by: TestApp.editor
+            SendMessage.Request(kind: .imageRef, content: .string("  "), fileID: image.id), to: room.id,
+            by: TestApp.editor
         ).message
         #expect(blank.content == .text(""))
     }
@@ -200,7 +211,8 @@ struct SendMessageTests {
         let room = try await self.app.room()
         let other = try await self.app.room(title: "Another incident")
         let foreign = try await self.app.file(in: other.id)
-        let document = try await self.app.file(in: room.id, name: "sop.pdf", type: .document, contentType: "application/pdf")
+        let document = try await self.app.file(
+            in: room.id, name: "sop.pdf", type: .document, contentType: "application/pdf")
         let deleted = try await self.app.file(in: room.id, name: "old.png")
         try await self.app.deps.files.delete(deleted.id, at: TestApp.start)
         self.app.bus.clear()
@@ -250,7 +262,9 @@ struct SendMessageTests {
         let room = try await self.app.room()
         let message = try await self.app.send(
             "see above", by: TestApp.owner, to: room.id,
-            mentions: [TestApp.viewer.userID, TestApp.outsider.userID, UserID("ghost@plant.example"), TestApp.viewer.userID])
+            mentions: [
+                TestApp.viewer.userID, TestApp.outsider.userID, UserID("ghost@plant.example"), TestApp.viewer.userID,
+            ])
         #expect(message.mentions == [TestApp.viewer.userID])
         #expect(self.app.bus.notifications.map(\.userID) == [TestApp.viewer.userID])
     }
@@ -258,7 +272,8 @@ struct SendMessageTests {
     @Test func readingsCarryOnlyExplicitMentions() async throws {
         let room = try await self.app.room()
         let message = try await self.app.sendMessage(
-            SendMessage.Request(kind: .incidentData, content: .object(["note": .string("@Chen Mei")]), mentions: [TestApp.owner.userID]),
+            SendMessage.Request(
+                kind: .incidentData, content: .object(["note": .string("@Chen Mei")]), mentions: [TestApp.owner.userID]),
             to: room.id, by: TestApp.editor
         ).message
         #expect(message.mentions == [TestApp.owner.userID])
@@ -295,7 +310,8 @@ struct SendMessageTests {
             for _ in 1...10 {
                 group.addTask {
                     try await self.app.sendMessage(
-                        SendMessage.Request(content: .string("pump 2 off"), clientID: "same"), to: room.id, by: TestApp.editor)
+                        SendMessage.Request(content: .string("pump 2 off"), clientID: "same"), to: room.id,
+                        by: TestApp.editor)
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }

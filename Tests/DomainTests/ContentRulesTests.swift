@@ -7,7 +7,8 @@ struct ContentRulesTests {
     @Test(arguments: ["a", "é", "林", "👍"])
     func textAtExactlyTheLimitIsAccepted(_ unit: String) throws {
         let bytesPerUnit = unit.utf8.count
-        let text = String(repeating: unit, count: 10_240 / bytesPerUnit)
+        let text =
+            String(repeating: unit, count: 10_240 / bytesPerUnit)
             + String(repeating: "a", count: 10_240 % bytesPerUnit)
         #expect(text.utf8.count == 10_240)
         #expect(throws: Never.self) { try ContentRules.validate(text: text) }
@@ -16,7 +17,8 @@ struct ContentRulesTests {
     @Test(arguments: ["a", "é", "林", "👍"])
     func textOneByteOverTheLimitIsTooLarge(_ unit: String) {
         let bytesPerUnit = unit.utf8.count
-        let text = String(repeating: unit, count: 10_240 / bytesPerUnit)
+        let text =
+            String(repeating: unit, count: 10_240 / bytesPerUnit)
             + String(repeating: "a", count: 10_240 % bytesPerUnit + 1)
         #expect(text.utf8.count == 10_241)
         #expect(throws: DomainError.messageTooLarge(limit: 10_240)) { try ContentRules.validate(text: text) }
@@ -86,24 +88,29 @@ struct ContentRulesTests {
     }
 
     @Test func readingsAreANonEmptyObjectOfNamedValues() {
-        #expect(throws: DomainError.validationFailed(field: "content", reason: "must be a non-empty object of readings")) {
+        #expect(
+            throws: DomainError.validationFailed(field: "content", reason: "must be a non-empty object of readings")
+        ) {
             try ContentRules.validate(readings: [:])
         }
         #expect(throws: DomainError.validationFailed(field: "content", reason: "a reading needs a name")) {
             try ContentRules.validate(readings: ["": .number(1)])
         }
         #expect(throws: Never.self) {
-            try ContentRules.validate(readings: ["temperature": .number(85), "pressure": .number(120), "ok": .bool(true)])
+            try ContentRules.validate(readings: [
+                "temperature": .number(85), "pressure": .number(120), "ok": .bool(true),
+            ])
         }
     }
 
-    @Test(arguments: [
-        ["bad\u{0}name": .number(1)],
-        ["note": .string("esc\u{1B}")],
-        ["list": .array([.string("c1\u{85}")])],
-        ["nested": .object(["deep\u{7F}": .number(1)])],
-        ["nested": .object(["deep": .array([.object(["x": .string("\u{9F}")])])])],
-    ] as [JSONObject])
+    @Test(
+        arguments: [
+            ["bad\u{0}name": .number(1)],
+            ["note": .string("esc\u{1B}")],
+            ["list": .array([.string("c1\u{85}")])],
+            ["nested": .object(["deep\u{7F}": .number(1)])],
+            ["nested": .object(["deep": .array([.object(["x": .string("\u{9F}")])])])],
+        ] as [JSONObject])
     func readingsRefuseControlCharactersAnywhere(_ readings: JSONObject) {
         #expect(throws: DomainError.validationFailed(field: "content", reason: "contains control characters")) {
             try ContentRules.validate(readings: readings)

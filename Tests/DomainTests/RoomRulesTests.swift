@@ -15,7 +15,9 @@ struct RoomRulesTests {
 
     @Test(arguments: ["line\none", "tab\there", "cr\rhere", "nul\u{0}", "c1\u{85}x", "del\u{7F}"])
     func titlesRefuseLineBreaksAndControls(_ title: String) {
-        #expect(throws: DomainError.validationFailed(field: "title", reason: "must be one line without control characters")) {
+        #expect(
+            throws: DomainError.validationFailed(field: "title", reason: "must be one line without control characters")
+        ) {
             try RoomRules.validate(title: title)
         }
     }

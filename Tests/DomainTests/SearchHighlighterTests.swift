@@ -17,8 +17,9 @@ struct SearchHighlighterTests {
     }
 
     @Test func escapesTextWithoutAMatch() {
-        #expect(SearchHighlighter.highlight("<img src=x onerror=alert(1)>", query: "zz")
-            == "&lt;img src=x onerror=alert(1)&gt;")
+        #expect(
+            SearchHighlighter.highlight("<img src=x onerror=alert(1)>", query: "zz")
+                == "&lt;img src=x onerror=alert(1)&gt;")
         #expect(SearchHighlighter.escape(#"&<>"'"#) == "&amp;&lt;&gt;&quot;&#39;")
     }
 
@@ -42,7 +43,9 @@ struct SearchHighlighterTests {
     }
 
     @Test func handlesNonASCIICaseFolding() {
-        #expect(SearchHighlighter.highlight("ÄRGER und ärger", query: "Ärger") == "<mark>ÄRGER</mark> und <mark>ärger</mark>")
+        #expect(
+            SearchHighlighter.highlight("ÄRGER und ärger", query: "Ärger")
+                == "<mark>ÄRGER</mark> und <mark>ärger</mark>")
         // U+0130 lower-cases to two scalars; the text around it must still come out whole.
         #expect(SearchHighlighter.highlight("İstanbul line", query: "line") == "İstanbul <mark>line</mark>")
     }
