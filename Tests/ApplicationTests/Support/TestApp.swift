@@ -20,13 +20,16 @@ struct TestApp: Sendable {
     let bus = RecordingEventBus()
     let presence = InMemoryPresenceRegistry()
     let limiter = RateLimiter()
+    /// The in-memory message store, behind a wrapper that can fail appends and records their batches.
+    let messages: FlakyMessageStore
     let deps: Dependencies
     let committer: GroupCommitter
 
     init() {
+        self.messages = FlakyMessageStore(InMemoryMessageStore(database: self.database))
         self.deps = Dependencies(
             users: InMemoryUserStore(database: self.database), rooms: InMemoryRoomStore(database: self.database),
-            messages: InMemoryMessageStore(database: self.database), files: InMemoryFileStore(database: self.database),
+            messages: self.messages, files: InMemoryFileStore(database: self.database),
             notifications: InMemoryNotificationStore(database: self.database),
             revocations: InMemoryRevocationStore(database: self.database), directory: self.directory,
             tokens: self.tokens, objects: self.objects, bus: self.bus, presence: self.presence, clock: self.clock,
