@@ -164,6 +164,23 @@ struct LoginTests {
         _ = try await self.login(username: "jdoe", password: "correct horse", clientAddress: "192.0.2.7")
     }
 
+    /// "5 failures within 5 minutes" is any 5 failures less than 5 minutes apart, not 5 in a fixed 5-minute slot.
+    @Test func fiveFailuresWithinFiveMinutesLockEvenAcrossTheFirstFailuresWindow() async throws {
+        for offset in [0, 200, 250, 299, 300, 301] as [TimeInterval] {
+            self.app.clock.set(TestApp.start.addingTimeInterval(offset))
+            await expect(.invalidCredentials) {
+                try await self.login(username: "jdoe", password: "guess", clientAddress: "10.0.0.1")
+            }
+        }
+        // The failures at +200, +250, +299, +300 and +301 s lie within 5 minutes: locked until +500 s.
+        self.app.clock.set(TestApp.start.addingTimeInterval(302))
+        await expect(.rateLimited(retryAfterSeconds: 198)) {
+            try await self.login(username: "jdoe", password: "correct horse", clientAddress: "10.0.0.1")
+        }
+        self.app.clock.set(TestApp.start.addingTimeInterval(500))
+        _ = try await self.login(username: "jdoe", password: "correct horse", clientAddress: "10.0.0.1")
+    }
+
     @Test func failuresOutsideTheWindowDoNotAddUp() async throws {
         for _ in 1...4 {
             await expect(.invalidCredentials) {
