@@ -146,6 +146,19 @@ struct EditMessageTests {
             ])
     }
 
+    @Test func explicitMentionsSurviveAnEdit() async throws {
+        let room = try await self.app.room()
+        let original = try await self.app.send("please check the belt", to: room.id, mentions: [TestApp.viewer.userID])
+        #expect(original.mentions == [TestApp.viewer.userID])
+        let edited = try await self.edit(original.id, "please check belt B2")
+        #expect(edited.mentions == [TestApp.viewer.userID])
+        #expect(self.app.bus.notifications.count == 1)
+        // A mention typed in the text goes away when the edit removes it.
+        let typed = try await self.app.send("@Chen Mei please check", to: room.id)
+        let untyped = try await self.edit(typed.id, "please check")
+        #expect(untyped.mentions == [])
+    }
+
     @Test func editHistoryIsForTheSenderTheOwnerAndAdmins() async throws {
         let room = try await self.app.room()
         let original = try await self.app.send("draft", to: room.id)

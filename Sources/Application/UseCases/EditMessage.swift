@@ -43,7 +43,10 @@ package struct EditMessage: Sendable {
             throw DomainError.validationFailed(field: "content", reason: "must be a string")
         }
         let members = try await self.deps.membersWithCurrentNames(of: message.roomID)
-        let mentions = SendMessage.mentions(in: newContent, explicit: nil, members: members)
+        // Mentions the client passed explicitly (not typed in the old text) stay: an edit only carries content.
+        let typedBefore = message.content.map { SendMessage.mentions(in: $0, explicit: nil, members: members) } ?? []
+        let explicit = message.mentions.filter { !typedBefore.contains($0) }
+        let mentions = SendMessage.mentions(in: newContent, explicit: explicit, members: members)
         let edited = try await self.deps.messages.edit(id, content: newContent, mentions: mentions, by: principal.userID, at: now)
         await self.deps.bus.publish(.messageEdited(edited))
 
