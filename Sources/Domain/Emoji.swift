@@ -20,10 +20,15 @@ package struct Emoji: Hashable, Sendable, CustomStringConvertible {
         }
         guard first.properties.isEmoji else { return false }
         if first.properties.isEmojiPresentation { return true }
-        // Text-default symbols ("1", "#", "©", "❤") are emoji only with VS16, a keycap, a modifier or a ZWJ.
-        return scalars.dropFirst().contains { scalar in
-            scalar.value == 0xFE0F || scalar.value == 0x20E3 || scalar.value == 0x200D
-                || scalar.properties.isEmojiModifier
+        // Text-default symbols ("1", "#", "©", "❤") are emoji only with VS16, a keycap, a modifier, or a ZWJ that
+        // joins them to another emoji ("1" and a dangling ZWJ is still the digit one).
+        let rest = Array(scalars.dropFirst())
+        return rest.indices.contains { index in
+            switch rest[index].value {
+            case 0xFE0F, 0x20E3: true
+            case 0x200D: index + 1 < rest.count && rest[index + 1].properties.isEmoji
+            default: rest[index].properties.isEmojiModifier
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ package struct ListMembers: Sendable {
 
     package func callAsFunction(_ roomID: RoomID, by principal: Principal) async throws -> [Member] {
         _ = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
-        return try await self.deps.rooms.members(of: roomID)
+        return try await self.deps.membersWithCurrentNames(of: roomID)
     }
 }
 

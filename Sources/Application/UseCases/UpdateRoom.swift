@@ -1,4 +1,5 @@
 package import Domain
+import Foundation
 
 /// Changes a room's fields or status (OWNER or admin). One call stores one `system` message: `status_changed`
 /// when the status changes, else `room_updated` with the new values; members hear of status changes.
@@ -15,6 +16,9 @@ package struct UpdateRoom: Sendable {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.manageRoom)
         let room = access.room
+        // Titles are stored trimmed, as CreateRoom stores them.
+        var changes = changes
+        changes.title = changes.title?.trimmingCharacters(in: .whitespaces)
         if let title = changes.title { try RoomRules.validate(title: title) }
         if let location = changes.location { try RoomRules.validate(location: location) }
         if let description = changes.description { try RoomRules.validate(description: description) }
