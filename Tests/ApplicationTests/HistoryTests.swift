@@ -192,6 +192,17 @@ struct CatchUpTests {
         #expect(result.changed.isEmpty)
     }
 
+    /// A client that claims more than the room has (a stale or confused client) is told the room's real counters,
+    /// so it does not drop the next messages as already seen.
+    @Test func aClientAheadOfTheRoomIsToldTheRealCounters() async throws {
+        let room = try await self.app.room()
+        let result = try await CatchUp(self.app.deps)(room.id, lastSequence: 1_000, lastRev: 1_000, by: TestApp.viewer)
+        #expect(result.messages.isEmpty)
+        #expect(result.changed.isEmpty)
+        #expect(result.lastSequenceNumber == room.lastSequenceNumber)
+        #expect(result.rev == room.rev)
+    }
+
     @Test func negativeCountersAreInvalidAndOutsidersForbidden() async throws {
         let room = try await self.app.room()
         await expect(code: "invalid_request") {

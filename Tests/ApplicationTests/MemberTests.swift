@@ -203,5 +203,15 @@ struct MemberNameTests {
         }(
             room.id, by: TestApp.owner)
         #expect(report.contains("- Huang Jie (huang@plant.example): EDITOR\n"))
+
+        self.app.bus.clear()
+        let changed = try await ChangeMemberRole(self.app.deps)(huang.userID, to: .viewer, in: room.id, by: TestApp.owner)
+        #expect(changed.displayName == "Huang Jie")
+        #expect(changed.role == .viewer)
+        try await RemoveMember(self.app.deps)(huang.userID, from: room.id, by: TestApp.owner)
+        #expect(
+            self.app.bus.createdMessages.map(\.content) == [
+                .text("林小明 changed the role of Huang Jie from EDITOR to VIEWER"), .text("林小明 removed Huang Jie"),
+            ])
     }
 }

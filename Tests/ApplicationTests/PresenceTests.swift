@@ -88,6 +88,28 @@ struct PresenceTests {
         #expect(self.app.bus.events.count == 2)
     }
 
+    @Test func expiryClearsOnlyStaleTypersInEveryRoom() async throws {
+        let first = try await self.app.room()
+        let second = try await self.app.room(title: "Second incident")
+        let typing = SetTyping(self.app.deps)
+        try await typing(true, in: first.id, by: TestApp.editor)
+        try await typing(true, in: second.id, by: TestApp.owner)
+        self.app.clock.advance(by: 2)
+        try await typing(true, in: first.id, by: TestApp.owner)
+        self.app.bus.clear()
+        self.app.clock.advance(by: 1)
+        await ExpireTyping(self.app.deps)()
+        let cleared = Set(
+            self.app.bus.events.compactMap { event -> String? in
+                guard case .typing(let room, let user, _, false) = event else { return nil }
+                return "\(room)/\(user)"
+            })
+        #expect(cleared == ["\(first.id)/\(TestApp.editor.userID)", "\(second.id)/\(TestApp.owner.userID)"])
+        #expect(self.app.bus.events.count == 2)
+        let stillTyping = try await ListPresence(self.app.deps)(.typing, in: first.id, by: TestApp.viewer)
+        #expect(stillTyping.map(\.userID) == [TestApp.owner.userID])
+    }
+
     @Test func stoppingTypingIsAnnouncedOnce() async throws {
         let room = try await self.app.room()
         let typing = SetTyping(self.app.deps)

@@ -174,10 +174,9 @@ struct UpdateRoomTests {
 
     @Test func aStatusChangeIsOneStatusChangedMessageAndNotifiesEveryoneButTheActor() async throws {
         let room = try await self.app.room()
-        let updated = try await self.update(room.id, RoomChanges(severity: .low, status: .resolved))
+        let updated = try await self.update(room.id, RoomChanges(status: .resolved))
         #expect(updated.status == .resolved)
         #expect(updated.resolvedAt == TestApp.start)
-        #expect(updated.severity == .low)
 
         let messages = self.app.bus.createdMessages
         #expect(messages.count == 1)
@@ -194,6 +193,23 @@ struct UpdateRoomTests {
         }
         #expect(try await self.app.notifications(of: TestApp.owner, kind: .statusChanged).isEmpty)
         #expect(Set(self.app.bus.notifications.map(\.userID)) == [TestApp.editor.userID, TestApp.viewer.userID])
+    }
+
+    /// One PATCH, one message: a field changed with the status is still on the timeline.
+    @Test func fieldsChangedWithTheStatusAreRecordedInTheStatusMessage() async throws {
+        let room = try await self.app.room()
+        let updated = try await self.update(room.id, RoomChanges(title: "Belt B2 replaced", severity: .low, status: .resolved))
+        #expect(updated.severity == .low)
+        #expect(updated.title == "Belt B2 replaced")
+        let messages = self.app.bus.createdMessages
+        #expect(messages.count == 1)
+        #expect(
+            messages.first?.metadata?.json
+                == #"{"event":"status_changed","actor":"lin@plant.example","data":{"from":"active","to":"resolved","title":"Belt B2 replaced","severity":"low"}}"#
+        )
+        #expect(
+            messages.first?.content
+                == .text("林小明 changed the status from active to resolved and updated the title, severity"))
     }
 
     @Test func anAdminWhoIsNotAMemberMayChangeTheRoomAndEveryMemberHearsOfIt() async throws {

@@ -153,6 +153,33 @@ struct JSONParserTests {
         }
     }
 
+    /// Thousands of single-byte mutations of a document (a fixed seed, so a failure repeats): whatever the parser
+    /// accepts must survive writing and parsing again unchanged, and it must never accept invalid UTF-8.
+    @Test func whatIsAcceptedFromMutatedBytesRoundTrips() throws {
+        var random = SplitMix64(seed: 0x1D_2026)
+        let alphabet = Array(#"{}[]":,.-+eE0123456789 \/untrfals"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xE6, 0xF0, 0xFF]
+        var accepted = 0
+        for _ in 0..<5_000 {
+            var bytes = Self.document
+            for _ in 0..<(1 + Int(random.next() % 3)) {
+                let position = Int(random.next() % UInt64(bytes.count))
+                let byte = alphabet[Int(random.next() % UInt64(alphabet.count))]
+                switch random.next() % 3 {
+                case 0: bytes[position] = byte
+                case 1: bytes.insert(byte, at: position)
+                default: bytes.remove(at: position)
+                }
+            }
+            guard let value = try? self.parser.parse(bytes) else { continue }
+            accepted += 1
+            #expect(String(validating: bytes, as: UTF8.self) != nil, "accepted invalid UTF-8: \(bytes)")
+            let written = JSONWriter.encode(value)
+            #expect(try self.parser.parse(written) == value, "\(bytes)")
+        }
+        // Some mutations (a digit for a digit, a space) keep the document valid; the property was exercised.
+        #expect(accepted > 50)
+    }
+
     @Test func failuresCarryTheOffset() {
         self.expectFailure("{} x", reason: "unexpected data after the JSON value", offset: 3)
         self.expectFailure(#"{"a":01}"#, reason: "leading zero in number", offset: 6)
@@ -176,5 +203,22 @@ struct JSONParserTests {
             #expect(error.reason == reason, sourceLocation: sourceLocation)
             #expect(error.offset == offset, sourceLocation: sourceLocation)
         }
+    }
+}
+
+/// A small deterministic random number generator (SplitMix64), so generated inputs are the same on every run.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        self.state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -54,3 +54,16 @@ struct SearchHighlighterTests {
         #expect(SearchHighlighter.minimumQueryLength == 2)
     }
 }
+
+struct SearchHighlighterConsistencyTests {
+    /// Whatever the search finds, the highlight marks: a hit without a mark would look like a wrong result.
+    @Test(arguments: [
+        ("ΟΔΟΣ κλειστός", "οδος"), ("Ο ΔΡΟΜΟΣ", "δρομοσ"), ("İSTANBUL hat", "i̇stanbul"), ("Straße B2", "STRASSE"),
+        ("ǅemal", "ǆe"), ("ﬁlter clogged", "fi"), ("Ａｂｃ full width", "ａｂ"), ("e\u{301}té", "été"),
+        ("輸送帶停止", "送帶"), ("Belt B2", "belt b2"),
+    ])
+    func everyMatchIsMarked(_ text: String, _ query: String) {
+        let highlight = SearchHighlighter.highlight(text, query: query)
+        #expect(SearchHighlighter.matches(text, query: query) == highlight.contains("<mark>"), "\(highlight)")
+    }
+}

@@ -34,10 +34,16 @@ package struct UpdateRoom: Sendable {
         let announce = RoomAnnouncement(deps: self.deps, principal: principal, roomID: roomID, at: now)
         let announcement: NewMessage
         if let status = effective.status {
+            // Fields changed in the same PATCH ride along, so the one message still records every change.
+            var data: JSONObject = ["from": .string(room.status.rawValue), "to": .string(status.rawValue)]
+            let fields = Self.changedFields(effective)
+            for (name, value) in fields { data[name] = value }
+            let also = fields.isEmpty ? "" : " and updated the \(fields.keys.joined(separator: ", "))"
             announcement = announce.make(
                 event: "status_changed",
-                sentence: "\(principal.displayName) changed the status from \(room.status.rawValue) to \(status.rawValue)",
-                data: ["from": .string(room.status.rawValue), "to": .string(status.rawValue)])
+                sentence:
+                    "\(principal.displayName) changed the status from \(room.status.rawValue) to \(status.rawValue)\(also)",
+                data: data)
         } else {
             let fields = Self.changedFields(effective)
             announcement = announce.make(
