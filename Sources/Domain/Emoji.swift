@@ -6,7 +6,15 @@ package struct Emoji: Hashable, Sendable, CustomStringConvertible {
         guard text.count == 1, let character = text.first, Self.isEmoji(character), text.utf8.count <= 64 else {
             throw .validationFailed(field: "emoji", reason: "must be exactly one emoji")
         }
-        self.value = text
+        // "👍" and "👍\u{FE0F}" look the same: an emoji that is shown as emoji anyway is stored without a trailing
+        // variation selector, so one reaction is not counted as two. Inside ZWJ sequences it stays (it is part of
+        // the sequence's standard spelling).
+        let scalars = Array(text.unicodeScalars)
+        if scalars.count == 2, scalars[0].properties.isEmojiPresentation, scalars[1].value == 0xFE0F {
+            self.value = String(scalars[0])
+        } else {
+            self.value = text
+        }
     }
 
     package var description: String { self.value }

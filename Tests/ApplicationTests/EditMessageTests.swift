@@ -206,6 +206,24 @@ struct DeleteMessageTests {
         #expect(self.app.bus.events.isEmpty)
     }
 
+    @Test(arguments: [TestApp.owner, TestApp.admin])
+    func systemMessagesAreTheAuditTrailAndAreNeverDeleted(_ actor: Principal) async throws {
+        let room = try await self.app.room()
+        let opening = try #require(try await self.app.timeline(room.id).first)
+        await expect(.insufficientPermissions) { try await DeleteMessage(self.app.deps)(opening.id, by: actor) }
+        #expect(try await self.app.deps.messages.message(id: opening.id) == opening)
+    }
+
+    @Test func savingTheSameTextAgainIsNotAnEdit() async throws {
+        let room = try await self.app.room()
+        let original = try await self.app.send("belt stopped", to: room.id)
+        self.app.bus.clear()
+        let unchanged = try await EditMessage(self.app.deps)(original.id, content: .string("belt stopped"), by: TestApp.editor)
+        #expect(unchanged == original)
+        #expect(try await self.app.deps.messages.editHistory(of: original.id).isEmpty)
+        #expect(self.app.bus.events.isEmpty)
+    }
+
     @Test func deletingTwiceIsNotFound() async throws {
         let room = try await self.app.room()
         let original = try await self.app.send("oops", to: room.id)

@@ -46,5 +46,10 @@ struct EmojiTests {
     @Test func equalEmojiAreOneReaction() throws {
         #expect(try Emoji("👍") == Emoji("👍"))
         #expect(try Emoji("👍") != Emoji("👍🏽"))
+        // The variation selector changes nothing on an emoji shown as emoji anyway.
+        #expect(try Emoji("👍\u{FE0F}") == Emoji("👍"))
+        #expect(try Emoji("👍\u{FE0F}").value == "👍")
+        // On a text-default symbol it is what makes the emoji, so it stays.
+        #expect(try Emoji("❤\u{FE0F}").value == "❤\u{FE0F}")
     }
 }

@@ -47,6 +47,8 @@ package struct EditMessage: Sendable {
         let typedBefore = message.content.map { SendMessage.mentions(in: $0, explicit: nil, members: members) } ?? []
         let explicit = message.mentions.filter { !typedBefore.contains($0) }
         let mentions = SendMessage.mentions(in: newContent, explicit: explicit, members: members)
+        // Saving the same text again is not an edit: nothing is recorded or broadcast.
+        if newContent == message.content, mentions == message.mentions { return message }
         let edited = try await self.deps.messages.edit(id, content: newContent, mentions: mentions, by: principal.userID, at: now)
         await self.deps.bus.publish(.messageEdited(edited))
 
