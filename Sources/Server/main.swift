@@ -62,7 +62,7 @@ do {
 
     let directory: any UserDirectory
     if configuration.demoDirectory {
-        directory = InMemoryDirectory(people: InMemoryDirectory.demoPeople)
+        directory = InMemoryDirectory(people: InMemoryDirectory.demoPeople + InMemoryDirectory.benchPeople(count: 1000))
     } else {
         let ldap: LDAPConfiguration
         do { ldap = try LDAPConfiguration(environment: environment) } catch { fail(error.description) }
