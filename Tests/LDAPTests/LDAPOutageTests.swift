@@ -44,7 +44,8 @@ struct LDAPOutageTests {
         }
         #expect(ContinuousClock.now - started < .seconds(3))
         try instance.signal(SIGCONT)
-        #expect(try await directory.authenticate(username: "bob", password: "bob-test-password").displayName == "Bob Brown")
+        let bob = try await directory.authenticate(username: "bob", password: "bob-test-password")
+        #expect(bob.displayName == "Bob Brown")
 
         // Stopped: connections are refused at once.
         instance.stop()
@@ -83,6 +84,12 @@ struct ServiceInstance {
     }
 
     func stop() {
+        // A slapd left stopped by a failed expectation must be able to act on the SIGTERM of `down`.
+        if let text = try? String(contentsOfFile: self.directory + "/slapd.pid", encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            kill(pid, SIGCONT)
+        }
         _ = try? Self.run(self.script, "down", directory: self.directory)
     }
 
@@ -93,8 +100,12 @@ struct ServiceInstance {
     @discardableResult
     static func run(_ script: String, _ command: String, directory: String) throws -> String {
         let output = directory + ".\(command).out"
-        defer { unlink(output) }
-        let arguments = ["/bin/bash", "-c", "exec \"$0\" \"$1\" >\"$2\" 2>/dev/null", script, command, output]
+        let errors = directory + ".\(command).err"
+        defer {
+            unlink(output)
+            unlink(errors)
+        }
+        let arguments = ["/bin/bash", "-c", "exec \"$0\" \"$1\" >\"$2\" 2>\"$3\"", script, command, output, errors]
         var environment = ProcessInfo.processInfo.environment
         environment["INCIDENT_LDAP_DIR"] = directory
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
@@ -103,13 +114,26 @@ struct ServiceInstance {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // The calling thread may block signals (Dispatch's workers do), and a child inherits that mask: slapd would
+        // then ignore the SIGTERM of `down`. The child starts with no signal blocked and default handlers.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, &argv, &envp)
+        let spawned = posix_spawn(&pid, "/bin/bash", nil, &attributes, &argv, &envp)
         try #require(spawned == 0, "cannot run ldap.sh: \(spawned)")
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         // An exit status of 0 is the wait status 0; anything else is a failure or a signal.
-        try #require(status == 0, "ldap.sh \(command) failed with wait status \(status)")
+        let log = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        try #require(status == 0, "ldap.sh \(command) failed with wait status \(status): \(log)")
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 }
