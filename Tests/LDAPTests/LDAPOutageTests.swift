@@ -12,8 +12,12 @@ struct LDAPOutageTests {
         let configuration = try TestDirectory.configuration(url: "ldap://127.0.0.1:\(try closedPort())")
         let started = ContinuousClock.now
         await expectFailure(
-            .unreachable, .directoryUnavailable, directory: LDAPUserDirectory(configuration: configuration),
-            username: "alice", password: TestDirectory.alicePassword)
+            .unreachable,
+            .directoryUnavailable,
+            directory: LDAPUserDirectory(configuration: configuration),
+            username: "alice",
+            password: TestDirectory.alicePassword
+        )
         #expect(ContinuousClock.now - started < .seconds(2))
     }
 
@@ -22,7 +26,9 @@ struct LDAPOutageTests {
         let started = ContinuousClock.now
         await #expect(throws: DomainError.directoryUnavailable) {
             try await LDAPUserDirectory(configuration: configuration).authenticate(
-                username: "alice", password: TestDirectory.alicePassword)
+                username: "alice",
+                password: TestDirectory.alicePassword
+            )
         }
         #expect(ContinuousClock.now - started < .seconds(5))
     }
@@ -51,8 +57,12 @@ struct LDAPOutageTests {
         instance.stop()
         started = ContinuousClock.now
         await expectFailure(
-            .unreachable, .directoryUnavailable, directory: directory, username: "alice",
-            password: TestDirectory.alicePassword)
+            .unreachable,
+            .directoryUnavailable,
+            directory: directory,
+            username: "alice",
+            password: TestDirectory.alicePassword
+        )
         #expect(ContinuousClock.now - started < .seconds(2))
     }
 }
@@ -72,9 +82,14 @@ struct ServiceInstance {
             .appendingPathComponent("incident-ldap-outage-\(UUID().uuidString.prefix(8))").path
         let output = try Self.run(script, "up", directory: directory)
         let line = try #require(
-            output.split(separator: "\n").first { $0.hasPrefix("export TEST_LDAP_URL=") }, sourceLocation: sourceLocation)
+            output.split(separator: "\n").first { $0.hasPrefix("export TEST_LDAP_URL=") },
+            sourceLocation: sourceLocation
+        )
         return ServiceInstance(
-            directory: directory, url: String(line.dropFirst("export TEST_LDAP_URL=".count)), script: script)
+            directory: directory,
+            url: String(line.dropFirst("export TEST_LDAP_URL=".count)),
+            script: script
+        )
     }
 
     func signal(_ signal: Int32) throws {

@@ -11,8 +11,13 @@ enum TestDirectory {
     static let alicePassword = "alice-test-password"
 
     static func configuration(
-        url: String? = nil, startTLS: Bool = false, bindPassword: String? = nil, baseDN: String? = nil,
-        adminGroup: String?? = nil, caCertificateFile: String? = nil, timeout: Duration = .seconds(5),
+        url: String? = nil,
+        startTLS: Bool = false,
+        bindPassword: String? = nil,
+        baseDN: String? = nil,
+        adminGroup: String?? = nil,
+        caCertificateFile: String? = nil,
+        timeout: Duration = .seconds(5),
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> LDAPConfiguration {
         try LDAPConfiguration(
@@ -23,7 +28,9 @@ enum TestDirectory {
                 ?? TestEnvironment.require("TEST_LDAP_BIND_PASSWORD", sourceLocation: sourceLocation),
             baseDN: baseDN ?? TestEnvironment.require("TEST_LDAP_BASE_DN", sourceLocation: sourceLocation),
             adminGroup: adminGroup ?? TestEnvironment.require("TEST_LDAP_ADMIN_GROUP", sourceLocation: sourceLocation),
-            caCertificateFile: caCertificateFile, timeout: timeout)
+            caCertificateFile: caCertificateFile,
+            timeout: timeout
+        )
     }
 
     static func directory(_ configuration: LDAPConfiguration) -> LDAPUserDirectory {
@@ -48,8 +55,12 @@ final class FailureLog: Sendable {
 
 /// Expects `body` to fail with `code`, and the port to report `domainError`.
 func expectFailure(
-    _ code: LDAPDirectoryError.Code, _ domainError: DomainError, directory: LDAPUserDirectory, username: String,
-    password: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ code: LDAPDirectoryError.Code,
+    _ domainError: DomainError,
+    directory: LDAPUserDirectory,
+    username: String,
+    password: String,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) async {
     do {
         let entry = try await directory.signIn(username: username, password: password)

@@ -22,7 +22,9 @@ package struct HMACTokenService: TokenService {
 
     /// A service signing with `keyring.active`; throws when `timeToLive` is not positive or over 30 days.
     package init(
-        keyring: TokenKeyring, timeToLive: Duration = .seconds(8 * 3_600), leeway: Duration = .seconds(60)
+        keyring: TokenKeyring,
+        timeToLive: Duration = .seconds(8 * 3_600),
+        leeway: Duration = .seconds(60)
     ) throws(JWTConfigurationError) {
         guard timeToLive >= .seconds(1), timeToLive <= Self.maximumTimeToLive else {
             throw JWTConfigurationError(setting: "JWT_TTL", reason: "must be between 1 second and 30 days")
@@ -66,9 +68,13 @@ package struct HMACTokenService: TokenService {
             + Base64URL.encode(JSONWriter.encode(.object(payload)))
         let tag = HMACSHA256.authenticationCode(key: self.keyring.active.secret, message: signingInput.utf8)
         let claims = TokenClaims(
-            userID: user.id, displayName: user.displayName, isAdmin: user.isAdmin,
+            userID: user.id,
+            displayName: user.displayName,
+            isAdmin: user.isAdmin,
             issuedAt: Date(timeIntervalSince1970: TimeInterval(issuedAt)),
-            expiresAt: Date(timeIntervalSince1970: TimeInterval(expiresAt)), tokenID: tokenID)
+            expiresAt: Date(timeIntervalSince1970: TimeInterval(expiresAt)),
+            tokenID: tokenID
+        )
         return IssuedToken(token: signingInput + "." + Base64URL.encode(tag), claims: claims)
     }
 
@@ -146,9 +152,13 @@ package struct HMACTokenService: TokenService {
         guard issuedAt <= current + leeway else { throw TokenVerificationError(.issuedInFuture) }
 
         return TokenClaims(
-            userID: UserID(subject), displayName: name, isAdmin: isAdmin,
-            issuedAt: Date(timeIntervalSince1970: issuedAt), expiresAt: Date(timeIntervalSince1970: expiresAt),
-            tokenID: tokenID)
+            userID: UserID(subject),
+            displayName: name,
+            isAdmin: isAdmin,
+            issuedAt: Date(timeIntervalSince1970: issuedAt),
+            expiresAt: Date(timeIntervalSince1970: expiresAt),
+            tokenID: tokenID
+        )
     }
 
     // MARK: - Helpers

@@ -54,7 +54,9 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
             for item in list.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let colon = item.firstIndex(of: ":") else {
                     throw JWTConfigurationError(
-                        setting: "JWT_SECRETS", reason: "expected kid:secret pairs separated by commas")
+                        setting: "JWT_SECRETS",
+                        reason: "expected kid:secret pairs separated by commas"
+                    )
                 }
                 keys.append(Key(id: String(item[..<colon]), secret: Array(item[item.index(after: colon)...].utf8)))
             }
@@ -67,7 +69,8 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
                 guard HMACSHA256.constantTimeEquals(existing.secret, key.secret) else {
                     throw JWTConfigurationError(
                         setting: "JWT_SECRETS",
-                        reason: "key id \"default\" is reserved for JWT_SECRET and has a different secret")
+                        reason: "key id \"default\" is reserved for JWT_SECRET and has a different secret"
+                    )
                 }
             } else {
                 keys.append(key)
@@ -93,7 +96,8 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
             guard Self.isValidKeyID(key.id) else {
                 throw JWTConfigurationError(
                     setting: setting,
-                    reason: "key id \"\(key.id)\" must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
+                    reason: "key id \"\(key.id)\" must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"
+                )
             }
             guard seen.insert(key.id).inserted else {
                 throw JWTConfigurationError(setting: setting, reason: "key id \"\(key.id)\" appears twice")
@@ -102,7 +106,8 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
                 throw JWTConfigurationError(
                     setting: setting,
                     reason: "the secret of key id \"\(key.id)\" is \(key.secret.count) bytes; "
-                        + "at least \(Self.minimumSecretLength) are required")
+                        + "at least \(Self.minimumSecretLength) are required"
+                )
             }
         }
     }

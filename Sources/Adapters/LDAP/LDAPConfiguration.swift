@@ -29,8 +29,14 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
 
     /// Checks every value, throwing an error that names the setting at fault.
     package init(
-        url: String, startTLS: Bool = false, bindDN: String, bindPassword: String, baseDN: String,
-        userFilter: String = Self.defaultUserFilter, adminGroup: String? = nil, caCertificateFile: String? = nil,
+        url: String,
+        startTLS: Bool = false,
+        bindDN: String,
+        bindPassword: String,
+        baseDN: String,
+        userFilter: String = Self.defaultUserFilter,
+        adminGroup: String? = nil,
+        caCertificateFile: String? = nil,
         timeout: Duration = .seconds(5)
     ) throws(LDAPConfigurationError) {
         self.url = url
@@ -52,7 +58,9 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
-        guard let url = value("LDAP_URL") else { throw LDAPConfigurationError(setting: "LDAP_URL", reason: "is required") }
+        guard let url = value("LDAP_URL") else {
+            throw LDAPConfigurationError(setting: "LDAP_URL", reason: "is required")
+        }
         guard let baseDN = value("LDAP_BASE_DN") else {
             throw LDAPConfigurationError(setting: "LDAP_BASE_DN", reason: "is required")
         }
@@ -70,10 +78,16 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             timeout = .seconds(seconds)
         }
         try self.init(
-            url: url, startTLS: startTLS, bindDN: value("LDAP_BIND_DN") ?? "",
-            bindPassword: value("LDAP_BIND_PASSWORD") ?? "", baseDN: baseDN,
-            userFilter: value("LDAP_USER_FILTER") ?? Self.defaultUserFilter, adminGroup: value("LDAP_ADMIN_GROUP"),
-            caCertificateFile: value("LDAP_CA_FILE"), timeout: timeout)
+            url: url,
+            startTLS: startTLS,
+            bindDN: value("LDAP_BIND_DN") ?? "",
+            bindPassword: value("LDAP_BIND_PASSWORD") ?? "",
+            baseDN: baseDN,
+            userFilter: value("LDAP_USER_FILTER") ?? Self.defaultUserFilter,
+            adminGroup: value("LDAP_ADMIN_GROUP"),
+            caCertificateFile: value("LDAP_CA_FILE"),
+            timeout: timeout
+        )
     }
 
     /// Whether passwords travel encrypted: every URL is `ldaps://`, or StartTLS is on.
@@ -98,7 +112,10 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             let lowered = url.lowercased()
             guard lowered.hasPrefix("ldap://") || lowered.hasPrefix("ldaps://"), Self.parsesAsLDAPURL(String(url))
             else {
-                throw LDAPConfigurationError(setting: "LDAP_URL", reason: "expected ldap://host[:port] or ldaps://host[:port]")
+                throw LDAPConfigurationError(
+                    setting: "LDAP_URL",
+                    reason: "expected ldap://host[:port] or ldaps://host[:port]"
+                )
             }
             // StartTLS inside an ldaps:// session is refused by servers; one of the two was meant.
             guard !(self.startTLS && lowered.hasPrefix("ldaps://")) else {
@@ -123,7 +140,9 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
         }
         guard self.userFilter.contains("{u}"), Self.isParenthesized(self.userFilter) else {
             throw LDAPConfigurationError(
-                setting: "LDAP_USER_FILTER", reason: "expected a parenthesized filter containing {u}")
+                setting: "LDAP_USER_FILTER",
+                reason: "expected a parenthesized filter containing {u}"
+            )
         }
         if let adminGroup = self.adminGroup, !Self.isDistinguishedName(adminGroup) {
             throw LDAPConfigurationError(setting: "LDAP_ADMIN_GROUP", reason: "is not a valid DN")
