@@ -11,6 +11,7 @@
 # INCIDENT_LDAP_DIR overrides the test directory's location, so a test can run a second instance it may stop.
 # Logs go to stderr; stdout carries only `export NAME=value` lines.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # slapd and slapadd live in sbin, which a non-root PATH may lack
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/scripts/lib/common.sh"
 CONFIG="$ROOT/Config/ldap"
