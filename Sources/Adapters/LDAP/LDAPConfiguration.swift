@@ -10,22 +10,22 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
     package static let defaultUserFilter = "(|(sAMAccountName={u})(userPrincipalName={u})(mail={u})(uid={u}))"
 
     /// `ldap://host[:port]` or `ldaps://host[:port]`; several separated by spaces are tried in turn (libldap).
-    package var url: String
+    package let url: String
     /// Upgrade `ldap://` with StartTLS before any bind, so passwords never cross the network in clear.
-    package var startTLS: Bool
+    package let startTLS: Bool
     /// The service account that searches for users; empty with `bindPassword` for an anonymous search.
-    package var bindDN: String
-    package var bindPassword: String
+    package let bindDN: String
+    package let bindPassword: String
     /// Where users are searched (the whole subtree).
-    package var baseDN: String
+    package let baseDN: String
     /// An RFC 4515 filter in which `{u}` stands for the escaped username.
-    package var userFilter: String
+    package let userFilter: String
     /// Members of this group (by `memberOf`) are service administrators; nil makes no one an administrator.
-    package var adminGroup: String?
+    package let adminGroup: String?
     /// A PEM file of the CAs that may sign the directory's certificate; nil uses the system's store.
-    package var caCertificateFile: String?
+    package let caCertificateFile: String?
     /// Network (connect) and operation timeout, each.
-    package var timeout: Duration
+    package let timeout: Duration
 
     /// Checks every value, throwing an error that names the setting at fault.
     package init(

@@ -52,9 +52,10 @@ final class LDAPConnection {
 
     // MARK: - Operations
 
-    /// A simple bind (RFC 4513 §5.1.3); `password` must not be empty, or the server would treat it as anonymous.
+    /// A simple bind (RFC 4513 §5.1.3). An empty `password` is refused here too: the server would treat it as an
+    /// anonymous bind and report success.
     func bind(dn: String, password: [UInt8], operation: String) throws(LDAPDirectoryError) {
-        precondition(!password.isEmpty, "an empty password is an unauthenticated bind")
+        guard !password.isEmpty else { throw LDAPDirectoryError(.refusedInput, operation: operation) }
         var status: Int32 = LDAP_SUCCESS
         var bytes = password
         bytes.withUnsafeMutableBufferPointer { buffer in
