@@ -439,3 +439,14 @@ struct HMACTokenServiceTests {
         }
     }
 }
+
+struct HMACTokenServiceEncodingTests {
+    @Test(arguments: ["Ann \"The Hammer\" O'Neil", "line\nbreak\ttab\u{1}", "林小明 🏭", "back\\slash", ""])
+    func displayNamesRoundTrip(_ name: String) throws {
+        let service = try HMACTokenServiceTests.service()
+        let user = User(id: UserID("ann@example.com"), displayName: name, email: "ann@example.com", isAdmin: false)
+        let issued = try service.issue(for: user, at: HMACTokenServiceTests.now)
+        #expect(try service.verify(issued.token, at: HMACTokenServiceTests.now).displayName == name)
+        #expect(try service.verify(issued.token, at: HMACTokenServiceTests.now).userID == UserID("ann@example.com"))
+    }
+}
