@@ -44,8 +44,21 @@ struct LDAPOutageTests {
         // Hung: the kernel still accepts connections, but nothing answers; the operation timeout must end the wait.
         try instance.signal(SIGSTOP)
         var started = ContinuousClock.now
-        await #expect(throws: DomainError.directoryUnavailable) {
-            try await directory.authenticate(username: "alice", password: TestDirectory.alicePassword)
+        // Four sign-ins hang at once, more than the cooperative pool has threads on a small machine: if libldap
+        // blocked the callers' executor, the other work below could not run until they time out.
+        let hung = (0..<4).map { _ in
+            Task {
+                try await directory.authenticate(username: "alice", password: TestDirectory.alicePassword)
+            }
+        }
+        let otherWork = ContinuousClock.now
+        await withTaskGroup(of: Int.self) { group in
+            for value in 0..<16 { group.addTask { value } }
+            await group.waitForAll()
+        }
+        #expect(ContinuousClock.now - otherWork < .milliseconds(500))
+        for task in hung {
+            await #expect(throws: DomainError.directoryUnavailable) { try await task.value }
         }
         #expect(ContinuousClock.now - started < .seconds(3))
         try instance.signal(SIGCONT)
