@@ -69,6 +69,7 @@ package enum Base64URL {
         return output
     }
 
+    /// Decodes the UTF-8 of `text`, as strictly as `decode(_:)` on bytes.
     package static func decode(_ text: String) -> [UInt8]? {
         Self.decode(Array(text.utf8))
     }

@@ -14,6 +14,7 @@ package struct HMACTokenService: TokenService {
     /// The longest `JWT_TTL` accepted: a stolen token must not live for months.
     package static let maximumTimeToLive: Duration = .seconds(30 * 86_400)
 
+    /// The keys: the active one signs, all of them verify.
     package let keyring: TokenKeyring
     /// How long an issued token is valid (`JWT_TTL`).
     package let timeToLive: Duration
@@ -46,6 +47,7 @@ package struct HMACTokenService: TokenService {
 
     // MARK: - Issuing
 
+    /// A token for `user`, valid from `now` (whole seconds) for `timeToLive`, with a fresh random `jti`.
     package func issue(for user: User, at now: Date) throws -> IssuedToken {
         guard let random = HMACSHA256.randomBytes(16) else { throw DomainError.unavailable }
         // NumericDate in whole seconds (RFC 7519 §2): what a verifier reads back is exactly what was signed.
@@ -80,6 +82,7 @@ package struct HMACTokenService: TokenService {
 
     // MARK: - Verifying
 
+    /// The claims of a valid token; `DomainError.unauthorized` for any refusal (`claims(of:at:)` says why).
     package func verify(_ token: String, at now: Date) throws -> TokenClaims {
         do {
             return try self.claims(of: token, at: now)

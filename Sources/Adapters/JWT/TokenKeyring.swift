@@ -5,15 +5,20 @@
 package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// One secret and its id.
     package struct Key: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+        /// The `kid` written into the header of the tokens it signs.
         package var id: String
+        /// The HMAC key bytes.
         package var secret: [UInt8]
 
+        /// A key; the keyring checks the id and the length.
         package init(id: String, secret: [UInt8]) {
             self.id = id
             self.secret = secret
         }
 
+        /// The id and the length, never the secret.
         package var description: String { "Key(\(self.id), \(self.secret.count) bytes)" }
+        /// The same as `description`.
         package var debugDescription: String { self.description }
     }
 
@@ -84,10 +89,12 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
         self.keys.first { $0.id == id }
     }
 
+    /// Key ids only.
     package var description: String {
         "TokenKeyring(active: \(self.active.id), keys: \(self.keys.map(\.id)))"
     }
 
+    /// The same as `description`.
     package var debugDescription: String { self.description }
 
     private static func validate(_ keys: [Key], setting: String) throws(JWTConfigurationError) {

@@ -15,6 +15,7 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
     package let startTLS: Bool
     /// The service account that searches for users; empty with `bindPassword` for an anonymous search.
     package let bindDN: String
+    /// The service account's password; never printed (`description` redacts it).
     package let bindPassword: String
     /// Where users are searched (the whole subtree).
     package let baseDN: String
@@ -95,6 +96,7 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
         self.startTLS || self.urls.allSatisfy { $0.lowercased().hasPrefix("ldaps://") }
     }
 
+    /// Every setting but the password, for the start-up log.
     package var description: String {
         "LDAPConfiguration(url: \(self.url), startTLS: \(self.startTLS), bindDN: \(self.bindDN), "
             + "bindPassword: <redacted>, baseDN: \(self.baseDN), userFilter: \(self.userFilter), "
@@ -102,6 +104,7 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             + "timeout: \(self.timeout))"
     }
 
+    /// The same as `description`: the password stays out of debug output too.
     package var debugDescription: String { self.description }
 
     private var urls: [Substring] { self.url.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
@@ -198,10 +201,12 @@ package struct LDAPConfigurationError: Error, Hashable, Sendable, CustomStringCo
     /// What is wrong, never the value (it may be a password).
     package var reason: String
 
+    /// An error about `setting`; `reason` must not quote its value.
     package init(setting: String, reason: String) {
         self.setting = setting
         self.reason = reason
     }
 
+    /// `SETTING: reason`, the one line the server prints before stopping.
     package var description: String { "\(self.setting): \(self.reason)" }
 }

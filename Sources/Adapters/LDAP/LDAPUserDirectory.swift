@@ -19,6 +19,7 @@ package final class LDAPUserDirectory: UserDirectory {
     /// The attributes read from the user's entry. `memberOf` is operational on OpenLDAP: it comes only when named.
     static let attributes = ["displayName", "cn", "mail", "userPrincipalName", "memberOf"]
 
+    /// The settings this directory was built with.
     package let configuration: LDAPConfiguration
     private let queues: [DispatchQueue]
     private let next = Atomic<Int>(0)
@@ -40,6 +41,7 @@ package final class LDAPUserDirectory: UserDirectory {
         self.onFailure = onFailure
     }
 
+    /// Signs in; throws only `DomainError.invalidCredentials` or `.directoryUnavailable` (see `signIn` for why).
     package func authenticate(username: String, password: String) async throws -> DirectoryEntry {
         do {
             return try await self.signIn(username: username, password: password)
