@@ -19,7 +19,13 @@ struct ServiceInstance {
         // Off the cooperative pool: the script takes a moment, and other tests' timings depend on that pool.
         let output = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try Self.run(script, "up", directory: directory) })
+                do {
+                    continuation.resume(returning: try Self.run(script, "up", directory: directory))
+                } catch {
+                    // Leave nothing behind from a start that failed halfway.
+                    _ = try? Self.run(script, "down", directory: directory)
+                    continuation.resume(throwing: error)
+                }
             }
         }
         let line = try #require(

@@ -165,6 +165,8 @@ up() {
         tls_port=$(free_port)
         while [ "$tls_port" = "$port" ]; do tls_port=$(free_port); done
         start_instance "$TEST_DIR" "ldap://127.0.0.1:$port/" "ldaps://127.0.0.1:$tls_port/" && break
+        # A slapd that started but never answered must not outlive the attempt.
+        stop_instance "$TEST_DIR"
         [ "$attempt" -lt 5 ] || return 1
         log "retrying on other ports"
     done
