@@ -60,8 +60,12 @@ struct BenchOptions {
             case "--path-template": self.pathTemplate = try value()
             case "--header":
                 let text = try value()
-                guard let colon = text.firstIndex(of: ":") else { throw Invalid(description: "--header needs 'Name: value'") }
-                self.headers.append((String(text[..<colon]), String(text[text.index(after: colon)...]).trimmingLeadingSpaces))
+                guard let colon = text.firstIndex(of: ":") else {
+                    throw Invalid(description: "--header needs 'Name: value'")
+                }
+                self.headers.append(
+                    (String(text[..<colon]), String(text[text.index(after: colon)...]).trimmingLeadingSpaces)
+                )
             default: throw Invalid(description: "unknown option \(name)")
             }
             i += 1

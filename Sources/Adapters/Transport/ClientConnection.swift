@@ -30,7 +30,11 @@ final class ClientConnection: LoopHandler {
     private var opened: CheckedContinuation<LoopBound<ClientConnection>, any Error>?
 
     init(
-        fd: Int32, loop: EventLoop, request: [UInt8], key: String, inbox: ClientInbox,
+        fd: Int32,
+        loop: EventLoop,
+        request: [UInt8],
+        key: String,
+        inbox: ClientInbox,
         opened: CheckedContinuation<LoopBound<ClientConnection>, any Error>
     ) {
         self.fd = fd
@@ -203,7 +207,8 @@ final class ClientConnection: LoopHandler {
 
     private static func headEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+        for i in 0...(bytes.count - 4)
+        where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
             return i
         }
         return nil
@@ -259,7 +264,11 @@ final class ClientConnection: LoopHandler {
         if !self.closeSent {
             self.closeSent = true
             self.out.append(
-                WebSocketClient.encode(.close, WebSocketFrameEncoder.closePayload(code: error.closeCode, reason: error.reason)))
+                WebSocketClient.encode(
+                    .close,
+                    WebSocketFrameEncoder.closePayload(code: error.closeCode, reason: error.reason)
+                )
+            )
             self.flush()
         }
         self.deliverClose(code: error.closeCode, reason: error.reason)

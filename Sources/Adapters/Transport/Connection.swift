@@ -198,7 +198,9 @@ final class Connection: LoopHandler {
     }
 
     private func timeOut() {
-        self.failHTTP(HTTPParseError(status: 408, code: "request_timeout", message: "the request was not received in time"))
+        self.failHTTP(
+            HTTPParseError(status: 408, code: "request_timeout", message: "the request was not received in time")
+        )
         self.flush()
         self.updateInterest()
     }
@@ -263,7 +265,9 @@ final class Connection: LoopHandler {
             self.closeNow()
             return
         }
-        if !self.chunkWaiters.isEmpty && self.out.bytes < Self.streamHighWater { self.resumeChunkWaiters(failing: false) }
+        if !self.chunkWaiters.isEmpty && self.out.bytes < Self.streamHighWater {
+            self.resumeChunkWaiters(failing: false)
+        }
     }
 
     private func updateInterest() {
@@ -357,7 +361,13 @@ final class Connection: LoopHandler {
 
     private func begin(_ head: HTTPRequestHead) {
         guard HTTPMethod.supported.contains(head.method) else {
-            self.failHTTP(HTTPParseError(status: 501, code: "not_implemented", message: "method \(head.method) is not implemented"))
+            self.failHTTP(
+                HTTPParseError(
+                    status: 501,
+                    code: "not_implemented",
+                    message: "method \(head.method) is not implemented"
+                )
+            )
             return
         }
         guard let target = RequestTarget(head.target) else {
@@ -377,13 +387,24 @@ final class Connection: LoopHandler {
         case .miss(let miss):
             let request = self.makeRequest(head: head, target: target, parameters: [:], body: [], bodyFile: nil)
             pending = PendingRequest(
-                head: head, target: target, parameters: [:], kind: .fixed(self.missResponse(miss, request)), limit: 0)
+                head: head,
+                target: target,
+                parameters: [:],
+                kind: .fixed(self.missResponse(miss, request)),
+                limit: 0
+            )
         case .route(.http(let policy, let handler), let parameters):
             if let declared, declared > policy.limit {
                 self.failHTTP(Self.tooLarge(policy.limit))
                 return
             }
-            pending = PendingRequest(head: head, target: target, parameters: parameters, kind: .http(handler), limit: policy.limit)
+            pending = PendingRequest(
+                head: head,
+                target: target,
+                parameters: parameters,
+                kind: .http(handler),
+                limit: policy.limit
+            )
             if case .spoolToFile = policy, hasBody {
                 guard let (fd, path) = Self.makeSpoolFile() else {
                     self.failHTTP(HTTPParseError(status: 503, code: "unavailable", message: "cannot store the upload"))
@@ -395,16 +416,33 @@ final class Connection: LoopHandler {
         case .route(.webSocket(let handler), let parameters):
             switch self.upgradeProblem(head) {
             case .some(let response):
-                pending = PendingRequest(head: head, target: target, parameters: parameters, kind: .fixed(response), limit: 0)
+                pending = PendingRequest(
+                    head: head,
+                    target: target,
+                    parameters: parameters,
+                    kind: .fixed(response),
+                    limit: 0
+                )
             case .none:
                 let key = head.headers["Sec-WebSocket-Key"] ?? ""
                 pending = PendingRequest(
-                    head: head, target: target, parameters: parameters, kind: .webSocket(handler, key: key), limit: 0)
+                    head: head,
+                    target: target,
+                    parameters: parameters,
+                    kind: .webSocket(handler, key: key),
+                    limit: 0
+                )
             }
         }
         if case .fixed(let response) = pending.kind, hasBody {
             // An answer that does not depend on the body: send it now and close instead of reading the body.
-            self.writeResponseHead(response, body: response.bytesBody, keepAlive: false, versionMinor: head.versionMinor, isHead: head.method == .head)
+            self.writeResponseHead(
+                response,
+                body: response.bytesBody,
+                keepAlive: false,
+                versionMinor: head.versionMinor,
+                isHead: head.method == .head
+            )
             self.enterClosing()
             return
         }
@@ -428,7 +466,11 @@ final class Connection: LoopHandler {
         case .notFound:
             return .error(404, code: "not_found", message: "no route for \(request.path)")
         case .methodNotAllowed(let allowed):
-            var response = HTTPResponse.error(405, code: "method_not_allowed", message: "method \(request.method) is not allowed here")
+            var response = HTTPResponse.error(
+                405,
+                code: "method_not_allowed",
+                message: "method \(request.method) is not allowed here"
+            )
             response.headers.replace("Allow", allowed.map(\.rawValue).joined(separator: ", "))
             return response
         }
@@ -440,12 +482,20 @@ final class Connection: LoopHandler {
         guard head.method == .get, head.versionMinor >= 1, headers.containsToken("websocket", in: "Upgrade"),
             headers.containsToken("upgrade", in: "Connection")
         else {
-            var response = HTTPResponse.error(426, code: "upgrade_required", message: "this endpoint speaks WebSocket only")
+            var response = HTTPResponse.error(
+                426,
+                code: "upgrade_required",
+                message: "this endpoint speaks WebSocket only"
+            )
             response.headers.replace("Upgrade", "websocket")
             return response
         }
         guard headers["Sec-WebSocket-Version"]?.trimmingCharacters() == "13" else {
-            var response = HTTPResponse.error(426, code: "upgrade_required", message: "only WebSocket version 13 is supported")
+            var response = HTTPResponse.error(
+                426,
+                code: "upgrade_required",
+                message: "only WebSocket version 13 is supported"
+            )
             response.headers.replace("Sec-WebSocket-Version", "13")
             return response
         }
@@ -479,12 +529,23 @@ final class Connection: LoopHandler {
     }
 
     private func makeRequest(
-        head: HTTPRequestHead, target: RequestTarget, parameters: [String: String], body: [UInt8], bodyFile: String?
+        head: HTTPRequestHead,
+        target: RequestTarget,
+        parameters: [String: String],
+        body: [UInt8],
+        bodyFile: String?
     ) -> HTTPRequest {
         HTTPRequest(
-            method: head.method, path: target.path, target: head.target,
-            queryItems: target.queryItems.map { (name: $0.name, value: $0.value) }, headers: head.headers, body: body,
-            bodyFile: bodyFile, pathParameters: parameters, remoteAddress: self.remoteAddress)
+            method: head.method,
+            path: target.path,
+            target: head.target,
+            queryItems: target.queryItems.map { (name: $0.name, value: $0.value) },
+            headers: head.headers,
+            body: body,
+            bodyFile: bodyFile,
+            pathParameters: parameters,
+            remoteAddress: self.remoteAddress
+        )
     }
 
     private func dispatch() {
@@ -499,8 +560,12 @@ final class Connection: LoopHandler {
             self.current?.spoolPath = nil
         }
         let request = self.makeRequest(
-            head: pending.head, target: pending.target, parameters: pending.parameters, body: pending.body,
-            bodyFile: pending.spoolPath)
+            head: pending.head,
+            target: pending.target,
+            parameters: pending.parameters,
+            body: pending.body,
+            bodyFile: pending.spoolPath
+        )
         self.current?.body = []
         let loop = self.loop
         let bound = LoopBound(self)
@@ -540,9 +605,20 @@ final class Connection: LoopHandler {
             && !response.headers.containsToken("close", in: "Connection")
     }
 
-    private func writeResponseHead(_ response: HTTPResponse, body: [UInt8]?, keepAlive: Bool, versionMinor: Int, isHead: Bool) {
+    private func writeResponseHead(
+        _ response: HTTPResponse,
+        body: [UInt8]?,
+        keepAlive: Bool,
+        versionMinor: Int,
+        isHead: Bool
+    ) {
         var bytes = ResponseSerializer.head(
-            response, contentLength: body?.count, keepAlive: keepAlive, versionMinor: versionMinor, date: self.loop.httpDate)
+            response,
+            contentLength: body?.count,
+            keepAlive: keepAlive,
+            versionMinor: versionMinor,
+            date: self.loop.httpDate
+        )
         if let body, !isHead { bytes += body }
         self.enqueue(bytes)
     }
@@ -552,8 +628,12 @@ final class Connection: LoopHandler {
         guard self.phase == .http, self.inFlight, let pending = self.current else { return }
         let keepAlive = self.keepAlive(for: response, head: pending.head)
         self.writeResponseHead(
-            response, body: response.bytesBody, keepAlive: keepAlive, versionMinor: pending.head.versionMinor,
-            isHead: pending.head.method == .head)
+            response,
+            body: response.bytesBody,
+            keepAlive: keepAlive,
+            versionMinor: pending.head.versionMinor,
+            isHead: pending.head.method == .head
+        )
         self.finishRequest(keepAlive: keepAlive)
     }
 
@@ -578,8 +658,12 @@ final class Connection: LoopHandler {
         self.streamKeepAlive = self.keepAlive(for: response, head: pending.head)
         self.streamIsHead = pending.head.method == .head
         self.writeResponseHead(
-            response, body: nil, keepAlive: self.streamKeepAlive, versionMinor: pending.head.versionMinor,
-            isHead: self.streamIsHead)
+            response,
+            body: nil,
+            keepAlive: self.streamKeepAlive,
+            versionMinor: pending.head.versionMinor,
+            isHead: self.streamIsHead
+        )
         self.flush()
         self.updateInterest()
     }
@@ -665,9 +749,13 @@ final class Connection: LoopHandler {
 
     private func upgrade(_ acceptance: WebSocketAcceptance, key: String) {
         let handle = WebSocketConnection(
-            id: self.server.makeConnectionID(), remoteAddress: self.remoteAddress, loop: self.loop,
+            id: self.server.makeConnectionID(),
+            remoteAddress: self.remoteAddress,
+            loop: self.loop,
             maxOutboundBytes: self.server.configuration.maxOutboundBytes,
-            maxOutboundFrames: self.server.configuration.maxOutboundFrames, connection: self)
+            maxOutboundFrames: self.server.configuration.maxOutboundFrames,
+            connection: self
+        )
         var head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         head += "Sec-WebSocket-Accept: \(WebSocketHandshake.acceptValue(forKey: key))\r\n"
         if let subprotocol = acceptance.subprotocol, !subprotocol.isEmpty,
@@ -711,7 +799,9 @@ final class Connection: LoopHandler {
             guard let frame else { return }
             switch frame.opcode {
             case .ping:
-                if !self.closeSent { self.enqueueFrame(WebSocketFrameEncoder.encode(opcode: .pong, payload: frame.payload)) }
+                if !self.closeSent {
+                    self.enqueueFrame(WebSocketFrameEncoder.encode(opcode: .pong, payload: frame.payload))
+                }
             case .pong:
                 self.pongDeadline = nil
             case .close:
@@ -780,7 +870,10 @@ final class Connection: LoopHandler {
             self.closeSent = true
             self.enqueueFrame(
                 WebSocketFrameEncoder.encode(
-                    opcode: .close, payload: WebSocketFrameEncoder.closePayload(code: error.closeCode, reason: error.reason)))
+                    opcode: .close,
+                    payload: WebSocketFrameEncoder.closePayload(code: error.closeCode, reason: error.reason)
+                )
+            )
         }
         self.notifyClosed(code: error.closeCode)
         self.enterClosing()
@@ -793,7 +886,11 @@ final class Connection: LoopHandler {
         self.closeSent = true
         self.phaseDeadline = EventLoop.now() + 5_000_000_000
         self.enqueueFrame(
-            WebSocketFrameEncoder.encode(opcode: .close, payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason)))
+            WebSocketFrameEncoder.encode(
+                opcode: .close,
+                payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason)
+            )
+        )
         self.notifyClosed(code: code)
     }
 
@@ -837,21 +934,5 @@ final class Connection: LoopHandler {
         }
         self.flush()
         self.updateInterest()
-    }
-}
-
-extension HTTPResponse {
-    /// The body bytes, or nil for a streamed body (a rejection or fixed answer streams nothing).
-    var bytesBody: [UInt8] {
-        switch self.body {
-        case .bytes(let bytes): bytes
-        case .stream: []
-        }
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        String(Substring(self).trimmingSpaces)
     }
 }

@@ -60,7 +60,9 @@ package final class EventLoop: @unchecked Sendable {
         self.readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         self.iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: Self.maxIOVecs)
         self.events = UnsafeMutableRawPointer.allocate(
-            byteCount: shim_epoll_event_size() * Int(Self.maxEvents), alignment: 16)
+            byteCount: shim_epoll_event_size() * Int(Self.maxEvents),
+            alignment: 16
+        )
         _ = shim_epoll_add(ep, ev, shim_epollin())
     }
 
@@ -79,12 +81,15 @@ package final class EventLoop: @unchecked Sendable {
         let box = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
-            &thread, nil,
+            &thread,
+            nil,
             { argument in
                 let loop = Unmanaged<EventLoop>.fromOpaque(argument!).takeRetainedValue()
                 loop.run()
                 return nil
-            }, box)
+            },
+            box
+        )
         precondition(rc == 0, "pthread_create failed: \(rc)")
         self.joinable.withLock { $0 = thread }
     }
@@ -183,7 +188,8 @@ package final class EventLoop: @unchecked Sendable {
             let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
             func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
             let text =
-                "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+                "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
+                + "\(parts.tm_year + 1900) "
                 + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
             self.cachedDate = Array(text.utf8)
         }
@@ -269,26 +275,4 @@ package final class EventLoop: @unchecked Sendable {
         }
         self.localFlushes.removeAll(keepingCapacity: self.localFlushes.count <= 4096)
     }
-}
-
-/// Something that owns an fd on a loop. Touched only on that loop's thread.
-protocol LoopHandler: AnyObject {
-    /// Epoll reported `events` for the handler's fd.
-    func handleEvents(_ events: UInt32)
-    /// Periodic deadline check (timeouts, pings); `now` is monotonic nanoseconds.
-    func tick(now: UInt64)
-    /// The loop is stopping: release the fd (or leave a shared one to its owner).
-    func loopStopping()
-}
-
-/// A thread-safe handle whose queued output its loop must move to the socket.
-protocol LoopFlushable: AnyObject, Sendable {
-    /// Called on the owning loop's thread.
-    func flushOnLoop()
-}
-
-/// Carries a loop-confined reference through a `@Sendable` closure that will run on that same loop.
-struct LoopBound<Value: AnyObject>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -45,7 +45,8 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, 
         self.fields.contains { Self.equalsIgnoringCase($0.name, name) }
     }
 
-    /// True when a comma-separated value of `name` holds `token` (case-insensitive), as in `Connection: keep-alive, Upgrade`.
+    /// True when a comma-separated value of `name` holds `token` (case-insensitive), as in
+    /// `Connection: keep-alive, Upgrade`.
     package func containsToken(_ token: String, in name: String) -> Bool {
         for value in self.values(for: name) {
             for part in value.split(separator: ",") {
@@ -72,20 +73,11 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, 
         while true {
             switch (i.next(), j.next()) {
             case (nil, nil): return true
-            case let (x?, y?):
+            case (let x?, let y?):
                 if x == y { continue }
                 if (x | 0x20) != (y | 0x20) || !((x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A) { return false }
             case (_?, nil), (nil, _?): return false
             }
         }
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return s
     }
 }

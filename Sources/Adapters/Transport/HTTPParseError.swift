@@ -18,8 +18,10 @@ package struct HTTPParseError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     static let headersTooLarge = HTTPParseError(
-        status: 431, code: "request_header_fields_too_large",
-        message: "the request line and headers exceed 16384 bytes")
+        status: 431,
+        code: "request_header_fields_too_large",
+        message: "the request line and headers exceed 16384 bytes"
+    )
 
     package var description: String { "\(self.status) \(self.code): \(self.message)" }
 }

@@ -20,9 +20,15 @@ package struct HTTPRequest: Sendable {
     package var remoteAddress: String
 
     package init(
-        method: HTTPMethod, path: String, target: String, queryItems: [(name: String, value: String)] = [],
-        headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], bodyFile: String? = nil,
-        pathParameters: [String: String] = [:], remoteAddress: String = "127.0.0.1"
+        method: HTTPMethod,
+        path: String,
+        target: String,
+        queryItems: [(name: String, value: String)] = [],
+        headers: HTTPHeaders = HTTPHeaders(),
+        body: [UInt8] = [],
+        bodyFile: String? = nil,
+        pathParameters: [String: String] = [:],
+        remoteAddress: String = "127.0.0.1"
     ) {
         self.method = method
         self.path = path

@@ -27,10 +27,15 @@ extension HTTPServer {
         package var shutdownTimeout: Duration = .seconds(10)
 
         package init(
-            host: String = "0.0.0.0", port: Int = 8000, eventLoops: Int = Int(shim_cpu_count()),
-            headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
-            pingInterval: Duration = .seconds(30), pongTimeout: Duration = .seconds(10),
-            maxOutboundBytes: Int = 4 << 20, maxOutboundFrames: Int = 8192,
+            host: String = "0.0.0.0",
+            port: Int = 8000,
+            eventLoops: Int = Int(shim_cpu_count()),
+            headerTimeout: Duration = .seconds(10),
+            idleTimeout: Duration = .seconds(60),
+            pingInterval: Duration = .seconds(30),
+            pongTimeout: Duration = .seconds(10),
+            maxOutboundBytes: Int = 4 << 20,
+            maxOutboundFrames: Int = 8192,
             originCheck: (@Sendable (String?) -> Bool)? = nil
         ) {
             self.host = host

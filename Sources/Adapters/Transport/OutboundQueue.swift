@@ -45,7 +45,10 @@ struct OutboundQueue {
     }
 
     /// Writes as much as the socket accepts. `completed` counts storages fully written.
-    mutating func write(to fd: Int32, iovecs: UnsafeMutablePointer<iovec>) -> (result: WriteResult, completed: Int, written: Int) {
+    mutating func write(
+        to fd: Int32,
+        iovecs: UnsafeMutablePointer<iovec>
+    ) -> (result: WriteResult, completed: Int, written: Int) {
         var completed = 0
         var written = 0
         while !self.isEmpty {

@@ -28,8 +28,13 @@ package final class WebSocketClient: Sendable {
     /// Connects and completes the opening handshake. Throws `WebSocketClientError.handshakeRejected` for a
     /// non-101 answer, `.timeout` when the handshake takes longer than `timeout`.
     package static func connect(
-        host: String, port: Int, path: String, headers: [(String, String)] = [], timeout: Duration = .seconds(5),
-        loop: EventLoop? = nil, onMessage: (@Sendable (WebSocketClientMessage) -> Void)? = nil
+        host: String,
+        port: Int,
+        path: String,
+        headers: [(String, String)] = [],
+        timeout: Duration = .seconds(5),
+        loop: EventLoop? = nil,
+        onMessage: (@Sendable (WebSocketClientMessage) -> Void)? = nil
     ) async throws -> WebSocketClient {
         let loop = loop ?? Self.sharedLoop
         let key = WebSocketHandshake.randomKey()
@@ -50,7 +55,13 @@ package final class WebSocketClient: Sendable {
             (continuation: CheckedContinuation<LoopBound<ClientConnection>, any Error>) in
             loop.execute {
                 let connection = ClientConnection(
-                    fd: fd, loop: loop, request: bytes, key: key, inbox: inbox, opened: continuation)
+                    fd: fd,
+                    loop: loop,
+                    request: bytes,
+                    key: key,
+                    inbox: inbox,
+                    opened: continuation
+                )
                 loop.register(fd, connection, events: shim_epollout())
                 loop.schedule(at: EventLoop.now() + deadline) { connection.timedOut() }
             }

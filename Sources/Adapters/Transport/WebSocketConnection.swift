@@ -40,7 +40,14 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
         weak var connection: Connection?
     }
 
-    init(id: UInt64, remoteAddress: String, loop: EventLoop, maxOutboundBytes: Int, maxOutboundFrames: Int, connection: Connection) {
+    init(
+        id: UInt64,
+        remoteAddress: String,
+        loop: EventLoop,
+        maxOutboundBytes: Int,
+        maxOutboundFrames: Int,
+        connection: Connection
+    ) {
         self.id = id
         self.remoteAddress = remoteAddress
         self.loop = loop

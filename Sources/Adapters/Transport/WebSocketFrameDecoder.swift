@@ -83,7 +83,10 @@ package struct WebSocketFrameDecoder: Sendable {
         let start = i + headerSize
         let payload: [UInt8]
         if masked {
-            let key = (self.buffer[maskOffset], self.buffer[maskOffset + 1], self.buffer[maskOffset + 2], self.buffer[maskOffset + 3])
+            let key = (
+                self.buffer[maskOffset], self.buffer[maskOffset + 1], self.buffer[maskOffset + 2],
+                self.buffer[maskOffset + 3]
+            )
             payload = self.buffer.withUnsafeBufferPointer { src in
                 [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
                     Self.unmask(src.baseAddress! + start, into: out.baseAddress!, count: count, key: key)
@@ -103,7 +106,9 @@ package struct WebSocketFrameDecoder: Sendable {
     }
 
     private static func unmask(
-        _ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>, count: Int,
+        _ src: UnsafePointer<UInt8>,
+        into dst: UnsafeMutablePointer<UInt8>,
+        count: Int,
         key: (UInt8, UInt8, UInt8, UInt8)
     ) {
         // Eight bytes at a time with the key repeated twice; the tail byte by byte.
@@ -113,7 +118,11 @@ package struct WebSocketFrameDecoder: Sendable {
         let raw = UnsafeRawPointer(src)
         let out = UnsafeMutableRawPointer(dst)
         while i + 8 <= count {
-            out.storeBytes(of: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ k64, toByteOffset: i, as: UInt64.self)
+            out.storeBytes(
+                of: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ k64,
+                toByteOffset: i,
+                as: UInt64.self
+            )
             i += 8
         }
         let bytes = [key.0, key.1, key.2, key.3]
