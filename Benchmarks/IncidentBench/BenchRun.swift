@@ -61,9 +61,8 @@ struct BenchRun {
                         headers: headers,
                         timeout: .seconds(10),
                         loop: loop,
-                        onMessage: { message in
-                            if case .text(let text) = message { recorder.received(text, now: monotonicNanos()) }
-                        }
+                        onMessage: { _ in },
+                        onTextBytes: { bytes in recorder.received(bytes, now: monotonicNanos()) }
                     )
                     return (i, client, monotonicNanos() - start)
                 }

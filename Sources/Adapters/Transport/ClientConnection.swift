@@ -246,10 +246,23 @@ final class ClientConnection: LoopHandler {
                 self.closingDeadline = EventLoop.now() + 2_000_000_000
                 return
             case .text, .binary, .continuation:
-                do {
+                do throws(WebSocketError) {
+                    if let onTextBytes = self.inbox.onTextBytes, frame.opcode == .text, frame.fin {
+                        // An unfragmented text frame: validate and hand the bytes over, no String made.
+                        guard UTF8Validator.isValid(frame.payload) else {
+                            throw WebSocketError(closeCode: 1007, reason: "invalid UTF-8")
+                        }
+                        onTextBytes(frame.payload)
+                        continue
+                    }
                     guard let message = try self.assembler.push(frame) else { continue }
                     switch message {
-                    case .text(let text): self.inbox.push(.text(text))
+                    case .text(let text):
+                        if let onTextBytes = self.inbox.onTextBytes {
+                            onTextBytes(Array(text.utf8))
+                        } else {
+                            self.inbox.push(.text(text))
+                        }
                     case .binary(let bytes): self.inbox.push(.binary(bytes))
                     }
                 } catch {
