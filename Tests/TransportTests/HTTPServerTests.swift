@@ -327,4 +327,28 @@ struct HTTPServerTests {
         await stopped
         #expect(server.openConnections == 0)
     }
+
+    @Test func stopsReadingFromAClientThatPipelinesWithoutReading() async throws {
+        try await withServer(router: makeRouter(Self.routes)) { server in
+            let client = try RawClient(port: server.port)
+            let burst = Array(String(repeating: "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n", count: 30_000).utf8)
+            // Write until the socket stays full: the server must stop consuming long before 60 MB.
+            var accepted = 0
+            var stalledSince: ContinuousClock.Instant?
+            while accepted < 60_000_000 {
+                let n = burst.withUnsafeBytes { write(client.fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    accepted += n
+                    stalledSince = nil
+                    continue
+                }
+                if let since = stalledSince, ContinuousClock.now - since > .milliseconds(300) { break }
+                if stalledSince == nil { stalledSince = ContinuousClock.now }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(accepted < 30_000_000, "the server kept reading: \(accepted) bytes accepted")
+            // The connection still works once the client reads.
+            #expect(await client.response()?.text == "fast")
+        }
+    }
 }

@@ -91,6 +91,8 @@ final class Connection: LoopHandler {
         if events & shim_epollout() != 0 {
             self.waitingForWritable = false
             self.flush()
+            // Output drained below the mark: resume the pipelined requests already buffered.
+            if self.phase == .http && !self.inFlight && self.parser.bufferedCount > 0 { self.processHTTP() }
         }
         if events & (shim_epollin() | shim_epollhup()) != 0 {
             self.readInput()
@@ -275,7 +277,8 @@ final class Connection: LoopHandler {
         var events: UInt32 = 0
         let reading: Bool
         switch self.phase {
-        case .http, .webSocket: reading = !self.readPaused && !self.peerHalfClosed
+        case .http: reading = !self.readPaused && !self.peerHalfClosed && self.out.bytes < Self.streamHighWater
+        case .webSocket: reading = !self.readPaused && !self.peerHalfClosed
         case .lingering: reading = !self.peerHalfClosed
         case .closing, .closed: reading = false
         }
@@ -330,7 +333,9 @@ final class Connection: LoopHandler {
         guard !self.processing else { return }
         self.processing = true
         defer { self.processing = false }
-        while self.phase == .http && !self.inFlight {
+        // Responses the client does not read stop the parsing (and, through `updateInterest`, the reading) of
+        // further pipelined requests, so a client that only writes cannot grow the output without bound.
+        while self.phase == .http && !self.inFlight && self.out.bytes < Self.streamHighWater {
             let event: HTTPRequestParser.Event?
             do {
                 event = try self.parser.next()
