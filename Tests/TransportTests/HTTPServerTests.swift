@@ -313,13 +313,19 @@ struct HTTPServerTests {
     }
 
     @Test func finishesInFlightRequestsOnShutdown() async throws {
-        let router = Router()
-        Self.routes(router)
-        let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1), router: router)
+        let started = Mutex(false)
+        let router = makeRouter { router in
+            router.add(.get, "/slow") { _ in
+                started.withLock { $0 = true }
+                try? await Task.sleep(for: .milliseconds(100))
+                return .text(200, "slow")
+            }
+        }
+        let server = HTTPServer(configuration: testConfiguration { $0.eventLoops = 1 }, router: router)
         try server.start()
         let client = try RawClient(port: server.port)
         await client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(20))
+        #expect(await eventually { started.withLock { $0 } })
         async let stopped: Void = server.shutdown()
         let response = await client.response()
         #expect(response?.text == "slow")

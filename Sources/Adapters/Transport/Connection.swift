@@ -88,6 +88,12 @@ final class Connection: LoopHandler {
             self.abort()
             return
         }
+        // A hang-up is reported whatever the interest; while reading is paused nothing would consume it and the
+        // level-triggered loop would spin, and a peer that hung up cannot read our answer anyway.
+        if events & shim_epollhup() != 0 && (self.readPaused || self.phase == .closing) {
+            self.abort()
+            return
+        }
         if events & shim_epollout() != 0 {
             self.waitingForWritable = false
             self.flush()
