@@ -118,6 +118,35 @@ struct WebSocketFrameDecoderTests {
     }
 }
 
+struct PartialPayloadTests {
+    @Test(arguments: [1, 2, 5, 13])
+    func handsOutEachArrivingPieceOfAnIncompleteFrameOnce(_ piece: Int) throws {
+        let payload = Array("validate while it trickles in".utf8)
+        let frame = clientFrame(0x1, payload)
+        var decoder = WebSocketFrameDecoder(role: .server, maxPayload: 1000)
+        var seen: [UInt8] = []
+        var firsts = 0
+        var offset = 0
+        var complete: WebSocketFrame?
+        while offset < frame.count {
+            decoder.append(Array(frame[offset..<min(frame.count, offset + piece)]))
+            offset += piece
+            if let done = try decoder.next() {
+                complete = done
+                break
+            }
+            if let partial = decoder.partialPayload() {
+                #expect(partial.opcode == .text)
+                if partial.first { firsts += 1 }
+                seen += partial.bytes
+            }
+        }
+        #expect(complete?.payload == payload)
+        #expect(firsts <= 1)
+        #expect(payload.starts(with: seen))
+    }
+}
+
 struct WebSocketMessageAssemblerTests {
     @Test func reassemblesFragmentsAndValidatesUTF8AcrossThem() throws {
         var assembler = WebSocketMessageAssembler(maxMessageSize: 100)

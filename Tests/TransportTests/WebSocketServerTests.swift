@@ -132,6 +132,16 @@ struct WebSocketServerTests {
         }
     }
 
+    @Test func failsFastOnInvalidUTF8BeforeTheFrameIsComplete() async throws {
+        try await withServer(router: makeRouter(TestEndpoints.install)) { server in
+            let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/echo")
+            // A text frame announcing 100 bytes; only its first 4 arrive, and 0xC0 can never be valid UTF-8.
+            let whole = clientFrame(0x1, [0x61, 0x62, 0xC0, 0x80] + [UInt8](repeating: 0x61, count: 96))
+            try await client.send(raw: Array(whole.prefix(2 + 4 + 4)))
+            #expect(try await client.receive() == .close(code: 1007, reason: "invalid UTF-8"))
+        }
+    }
+
     @Test func closesWith1009OnAMessageOverTheLimit() async throws {
         try await withServer(
             router: makeRouter { router in

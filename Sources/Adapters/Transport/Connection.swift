@@ -70,6 +70,8 @@ final class Connection: LoopHandler {
     private var closeNotified = false
     private var overflowHandled = false
     private var nextPingAt: UInt64 = 0
+    /// Validates the text of a frame still arriving (fail-fast); nil when no such frame is in progress.
+    private var lookahead: UTF8Validator?
     private var pongDeadline: UInt64?
 
     init(fd: Int32, loop: EventLoop, server: ServerContext, remoteAddress: String) {
@@ -807,7 +809,11 @@ final class Connection: LoopHandler {
                 self.failWebSocket(error)
                 return
             }
-            guard let frame else { return }
+            guard let frame else {
+                self.checkPartialText()
+                return
+            }
+            self.lookahead = nil
             switch frame.opcode {
             case .ping:
                 if !self.closeSent {
@@ -835,6 +841,19 @@ final class Connection: LoopHandler {
                 }
             }
         }
+    }
+
+    /// Invalid UTF-8 in a text frame fails the connection as soon as the bytes that prove it arrive, not when the
+    /// (possibly large) frame is complete (RFC 6455 §8.1; Autobahn 6.4.x).
+    private func checkPartialText() {
+        guard !self.closeSent, let partial = self.decoder.partialPayload() else { return }
+        if partial.first { self.lookahead = self.assembler.textValidator(forFrame: partial.opcode) }
+        guard var validator = self.lookahead else { return }
+        guard partial.bytes.withUnsafeBytes({ validator.validate($0) }) else {
+            self.failWebSocket(WebSocketError(closeCode: 1007, reason: "invalid UTF-8"))
+            return
+        }
+        self.lookahead = validator
     }
 
     /// RFC 6455 §7.4: codes a peer may send; 1004-1006 and 1015 are reserved for reports, 1016-2999 unassigned.

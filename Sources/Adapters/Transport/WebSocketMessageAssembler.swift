@@ -64,4 +64,15 @@ package struct WebSocketMessageAssembler: Sendable {
         }
         return .binary(self.parts)
     }
+
+    /// The validator a frame with `opcode` would continue from, when that frame carries text: fresh for a new
+    /// text message, the current one for a continuation of text; nil otherwise. For checking a frame's payload
+    /// while it is still arriving, without touching the assembler's own state.
+    package func textValidator(forFrame opcode: WebSocketOpcode) -> UTF8Validator? {
+        switch opcode {
+        case .text: self.current == nil ? UTF8Validator() : nil
+        case .continuation: self.current == .text ? self.validator : nil
+        case .binary, .close, .ping, .pong: nil
+        }
+    }
 }
