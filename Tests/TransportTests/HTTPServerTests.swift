@@ -357,4 +357,38 @@ struct HTTPServerTests {
             #expect(await client.response()?.text == "fast")
         }
     }
+
+    @Test func stopsAStreamingHandlerWhenTheClientGoesAway() async throws {
+        let outcome = Mutex<(chunks: Int, threw: Bool)>((0, false))
+        let router = makeRouter { router in
+            router.add(.get, "/forever") { _ in
+                HTTPResponse(
+                    status: 200,
+                    body: .stream { writer in
+                        let chunk = [UInt8](repeating: 120, count: 64 * 1024)
+                        do {
+                            while true {
+                                try await writer.write(chunk)
+                                outcome.withLock { $0.chunks += 1 }
+                            }
+                        } catch {
+                            outcome.withLock { $0.threw = true }
+                            throw error
+                        }
+                    }
+                )
+            }
+        }
+        try await withServer(router: router) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /forever HTTP/1.1\r\nHost: t\r\n\r\n")
+            // Not reading: backpressure holds the writer to the socket buffers plus 256 KiB.
+            #expect(await eventually { outcome.withLock { $0.chunks } > 0 })
+            try await Task.sleep(for: .milliseconds(200))
+            let stalled = outcome.withLock { $0.chunks }
+            #expect(stalled < 200, "the writer ran ahead: \(stalled) chunks of 64 KiB")
+            client.disconnect()
+            #expect(await eventually { outcome.withLock { $0.threw } })
+        }
+    }
 }

@@ -260,6 +260,26 @@ struct WebSocketServerTests {
         }
     }
 
+    @Test func broadcastsAcrossLoops() async throws {
+        try await withServer(testConfiguration { $0.eventLoops = 4 }, router: makeRouter(TestEndpoints.install)) {
+            server in
+            var clients: [WebSocketClient] = []
+            for _ in 0..<12 {
+                let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/bench/x")
+                // A round trip proves this client has joined before the next one connects.
+                try await client.send(text: "joined")
+                while try await client.receive() != .text("joined") {}
+                clients.append(client)
+            }
+            try await clients[0].send(text: "to everyone")
+            for client in clients {
+                var message = try await client.receive()
+                while message == .text("joined") { message = try await client.receive() }
+                #expect(message == .text("to everyone"))
+            }
+        }
+    }
+
     @Test func closesWebSocketsWith1001OnShutdown() async throws {
         let router = Router()
         TestEndpoints.install(on: router)

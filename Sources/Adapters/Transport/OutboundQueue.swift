@@ -63,7 +63,8 @@ struct OutboundQueue {
                 n += 1
                 i += 1
             }
-            let rc = writev(fd, iovecs, Int32(n))
+            // sendmsg is writev with flags: MSG_NOSIGNAL turns a write to a reset connection into EPIPE.
+            let rc = shim_writev_nosignal(fd, iovecs, Int32(n))
             if rc < 0 {
                 let e = Glibc.errno
                 if e == EINTR { continue }

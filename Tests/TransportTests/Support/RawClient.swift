@@ -23,7 +23,16 @@ final class RawClient {
         _ = fcntl(self.fd, F_SETFL, fcntl(self.fd, F_GETFL) | O_NONBLOCK)
     }
 
+    private var closed = false
+
     deinit {
+        self.disconnect()
+    }
+
+    /// Closes the socket (once).
+    func disconnect() {
+        guard !self.closed else { return }
+        self.closed = true
         close(self.fd)
     }
 
