@@ -15,10 +15,11 @@ struct BenchOptions {
     var pathTemplate: String?
     var idle = false
     var clientLoops = 1
+    var flushDelayMicroseconds = 0
 
     static let usage = """
         usage:
-          incident-bench serve [--host H] [--port P] [--loops N]
+          incident-bench serve [--host H] [--port P] [--loops N] [--flush-delay-us N]
           incident-bench run --url ws://127.0.0.1:P/ws/bench/ --connections N --rooms R --senders S --rate M
                              --seconds T [--server-pid PID] [--header 'Name: value']... [--path-template '/ws/{room}']
                              [--warmup SECONDS] [--client-loops N] [--idle]
@@ -56,6 +57,7 @@ struct BenchOptions {
             case "--warmup": self.warmup = try number(name)
             case "--server-pid": self.serverPID = try number(name)
             case "--client-loops": self.clientLoops = try number(name)
+            case "--flush-delay-us": self.flushDelayMicroseconds = try number(name)
             case "--idle": self.idle = true
             case "--path-template": self.pathTemplate = try value()
             case "--header":

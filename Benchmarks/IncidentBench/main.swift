@@ -36,6 +36,7 @@ case "serve":
     router.add(.get, "/healthz") { _ in .text(200, "ok\n") }
     var configuration = HTTPServer.Configuration(host: options.host, port: options.port)
     if let loops = options.loops { configuration.eventLoops = loops }
+    configuration.flushDelay = .microseconds(options.flushDelayMicroseconds)
     let server = HTTPServer(configuration: configuration, router: router)
     do {
         try server.start()

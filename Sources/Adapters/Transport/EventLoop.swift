@@ -27,6 +27,9 @@ package final class EventLoop: @unchecked Sendable {
     private var cachedDate: [UInt8] = []
     /// How often handlers are asked to check their deadlines (timeouts, pings).
     var sweepInterval: UInt64 = 250_000_000
+    /// How long WebSocket output may wait to be coalesced with more (0: flushed at the end of each iteration).
+    var flushDelay: UInt64 = 0
+    private var flushDeadline: UInt64 = .max
     /// One 64 KiB buffer per loop: every read lands here and parsers keep only what they must.
     let readBuffer: UnsafeMutableRawBufferPointer
     /// Scratch iovecs for `writev`.
@@ -121,7 +124,7 @@ package final class EventLoop: @unchecked Sendable {
     /// an array append; from elsewhere one mutex and at most one eventfd write per loop iteration.
     func scheduleFlush(_ target: any LoopFlushable) {
         if self.inLoop {
-            self.localFlushes.append(target)
+            self.addLocalFlush(target)
         } else {
             self.inbox.withLock { $0.flushes.append(target) }
             self.wake()
@@ -219,7 +222,7 @@ package final class EventLoop: @unchecked Sendable {
             }
             if woken { self.drainInbox() }
             self.runTimers()
-            self.drainLocalFlushes()
+            if self.flushDelay == 0 || EventLoop.now() >= self.flushDeadline { self.drainLocalFlushes() }
         }
         // Each handler closes what it owns; a listener shared by all loops is closed by its server.
         for handler in self.handlers.values { handler.loopStopping() }
@@ -233,6 +236,7 @@ package final class EventLoop: @unchecked Sendable {
         var deadline = UInt64.max
         if let first = self.timers.first { deadline = first.deadline }
         if !self.handlers.isEmpty { deadline = min(deadline, self.nextSweep) }
+        if !self.localFlushes.isEmpty { deadline = min(deadline, self.flushDelay == 0 ? 0 : self.flushDeadline) }
         guard deadline != .max else { return -1 }
         let now = Self.now()
         guard deadline > now else { return 0 }
@@ -252,7 +256,16 @@ package final class EventLoop: @unchecked Sendable {
             return (inbox.tasks, inbox.flushes)
         }
         for task in tasks { task() }
-        for target in flushes { target.flushOnLoop() }
+        if self.flushDelay == 0 {
+            for target in flushes { target.flushOnLoop() }
+        } else {
+            for target in flushes { self.addLocalFlush(target) }
+        }
+    }
+
+    private func addLocalFlush(_ target: any LoopFlushable) {
+        if self.localFlushes.isEmpty && self.flushDelay > 0 { self.flushDeadline = EventLoop.now() + self.flushDelay }
+        self.localFlushes.append(target)
     }
 
     private func runTimers() {
@@ -274,5 +287,6 @@ package final class EventLoop: @unchecked Sendable {
             i += 1
         }
         self.localFlushes.removeAll(keepingCapacity: self.localFlushes.count <= 4096)
+        self.flushDeadline = .max
     }
 }

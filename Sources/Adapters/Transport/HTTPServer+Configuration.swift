@@ -23,6 +23,10 @@ extension HTTPServer {
         package var maxOutboundFrames: Int = 8192
         /// Decides on a WebSocket upgrade's `Origin` (nil when absent); false answers 403. Nil accepts all.
         package var originCheck: (@Sendable (String?) -> Bool)?
+        /// How long WebSocket output may wait on its loop to be coalesced with more output for the same
+        /// connections (fewer `writev` calls and wake-ups per frame, more latency). Zero, the default, flushes at
+        /// the end of every loop iteration. See docs/PERFORMANCE.md.
+        package var flushDelay: Duration = .zero
         /// How long a graceful shutdown waits for in-flight requests and closing handshakes.
         package var shutdownTimeout: Duration = .seconds(10)
 

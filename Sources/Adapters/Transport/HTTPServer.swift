@@ -46,6 +46,7 @@ package final class HTTPServer: Sendable {
                 let loop = try EventLoop(index: index)
                 // Deadlines are checked a few times per shortest timeout, never more often than every 5 ms.
                 loop.sweepInterval = min(250_000_000, max(5_000_000, shortest / 4))
+                loop.flushDelay = configuration.flushDelay.nanoseconds
                 // Registered before the thread starts, so no other thread touches the loop's state yet.
                 loop.register(fd, Listener(fd: fd, loop: loop, server: self.context), events: Listener.events)
                 state.loops.append(loop)
