@@ -391,4 +391,17 @@ struct HTTPServerTests {
             #expect(await eventually { outcome.withLock { $0.threw } })
         }
     }
+
+    @Test(arguments: ["/fast", "/nope"])
+    func answersAClientThatHalfClosesAfterItsRequest(_ path: String) async throws {
+        try await withServer(router: makeRouter(Self.routes)) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+            client.shutdownWrite()
+            let response = await client.response()
+            #expect(response?.status == (path == "/fast" ? 200 : 404))
+            // The EOF may be read before or after the answer is made; either way the answer arrives, then the end.
+            #expect(await client.waitForEOF())
+        }
+    }
 }

@@ -160,8 +160,11 @@ final class Connection: LoopHandler {
             // A client may half-close after its request; answer it, then close. Otherwise there is nothing to do.
             if self.inFlight {
                 self.readPaused = true
-            } else {
+            } else if self.out.isEmpty {
                 self.closeNow()
+            } else {
+                // An answer made synchronously (404, 400 ...) is still queued: send it, then close.
+                self.enterClosing()
             }
         case .webSocket:
             self.notifyClosed(code: nil)

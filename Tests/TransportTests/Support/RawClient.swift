@@ -29,6 +29,11 @@ final class RawClient {
         self.disconnect()
     }
 
+    /// Half-closes: the server sees EOF after what was sent.
+    func shutdownWrite() {
+        shutdown(self.fd, Int32(SHUT_WR))
+    }
+
     /// Closes the socket (once).
     func disconnect() {
         guard !self.closed else { return }
