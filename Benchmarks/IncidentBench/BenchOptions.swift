@@ -13,6 +13,8 @@ struct BenchOptions {
     var serverPID: Int32?
     var headers: [(String, String)] = []
     var pathTemplate: String?
+    var roomIDs: [String] = []
+    var tokenFile: String?
     var idle = false
     var clientLoops = 1
     var flushDelayMicroseconds = 0
@@ -23,7 +25,11 @@ struct BenchOptions {
           incident-bench run --url ws://127.0.0.1:P/ws/bench/ --connections N --rooms R --senders S --rate M
                              --seconds T [--server-pid PID] [--header 'Name: value']... [--path-template '/ws/{room}']
                              [--warmup SECONDS] [--client-loops N] [--idle]
+                             [--room-ids ID,ID,...] [--token-file FILE]
           --senders is per room, --rate is messages per second per sender; --idle only connects and measures memory.
+          --room-ids names the rooms (default room0, room1 ...; their count sets --rooms) for --path-template.
+          --token-file holds one token per line; connection i sends `Authorization: Bearer <line i mod n>`, so
+          senders are different users (the real server limits each user to 10 messages/s).
         """
 
     struct Invalid: Error, CustomStringConvertible {
@@ -60,6 +66,8 @@ struct BenchOptions {
             case "--flush-delay-us": self.flushDelayMicroseconds = try number(name)
             case "--idle": self.idle = true
             case "--path-template": self.pathTemplate = try value()
+            case "--room-ids": self.roomIDs = try value().split(separator: ",").map(String.init)
+            case "--token-file": self.tokenFile = try value()
             case "--header":
                 let text = try value()
                 guard let colon = text.firstIndex(of: ":") else {

@@ -27,7 +27,13 @@ struct BenchRun {
             loops.append(loop)
             recorders.append(Recorder())
         }
-        let roomNames = (0..<self.options.rooms).map { "room\($0)" }
+        let roomNames =
+            self.options.roomIDs.isEmpty ? (0..<self.options.rooms).map { "room\($0)" } : self.options.roomIDs
+        let tokens = self.options.tokenFile.map { Self.lines(of: $0) } ?? []
+        if self.options.tokenFile != nil && tokens.isEmpty {
+            self.say("no tokens in \(self.options.tokenFile ?? "")")
+            exit(2)
+        }
         func path(_ room: String) -> String {
             if let template = self.options.pathTemplate {
                 return template.replacingOccurrences("{room}", room)
@@ -51,7 +57,8 @@ struct BenchRun {
                 let loop = loops[i % loops.count]
                 let recorder = recorders[i % loops.count]
                 let room = roomNames[i % roomNames.count]
-                let headers = self.options.headers
+                var headers = self.options.headers
+                if !tokens.isEmpty { headers.append(("Authorization", "Bearer \(tokens[i % tokens.count])")) }
                 group.addTask {
                     let start = monotonicNanos()
                     let client = try? await WebSocketClient.connect(
@@ -220,6 +227,22 @@ struct BenchRun {
             delivered += d
         }
         return (histogram, delivered)
+    }
+
+    /// The non-empty lines of a text file.
+    static func lines(of path: String) -> [String] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { String($0).trimmingLeadingSpaces }.filter { !$0.isEmpty }
     }
 
     static func parse(url: String) -> (String, Int, String)? {

@@ -265,7 +265,11 @@ struct WebSocketServerTests {
             server in
             var clients: [WebSocketClient] = []
             for _ in 0..<12 {
-                let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/bench/x")
+                let client = try await WebSocketClient.connect(
+                    host: "127.0.0.1",
+                    port: server.port,
+                    path: "/ws/bench/x"
+                )
                 // A round trip proves this client has joined before the next one connects.
                 try await client.send(text: "joined")
                 while try await client.receive() != .text("joined") {}
