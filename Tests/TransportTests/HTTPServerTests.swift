@@ -299,6 +299,9 @@ struct HTTPServerTests {
             #expect(record.content == payload)
             let path = try #require(record.path)
             #expect(access(path, F_OK) != 0)
+            // An empty body still comes as an (empty) file.
+            await client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+            #expect(await client.response()?.text == "stored 0 body 0")
         }
     }
 

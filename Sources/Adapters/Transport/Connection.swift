@@ -421,7 +421,8 @@ final class Connection: LoopHandler {
                 kind: .http(handler),
                 limit: policy.limit
             )
-            if case .spoolToFile = policy, hasBody {
+            // Even an empty body gets its (empty) file, so a spooling handler always has `bodyFile`.
+            if case .spoolToFile = policy {
                 guard let (fd, path) = Self.makeSpoolFile() else {
                     self.failHTTP(HTTPParseError(status: 503, code: "unavailable", message: "cannot store the upload"))
                     return
