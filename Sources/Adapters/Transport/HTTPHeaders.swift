@@ -2,14 +2,17 @@
 package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
     private var fields: [(name: String, value: String)]
 
+    /// No fields.
     package init() {
         self.fields = []
     }
 
+    /// The given fields, in order.
     package init(_ fields: [(String, String)]) {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Fields from a literal, in order: `["Content-Type": "text/plain"]`.
     package init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }
@@ -59,10 +62,12 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, 
     /// The number of fields.
     package var count: Int { self.fields.count }
 
+    /// The fields in order, repeated names included.
     package func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         self.fields.makeIterator()
     }
 
+    /// One `Name: value` per line.
     package var description: String {
         self.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
     }

@@ -19,6 +19,7 @@ package struct HTTPRequest: Sendable {
     /// The peer's IP address, without the port.
     package var remoteAddress: String
 
+    /// A request; tests build them directly, the server from the wire.
     package init(
         method: HTTPMethod,
         path: String,

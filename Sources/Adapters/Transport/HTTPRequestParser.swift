@@ -32,6 +32,7 @@ package struct HTTPRequestParser: Sendable {
     private var index = 0
     private var state = State.head(scanned: 0)
 
+    /// A parser waiting for the first request.
     package init() {}
 
     /// Bytes received and not yet parsed.

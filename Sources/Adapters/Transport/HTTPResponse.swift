@@ -14,6 +14,7 @@ package struct HTTPResponse: Sendable {
         case stream(@Sendable (ResponseBodyWriter) async throws -> Void)
     }
 
+    /// A response with the given status, headers and body.
     package init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: Body = .bytes([])) {
         self.status = status
         self.headers = headers

@@ -30,6 +30,7 @@ extension HTTPServer {
         /// How long a graceful shutdown waits for in-flight requests and closing handshakes.
         package var shutdownTimeout: Duration = .seconds(10)
 
+        /// The defaults are the production values (API.md); tests shorten the timeouts.
         package init(
             host: String = "0.0.0.0",
             port: Int = 8000,

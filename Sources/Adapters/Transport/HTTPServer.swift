@@ -15,6 +15,7 @@ package final class HTTPServer: Sendable {
         var stopped = false
     }
 
+    /// A server for `router`; nothing happens until `start()`.
     package init(configuration: Configuration, router: Router) {
         self.context = ServerContext(configuration: configuration, router: router)
     }

@@ -34,6 +34,7 @@ package final class Router: Sendable {
         case miss(RouteMiss)
     }
 
+    /// An empty router.
     package init() {}
 
     /// Adds an HTTP route. `body` says how the request body is received and its size limit.

@@ -7,6 +7,7 @@ package struct UTF8Validator: Sendable {
     private var lower: UInt8 = 0x80
     private var upper: UInt8 = 0xBF
 
+    /// A validator at the start of a text.
     package init() {}
 
     /// True when no sequence is cut short at the end of the bytes seen so far.

@@ -127,8 +127,10 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
         self.queuedFrames.wrappingSubtract(frames, ordering: .relaxed)
     }
 
+    /// The same connection.
     package static func == (a: WebSocketConnection, b: WebSocketConnection) -> Bool { a === b }
 
+    /// Hashes the id.
     package func hash(into hasher: inout Hasher) {
         hasher.combine(self.id)
     }

@@ -10,6 +10,7 @@ package struct WebSocketFrameDecoder: Sendable {
         case client
     }
 
+    /// Which side decodes.
     package let role: Role
     /// The largest payload accepted in one frame; larger ones fail with 1009.
     package var maxPayload: Int
@@ -18,6 +19,7 @@ package struct WebSocketFrameDecoder: Sendable {
     /// Payload bytes of the incomplete frame at `index` already handed out by `partialPayload()`.
     private var partialDelivered = 0
 
+    /// A decoder for `role` refusing payloads over `maxPayload`.
     package init(role: Role, maxPayload: Int) {
         self.role = role
         self.maxPayload = maxPayload

@@ -16,6 +16,7 @@ package struct WebSocketMessageAssembler: Sendable {
     private var parts: [UInt8] = []
     private var validator = UTF8Validator()
 
+    /// An assembler refusing messages over `maxMessageSize` bytes.
     package init(maxMessageSize: Int) {
         self.maxMessageSize = maxMessageSize
     }
