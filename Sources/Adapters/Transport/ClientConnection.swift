@@ -305,3 +305,6 @@ final class ClientConnection: LoopHandler {
         opened?.resume(throwing: error)
     }
 }
+
+@available(*, unavailable)
+extension ClientConnection: Sendable {}

@@ -58,3 +58,6 @@ final class Listener: LoopHandler {
         self.loop.deregister(self.fd)
     }
 }
+
+@available(*, unavailable)
+extension Listener: Sendable {}
