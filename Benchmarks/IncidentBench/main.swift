@@ -2,7 +2,7 @@ import Dispatch
 import Transport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // A synchronous main that waits on a semaphore: valgrind 3.19 crashes on an `async` main that also starts threads,
@@ -36,6 +36,7 @@ case "serve":
     router.add(.get, "/healthz") { _ in .text(200, "ok\n") }
     var configuration = HTTPServer.Configuration(host: options.host, port: options.port)
     if let loops = options.loops { configuration.eventLoops = loops }
+    configuration.flushDelay = .microseconds(options.flushDelayMicroseconds)
     let server = HTTPServer(configuration: configuration, router: router)
     do {
         try server.start()
@@ -43,7 +44,9 @@ case "serve":
         print("incident-bench serve: cannot listen on \(options.host):\(options.port): \(error)")
         exit(1)
     }
-    BenchRun(options: options).say("incident-bench serving on \(options.host):\(server.port) with \(configuration.eventLoops) loop(s)")
+    BenchRun(options: options).say(
+        "incident-bench serving on \(options.host):\(server.port) with \(configuration.eventLoops) loop(s)"
+    )
     runBlocking { await server.shutdownOnSignals() }
 case "run":
     runBlocking { await BenchRun(options: options).run() }
