@@ -18,6 +18,9 @@ struct BenchOptions {
     var idle = false
     var clientLoops = 1
     var flushDelayMicroseconds = 0
+    /// `room`: the service to prepare rooms on, and the bench users' password.
+    var service = "http://127.0.0.1:8000"
+    var password = "bench"
 
     static let usage = """
         usage:
@@ -26,6 +29,10 @@ struct BenchOptions {
                              --seconds T [--server-pid PID] [--header 'Name: value']... [--path-template '/ws/{room}']
                              [--warmup SECONDS] [--client-loops N] [--idle]
                              [--room-ids ID,ID,...] [--token-file FILE]
+          incident-bench room [--service http://127.0.0.1:8000] [--password bench] --connections N --rooms R
+                             --senders S --rate M --seconds T [--server-pid PID]
+                             signs in bench1..benchN on incidentd --demo-directory, opens R rooms, adds the users as
+                             EDITOR, then runs as `run` against /ws/{room_id} with one token per connection.
           --senders is per room, --rate is messages per second per sender; --idle only connects and measures memory.
           --room-ids names the rooms (default room0, room1 ...; their count sets --rooms) for --path-template.
           --token-file holds one token per line; connection i sends `Authorization: Bearer <line i mod n>`, so
@@ -68,6 +75,8 @@ struct BenchOptions {
             case "--path-template": self.pathTemplate = try value()
             case "--room-ids": self.roomIDs = try value().split(separator: ",").map(String.init)
             case "--token-file": self.tokenFile = try value()
+            case "--service": self.service = try value()
+            case "--password": self.password = try value()
             case "--header":
                 let text = try value()
                 guard let colon = text.firstIndex(of: ":") else {

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Transport
 
 #if canImport(Glibc)
@@ -50,6 +51,28 @@ case "serve":
     runBlocking { await server.shutdownOnSignals() }
 case "run":
     runBlocking { await BenchRun(options: options).run() }
+case "room":
+    runBlocking {
+        var options = options
+        let setup = RoomSetup(base: options.service)
+        do {
+            let connections = try await setup.prepare(
+                connections: options.connections, rooms: options.rooms, password: options.password)
+            let tokenFile = "/tmp/incident-bench-tokens-\(getpid())"
+            try connections.map(\.token).joined(separator: "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            defer { unlink(tokenFile) }
+            var rooms: [String] = []
+            for connection in connections where !rooms.contains(connection.room) { rooms.append(connection.room) }
+            options.roomIDs = rooms
+            options.tokenFile = tokenFile
+            options.pathTemplate = "/ws/{room}"
+            options.url = "ws" + options.service.dropFirst(4) + "/"
+            await BenchRun(options: options).run()
+        } catch {
+            print("incident-bench room: \(error)")
+            exit(1)
+        }
+    }
 default:
     print(BenchOptions.usage)
     exit(2)
