@@ -15,13 +15,18 @@ struct PostgresBench {
         ProcessInfo.processInfo.environment["PG_BENCH_URL"] ?? ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
     }
 
+    static func requireURL() throws -> String {
+        guard let url = Self.url else { throw PostgresError(.configuration) }
+        return url
+    }
+
     static func report(_ line: String) {
         print("PostgresBench: \(line)")
     }
 
     @Test(arguments: [false, true])
     func throughputOfFiftySendersIntoOneRoom(groupCommit: Bool) async throws {
-        let database = try await PostgresTestDatabase.make(poolSize: 20, maxOverflow: 30, baseURL: try #require(Self.url))
+        let database = try await PostgresTestDatabase.make(poolSize: 20, maxOverflow: 30, baseURL: try Self.requireURL())
         defer { database.pool.close() }
         let stores = database.stores
         let fixture = StoreFixture(stores: stores)
@@ -57,7 +62,7 @@ struct PostgresBench {
     }
 
     @Test func historyAndSearchOverOneHundredThousandMessages() async throws {
-        let database = try await PostgresTestDatabase.make(poolSize: 4, maxOverflow: 0, baseURL: try #require(Self.url))
+        let database = try await PostgresTestDatabase.make(poolSize: 4, maxOverflow: 0, baseURL: try Self.requireURL())
         defer { database.pool.close() }
         let stores = database.stores
         let fixture = StoreFixture(stores: stores)

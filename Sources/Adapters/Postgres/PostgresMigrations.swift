@@ -10,6 +10,7 @@ package enum PostgresMigrations {
 
     package static let all: [Step] = [
         Step(version: 1, name: "initial schema", sql: Self.initialSchema),
+        Step(version: 2, name: "bigram index for two-character CJK search", sql: Self.cjkBigrams),
     ]
 
     // Choices worth knowing (docs/DATABASE.md explains them in full):
@@ -144,5 +145,25 @@ package enum PostgresMigrations {
             expires_at timestamptz NOT NULL
         );
         CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+        """
+
+    // pg_trgm needs three characters; a two-character query (a common Chinese word length) yields no trigram and
+    // would scan the room. This index holds every pair of adjacent non-ASCII characters of a message (lower-cased),
+    // so `压力` is one index lookup; ILIKE still rechecks every hit. ASCII pairs are left out to keep the index small:
+    // a two-letter English query falls back to the room scan (correct, slower).
+    private static let cjkBigrams = """
+        CREATE FUNCTION message_cjk_bigrams(content text) RETURNS text[]
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT AS $$
+            SELECT coalesce(array_agg(DISTINCT pair), '{}')
+            FROM (
+                SELECT substr(folded.text, position, 2) AS pair
+                FROM (SELECT lower(content) AS text) AS folded,
+                    generate_series(1, char_length(folded.text) - 1) AS position
+            ) AS pairs
+            WHERE ascii(pair) > 127 AND ascii(substr(pair, 2)) > 127
+        $$;
+
+        CREATE INDEX messages_search_bigrams ON messages USING gin (message_cjk_bigrams(content))
+            WHERE deleted_at IS NULL AND message_type <> 'incident_data';
         """
 }
