@@ -1,8 +1,20 @@
+import Dispatch
 import Transport
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+// A synchronous main that waits on a semaphore: valgrind 3.19 crashes on an `async` main that also starts threads,
+// and the server is profiled with callgrind (docs/PERFORMANCE.md).
+func runBlocking(_ body: @escaping @Sendable () async -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        await body()
+        done.signal()
+    }
+    done.wait()
+}
 
 /// `incident-bench serve --port P [--loops N]` and `incident-bench run ...`; see docs/PERFORMANCE.md.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -32,9 +44,9 @@ case "serve":
         exit(1)
     }
     BenchRun(options: options).say("incident-bench serving on \(options.host):\(server.port) with \(configuration.eventLoops) loop(s)")
-    await server.shutdownOnSignals()
+    runBlocking { await server.shutdownOnSignals() }
 case "run":
-    await BenchRun(options: options).run()
+    runBlocking { await BenchRun(options: options).run() }
 default:
     print(BenchOptions.usage)
     exit(2)

@@ -245,6 +245,8 @@ final class Connection: LoopHandler {
     }
 
     private func flush() {
+        // Once closed, the fd number may already belong to a connection accepted since: never write to it.
+        guard self.phase != .closed else { return }
         guard !self.waitingForWritable, !self.out.isEmpty else {
             if self.out.isEmpty && self.phase == .closing { self.startLinger() }
             return

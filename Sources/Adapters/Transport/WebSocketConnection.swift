@@ -60,7 +60,9 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
         let size = frame.count
         let bytes = self.queuedBytes.wrappingAdd(size, ordering: .relaxed).newValue
         let frames = self.queuedFrames.wrappingAdd(1, ordering: .relaxed).newValue
-        let overflow = bytes > self.maxOutboundBytes || frames > self.maxOutboundFrames
+        // A single frame larger than the whole byte bound still goes out when nothing else waits: the bound
+        // limits a backlog, not the message size (that is `maxMessageSize`'s job on the way in).
+        let overflow = (bytes > self.maxOutboundBytes && bytes != size) || frames > self.maxOutboundFrames
         let schedule = self.pending.withLock { p -> Bool in
             guard !p.closed && !p.overflowed else { return false }
             if overflow {
@@ -96,11 +98,11 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
     func takePending() -> Drained {
         self.pending.withLock { p -> Drained in
             p.scheduled = false
-            defer {
-                p.frames.removeAll(keepingCapacity: p.frames.capacity <= 16)
-                p.closeRequest = nil
-            }
-            return Drained(frames: p.frames, overflowed: p.overflowed, closeRequest: p.closeRequest)
+            // Hand the array over instead of copying it; the next send starts a fresh one.
+            let drained = Drained(frames: p.frames, overflowed: p.overflowed, closeRequest: p.closeRequest)
+            p.frames = []
+            p.closeRequest = nil
+            return drained
         }
     }
 

@@ -1,4 +1,4 @@
-package import Domain
+import Domain
 
 /// Turns a bearer token into the caller: signature, time and revocation are all checked here.
 package struct Authenticate: Sendable {

@@ -41,7 +41,8 @@ package struct CatchUp: Sendable {
         if let lastRev {
             changed = try await self.deps.messages.changes(in: roomID, afterRev: lastRev, throughSequence: lastSequence)
         }
-        let highestSequence = max(lastSequence, messages.last?.sequenceNumber ?? access.room.lastSequenceNumber)
+        // The room's own counter, never the client's claim: a client ahead of the room would drop new messages.
+        let highestSequence = messages.last?.sequenceNumber ?? access.room.lastSequenceNumber
         let highestRev = ([access.room.rev] + messages.map(\.rev) + changed.map(\.rev)).max() ?? access.room.rev
         return Result(messages: messages, changed: changed, lastSequenceNumber: highestSequence, rev: highestRev)
     }

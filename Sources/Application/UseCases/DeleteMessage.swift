@@ -1,6 +1,8 @@
 package import Domain
 
 /// Soft-deletes a message: its sender, the room's OWNER, or an admin. The message keeps its place.
+///
+/// System messages record changes to the room; they are the audit trail and nobody deletes them.
 package struct DeleteMessage: Sendable {
     let deps: Dependencies
 
@@ -13,7 +15,8 @@ package struct DeleteMessage: Sendable {
             throw DomainError.notFound("Message")
         }
         let access = try await RoomAccess.resolve(message.roomID, for: principal, in: self.deps)
-        if message.senderID == principal.userID && message.kind != .system {
+        guard message.kind != .system else { throw DomainError.insufficientPermissions }
+        if message.senderID == principal.userID {
             try access.require(.deleteOwnMessage)
         } else if !access.role.allows(.deleteAnyMessage) {
             throw DomainError.notOwner

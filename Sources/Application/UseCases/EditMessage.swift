@@ -31,15 +31,24 @@ package struct EditMessage: Sendable {
             try ContentRules.validate(text: text)
             newContent = .text(text)
         case (.imageRef, .string(let caption)), (.fileRef, .string(let caption)):
-            if !caption.isEmpty { try ContentRules.validate(text: caption) }
-            newContent = .text(caption)
+            if caption.allSatisfy(\.isWhitespace) {
+                newContent = .text("")
+            } else {
+                try ContentRules.validate(text: caption)
+                newContent = .text(caption)
+            }
         case (.incidentData, _):
             throw DomainError.validationFailed(field: "content", reason: "must be an object of readings for incident_data")
         case (.text, _), (.imageRef, _), (.fileRef, _), (.system, _):
             throw DomainError.validationFailed(field: "content", reason: "must be a string")
         }
-        let members = try await self.deps.rooms.members(of: message.roomID)
-        let mentions = SendMessage.mentions(in: newContent, explicit: nil, members: members)
+        let members = try await self.deps.membersWithCurrentNames(of: message.roomID)
+        // Mentions the client passed explicitly (not typed in the old text) stay: an edit only carries content.
+        let typedBefore = message.content.map { SendMessage.mentions(in: $0, explicit: nil, members: members) } ?? []
+        let explicit = message.mentions.filter { !typedBefore.contains($0) }
+        let mentions = SendMessage.mentions(in: newContent, explicit: explicit, members: members)
+        // Saving the same text again is not an edit: nothing is recorded or broadcast.
+        if newContent == message.content, mentions == message.mentions { return message }
         let edited = try await self.deps.messages.edit(id, content: newContent, mentions: mentions, by: principal.userID, at: now)
         await self.deps.bus.publish(.messageEdited(edited))
 

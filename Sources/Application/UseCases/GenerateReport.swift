@@ -17,7 +17,7 @@ package struct GenerateReport: Sendable {
 
     package func callAsFunction(_ roomID: RoomID, by principal: Principal) async throws -> String {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
-        let members = try await self.deps.rooms.members(of: roomID)
+        let members = try await self.deps.membersWithCurrentNames(of: roomID)
         var messages: [Message] = []
         var after: Int64 = 0
         while true {
@@ -125,13 +125,28 @@ enum Markdown {
     /// Multi-line text kept as lines under a list item.
     static func indented(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { Self.inline(String($0)) }
+            .map { Self.line(String($0)) }
             .joined(separator: "  \n  ")
     }
 
     static func block(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { Self.inline(String($0)) }
+            .map { Self.line(String($0)) }
             .joined(separator: "  \n")
+    }
+
+    /// One line of text that may start a Markdown line: a leading `-`, `+`, `=` or `1.` / `1)` would make it a
+    /// list item, a rule or a setext heading, so that marker is escaped too.
+    static func line(_ text: String) -> String {
+        let escaped = Self.inline(text)
+        let trimmed = escaped.drop { $0 == " " }
+        let indent = escaped.prefix(escaped.count - trimmed.count)
+        guard let first = trimmed.first else { return escaped }
+        if first == "-" || first == "+" || first == "=" { return indent + "\\" + trimmed }
+        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+        if !digits.isEmpty, let marker = trimmed.dropFirst(digits.count).first, marker == "." || marker == ")" {
+            return indent + digits + "\\" + trimmed.dropFirst(digits.count)
+        }
+        return escaped
     }
 }

@@ -1,5 +1,5 @@
 package import Domain
-package import Foundation
+import Foundation
 
 /// Signs a person in with their directory account and issues a token.
 package struct Login: Sendable {

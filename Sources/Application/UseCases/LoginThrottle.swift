@@ -3,16 +3,16 @@ import Synchronization
 
 /// Locks out brute force: after 5 failures for one username, or 20 from one client address, within 5 minutes,
 /// every login for that username or address is refused until the window ends, even with the right password.
+///
+/// The window slides: any `maximum` failures less than `window` apart lock, and the lock lasts until the oldest of
+/// them is `window` old (a fixed slot starting at the first failure would let 4 failures at its end and more at the
+/// start of the next one through).
 package final class LoginThrottle: Sendable {
-    private struct Window {
-        var started: Date
-        var failures: Int
-    }
-
     package let maximumPerUsername: Int
     package let maximumPerAddress: Int
     package let window: TimeInterval
-    private let state = Mutex<(usernames: [String: Window], addresses: [String: Window])>(([:], [:]))
+    /// The most recent failures per key, oldest first, at most the key's maximum of them.
+    private let state = Mutex<(usernames: [String: [Date]], addresses: [String: [Date]])>(([:], [:]))
 
     package init(maximumPerUsername: Int = 5, maximumPerAddress: Int = 20, window: TimeInterval = 300) {
         self.maximumPerUsername = maximumPerUsername
@@ -24,8 +24,10 @@ package final class LoginThrottle: Sendable {
     package func retryAfter(username: String, address: String, at now: Date) -> Int? {
         self.state.withLock { state in
             let locks = [
-                Self.lock(state.usernames[username.lowercased()], limit: self.maximumPerUsername, window: self.window, now: now),
-                Self.lock(state.addresses[address], limit: self.maximumPerAddress, window: self.window, now: now),
+                Self.lock(
+                    state.usernames[username.lowercased()] ?? [], limit: self.maximumPerUsername, window: self.window,
+                    now: now),
+                Self.lock(state.addresses[address] ?? [], limit: self.maximumPerAddress, window: self.window, now: now),
             ].compactMap { $0 }
             return locks.max()
         }
@@ -33,12 +35,15 @@ package final class LoginThrottle: Sendable {
 
     package func recordFailure(username: String, address: String, at now: Date) {
         self.state.withLock { state in
-            Self.count(&state.usernames, key: username.lowercased(), window: self.window, now: now)
-            Self.count(&state.addresses, key: address, window: self.window, now: now)
+            Self.record(now, in: &state.usernames, key: username.lowercased(), limit: self.maximumPerUsername)
+            Self.record(now, in: &state.addresses, key: address, limit: self.maximumPerAddress)
             // Forget finished windows now and then, so the table cannot grow without bound.
             if state.usernames.count + state.addresses.count > 10_000 {
-                state.usernames = state.usernames.filter { now.timeIntervalSince($0.value.started) < self.window }
-                state.addresses = state.addresses.filter { now.timeIntervalSince($0.value.started) < self.window }
+                let isRecent = { (failures: [Date]) in
+                    failures.last.map { now.timeIntervalSince($0) < self.window } ?? false
+                }
+                state.usernames = state.usernames.filter { isRecent($0.value) }
+                state.addresses = state.addresses.filter { isRecent($0.value) }
             }
         }
     }
@@ -47,17 +52,19 @@ package final class LoginThrottle: Sendable {
         self.state.withLock { state in _ = state.usernames.removeValue(forKey: username.lowercased()) }
     }
 
-    private static func count(_ table: inout [String: Window], key: String, window: TimeInterval, now: Date) {
-        if let current = table[key], now.timeIntervalSince(current.started) < window {
-            table[key]!.failures += 1
-        } else {
-            table[key] = Window(started: now, failures: 1)
-        }
+    private static func record(_ now: Date, in table: inout [String: [Date]], key: String, limit: Int) {
+        var failures = table[key] ?? []
+        failures.append(now)
+        // Only the last `limit` failures decide a lock.
+        if failures.count > limit { failures.removeFirst(failures.count - limit) }
+        table[key] = failures
     }
 
-    private static func lock(_ entry: Window?, limit: Int, window: TimeInterval, now: Date) -> Int? {
-        guard let entry, entry.failures >= limit else { return nil }
-        let remaining = window - now.timeIntervalSince(entry.started)
+    /// Locked while `limit` failures lie within the window before `now`: until the oldest of them is `window` old.
+    private static func lock(_ failures: [Date], limit: Int, window: TimeInterval, now: Date) -> Int? {
+        guard limit > 0, failures.count >= limit else { return nil }
+        let oldest = failures[failures.count - limit]
+        let remaining = window - now.timeIntervalSince(oldest)
         return remaining > 0 ? max(1, Int(remaining.rounded(.up))) : nil
     }
 }

@@ -10,7 +10,7 @@ package struct ListMembers: Sendable {
 
     package func callAsFunction(_ roomID: RoomID, by principal: Principal) async throws -> [Member] {
         _ = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
-        return try await self.deps.rooms.members(of: roomID)
+        return try await self.deps.membersWithCurrentNames(of: roomID)
     }
 }
 
@@ -66,7 +66,7 @@ package struct ChangeMemberRole: Sendable {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.manageMembers)
         guard access.room.status != .archived else { throw DomainError.roomArchived }
-        let members = try await self.deps.rooms.members(of: roomID)
+        let members = try await self.deps.membersWithCurrentNames(of: roomID)
         guard let member = members.first(where: { $0.userID == userID }) else { throw DomainError.notFound("Member") }
         guard member.role != role else { return member }
         if member.role == .owner, members.count(where: { $0.role == .owner }) == 1 {
@@ -77,8 +77,9 @@ package struct ChangeMemberRole: Sendable {
             event: "role_changed",
             sentence: "\(principal.displayName) changed the role of \(member.displayName) from \(member.role.rawValue) to \(role.rawValue)",
             data: ["member_id": .string(userID.rawValue), "role": .string(role.rawValue)])
-        let (changed, message) = try await self.deps.rooms.changeRole(of: userID, in: roomID, to: role, announcement: announcement)
+        var (changed, message) = try await self.deps.rooms.changeRole(of: userID, in: roomID, to: role, announcement: announcement)
         await self.deps.bus.publish(.messageCreated(message))
+        changed.displayName = member.displayName
         return changed
     }
 }
@@ -95,7 +96,7 @@ package struct RemoveMember: Sendable {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.manageMembers)
         guard access.room.status != .archived else { throw DomainError.roomArchived }
-        let members = try await self.deps.rooms.members(of: roomID)
+        let members = try await self.deps.membersWithCurrentNames(of: roomID)
         guard let member = members.first(where: { $0.userID == userID }) else { throw DomainError.notFound("Member") }
         if member.role == .owner, members.count(where: { $0.role == .owner }) == 1 {
             throw DomainError.conflict("The last OWNER of a room cannot be removed.")

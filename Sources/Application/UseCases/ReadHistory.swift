@@ -1,5 +1,5 @@
 package import Domain
-package import Foundation
+import Foundation
 
 /// Pages through a room's timeline, newest first or, after a sequence number, oldest first.
 package struct ReadHistory: Sendable {

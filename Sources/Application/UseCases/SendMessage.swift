@@ -67,7 +67,10 @@ package struct SendMessage: Sendable {
             }
         }
         let file = try await self.file(for: request, in: roomID)
-        let members = try await self.deps.rooms.members(of: roomID)
+        // Names matter only to `@name` mentions; ids are enough to filter explicit ones.
+        let members =
+            content.text?.contains("@") == true
+            ? try await self.deps.membersWithCurrentNames(of: roomID) : try await self.deps.rooms.members(of: roomID)
         let mentions = Self.mentions(in: content, explicit: request.mentions, members: members)
 
         let draft = NewMessage(
@@ -92,8 +95,9 @@ package struct SendMessage: Sendable {
             try ContentRules.validate(text: text)
             return .text(text)
         case (.imageRef, .string(let caption)), (.fileRef, .string(let caption)):
-            // A file needs no caption; a caption obeys the text rules.
-            if !caption.isEmpty { try ContentRules.validate(text: caption) }
+            // A file needs no caption (blanks are none); a caption obeys the text rules.
+            if caption.allSatisfy(\.isWhitespace) { return .text("") }
+            try ContentRules.validate(text: caption)
             return .text(caption)
         case (.imageRef, .null), (.fileRef, .null):
             return .text("")

@@ -1,4 +1,5 @@
 package import Domain
+import Foundation
 
 /// Changes a room's fields or status (OWNER or admin). One call stores one `system` message: `status_changed`
 /// when the status changes, else `room_updated` with the new values; members hear of status changes.
@@ -15,6 +16,9 @@ package struct UpdateRoom: Sendable {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.manageRoom)
         let room = access.room
+        // Titles are stored trimmed, as CreateRoom stores them.
+        var changes = changes
+        changes.title = changes.title?.trimmingCharacters(in: .whitespaces)
         if let title = changes.title { try RoomRules.validate(title: title) }
         if let location = changes.location { try RoomRules.validate(location: location) }
         if let description = changes.description { try RoomRules.validate(description: description) }
@@ -30,10 +34,16 @@ package struct UpdateRoom: Sendable {
         let announce = RoomAnnouncement(deps: self.deps, principal: principal, roomID: roomID, at: now)
         let announcement: NewMessage
         if let status = effective.status {
+            // Fields changed in the same PATCH ride along, so the one message still records every change.
+            var data: JSONObject = ["from": .string(room.status.rawValue), "to": .string(status.rawValue)]
+            let fields = Self.changedFields(effective)
+            for (name, value) in fields { data[name] = value }
+            let also = fields.isEmpty ? "" : " and updated the \(fields.keys.joined(separator: ", "))"
             announcement = announce.make(
                 event: "status_changed",
-                sentence: "\(principal.displayName) changed the status from \(room.status.rawValue) to \(status.rawValue)",
-                data: ["from": .string(room.status.rawValue), "to": .string(status.rawValue)])
+                sentence:
+                    "\(principal.displayName) changed the status from \(room.status.rawValue) to \(status.rawValue)\(also)",
+                data: data)
         } else {
             let fields = Self.changedFields(effective)
             announcement = announce.make(

@@ -40,6 +40,7 @@ struct Services: Sendable {
     let listFiles: ListFiles
     let getFile: GetFile
     let deleteFile: DeleteFile
+    let uploadFile: UploadFile
     let report: GenerateReport
 
     init(deps: Dependencies, reportTimeZone: TimeZone, log: Logger, metrics: Metrics) {
@@ -79,6 +80,7 @@ struct Services: Sendable {
         self.listFiles = ListFiles(deps)
         self.getFile = GetFile(deps)
         self.deleteFile = DeleteFile(deps)
+        self.uploadFile = UploadFile(deps)
         self.report = GenerateReport(deps, timeZone: reportTimeZone) { file in
             "/api/rooms/\(file.roomID)/files/\(file.id)"
         }
