@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL 15 for tests and the demo.
 #   up       throwaway cluster under /tmp (fsync off: fast, not durable); prints `export TEST_DATABASE_URL=...`
+#            (folder and port, 56000-56999, are derived from the checkout's path)
 #   down     stops the throwaway cluster and deletes it
 #   restart  restarts the running throwaway cluster (the restart-recovery test uses it)
 #   demo     persistent cluster under the project's .data/postgres; prints `export DATABASE_URL=...`
@@ -24,8 +25,10 @@ case "$MODE" in
         DURABILITY=()
         ;;
     *)
-        BASE=${PG_BASE:-${TMPDIR:-/tmp}/incident-rooms-pg}
-        PORT=${PG_PORT:-55432}
+        # Per checkout, so several clones or worktrees on one machine never stop or wipe each other's cluster.
+        KEY=$(printf '%s' "$PWD" | cksum | cut -d' ' -f1)
+        BASE=${PG_BASE:-${TMPDIR:-/tmp}/incident-rooms-pg-$KEY}
+        PORT=${PG_PORT:-$((56000 + KEY % 1000))}
         DURABILITY=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
         ;;
 esac

@@ -31,7 +31,7 @@ package struct PostgresRoomStore: RoomStore {
                         .textArray(room.lots), .text(room.createdBy.rawValue), .date(room.createdAt),
                     ])
             } catch let error as PostgresError where error.isUniqueViolation {
-                throw DomainError.conflict("A room with this id exists.")
+                throw DomainError.conflict("The room already exists.")
             }
             try Self.insertMember(owner, on: connection)
             let message = try Self.announce(announcement, on: connection)
@@ -223,7 +223,7 @@ package struct PostgresRoomStore: RoomStore {
                     .text(member.role.rawValue), .date(member.addedAt),
                 ]
             ).first.map(Self.decodeMember)
-        else { throw DomainError.conflict("The user is already a member of the room.") }
+        else { throw DomainError.conflict("The user is already a member.") }
         return stored
     }
 
