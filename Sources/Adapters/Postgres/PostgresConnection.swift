@@ -23,6 +23,9 @@ package final class PostgresConnection: @unchecked Sendable {
             PQfinish(handle)
             throw PostgresError(.connectionFailed)
         }
+        // libpq prints server notices ("extension already exists", ...) to stderr by default; they are not errors,
+        // and their text can quote data, so they are dropped.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         self.handle = handle
         self.openedAt = .now
     }
