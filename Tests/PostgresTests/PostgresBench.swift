@@ -26,7 +26,8 @@ struct PostgresBench {
 
     @Test(arguments: [false, true])
     func throughputOfFiftySendersIntoOneRoom(groupCommit: Bool) async throws {
-        let database = try await PostgresTestDatabase.make(poolSize: 20, maxOverflow: 30, baseURL: try Self.requireURL())
+        let database = try await PostgresTestDatabase.make(
+            poolSize: 20, maxOverflow: 30, baseURL: try Self.requireURL())
         defer { database.pool.close() }
         let stores = database.stores
         let fixture = StoreFixture(stores: stores)
@@ -40,7 +41,8 @@ struct PostgresBench {
                 group.addTask {
                     for index in 0..<perSender {
                         let message = fixture.newText(
-                            in: room, sender: "s\(sender)@example.com", text: "pressure reading \(sender)-\(index) 压力正常",
+                            in: room, sender: "s\(sender)@example.com",
+                            text: "pressure reading \(sender)-\(index) 压力正常",
                             clientID: "c\(index)", at: Date())
                         if groupCommit {
                             _ = try await committer.commit(message)
@@ -67,7 +69,9 @@ struct PostgresBench {
         let stores = database.stores
         let fixture = StoreFixture(stores: stores)
         let room = try await fixture.makeRoom()
-        let words = ["valve", "conveyor", "hopper", "spindle", "coolant", "sensor", "motor", "belt", "人员", "检查", "设备", "温度"]
+        let words = [
+            "valve", "conveyor", "hopper", "spindle", "coolant", "sensor", "motor", "belt", "人员", "检查", "设备", "温度",
+        ]
         var batch: [NewMessage] = []
         for index in 1...100_000 {
             var text = "\(words[index % words.count]) update \(index) \(words[(index / 7) % words.count])"
@@ -92,7 +96,8 @@ struct PostgresBench {
             }
             times.sort()
             Self.report(
-                String(format: "%@: median %.2f ms, p90 %.2f ms (%d rows)", label, times[times.count / 2],
+                String(
+                    format: "%@: median %.2f ms, p90 %.2f ms (%d rows)", label, times[times.count / 2],
                     times[times.count * 9 / 10], count))
         }
         try await measure("history newest 50 of 100 000") {

@@ -51,7 +51,8 @@ struct PostgresEventBusTests {
         let big = String(repeating: "長文", count: 3_000)  // 18 KB of UTF-8: far over NOTIFY's 8 000 bytes
         let sent = try await database.stores.messages.append([
             fixture.newText(in: room, sender: "a@example.com", text: big),
-            fixture.newMessage(in: room.id, sender: "a@example.com", kind: .incidentData, content: .readings(["t": .number(85)])),
+            fixture.newMessage(
+                in: room.id, sender: "a@example.com", kind: .incidentData, content: .readings(["t": .number(85)])),
         ]).map(\.message)
         let notification = UserNotification(
             id: NotificationID(uuid: UUID()), userID: UserID("b@example.com"), kind: .mention, title: "Mentioned",

@@ -19,7 +19,8 @@ struct PostgresRestartTests {
         let output = base + "-\(command).out"
         let shell = "PG_BASE='\(base)' PG_PORT=\(port) '\(Self.script)' \(command) >'\(output)' 2>/dev/null"
         var pid: pid_t = 0
-        let arguments: [UnsafeMutablePointer<CChar>?] = ["/bin/sh", "-c", shell].map { (text: String) in strdup(text) } + [nil]
+        let arguments: [UnsafeMutablePointer<CChar>?] =
+            ["/bin/sh", "-c", shell].map { (text: String) in strdup(text) } + [nil]
         defer { for argument in arguments { free(argument) } }
         let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, arguments, environ)
         guard spawned == 0 else {
@@ -60,10 +61,12 @@ struct PostgresRestartTests {
         // Down runs whatever happened to up, so a half-started cluster is not left behind.
         defer { _ = try? Self.service("down", base: base, port: port) }
         let exports = try Self.service("up", base: base, port: port)
-        let url = try #require(exports.split(separator: "=", maxSplits: 1).last.map {
-            $0.trimmingCharacters(in: .whitespacesAndNewlines)
-        })
-        let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 4, maxOverflow: 0, poolTimeout: 5))
+        let url = try #require(
+            exports.split(separator: "=", maxSplits: 1).last.map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            })
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(url: url, poolSize: 4, maxOverflow: 0, poolTimeout: 5))
         defer { pool.close() }
         try await PostgresMigrator(pool: pool).migrate()
         let stores = PostgresStores(pool: pool)
@@ -79,7 +82,8 @@ struct PostgresRestartTests {
                     var index = 0
                     while !stop.isSet {
                         index += 1
-                        let message = fixture.newText(in: room, sender: "writer\(sender)@example.com", text: "m\(sender)-\(index)")
+                        let message = fixture.newText(
+                            in: room, sender: "writer\(sender)@example.com", text: "m\(sender)-\(index)")
                         do {
                             let results = try await stores.messages.append([message])
                             acknowledged.add(results.map(\.message.id))

@@ -16,10 +16,16 @@ struct PostgresStoreContractTests {
                 notifications: stores.notifications, revocations: stores.revocations))
     }
 
-    @Test(arguments: MessageStoreContract.cases) func messageStore(_ c: StoreContract) async throws { try await self.run(c) }
+    @Test(arguments: MessageStoreContract.cases) func messageStore(_ c: StoreContract) async throws {
+        try await self.run(c)
+    }
     @Test(arguments: RoomStoreContract.cases) func roomStore(_ c: StoreContract) async throws { try await self.run(c) }
     @Test(arguments: UserStoreContract.cases) func userStore(_ c: StoreContract) async throws { try await self.run(c) }
     @Test(arguments: FileStoreContract.cases) func fileStore(_ c: StoreContract) async throws { try await self.run(c) }
-    @Test(arguments: NotificationStoreContract.cases) func notificationStore(_ c: StoreContract) async throws { try await self.run(c) }
-    @Test(arguments: RevocationStoreContract.cases) func revocationStore(_ c: StoreContract) async throws { try await self.run(c) }
+    @Test(arguments: NotificationStoreContract.cases) func notificationStore(_ c: StoreContract) async throws {
+        try await self.run(c)
+    }
+    @Test(arguments: RevocationStoreContract.cases) func revocationStore(_ c: StoreContract) async throws {
+        try await self.run(c)
+    }
 }

@@ -34,6 +34,9 @@ case "$MODE" in
 esac
 PGDATA=$BASE/data
 SOCK=$BASE/sock
+# The port the cluster was started on, so restart and down find it even when the default was taken.
+PORT_FILE=$BASE/port
+if [ -z "${PG_PORT:-}" ] && [ -s "$PORT_FILE" ]; then PORT=$(cat "$PORT_FILE"); fi
 
 as_pg() { runuser -u postgres -- "$@"; }
 psql_pg() { as_pg env PGOPTIONS=--client-min-messages=warning psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U postgres "$@"; }
@@ -61,6 +64,14 @@ start() {
             st=$(ps -o stat= -p "$old" 2>/dev/null || true)
             if [ -z "$st" ] || [ "${st:0:1}" = Z ]; then rm -f "$PGDATA/postmaster.pid" "$SOCK/.s.PGSQL.$PORT.lock"; fi
         fi
+        # Something else may hold the port: take the next free one.
+        local tries=0
+        while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
+            tries=$((tries + 1))
+            [ "$tries" -le 50 ] || { log "postgres: no free port near $PORT"; exit 1; }
+            PORT=$((PORT + 1))
+        done
+        echo "$PORT" >"$PORT_FILE"
         log "postgres: starting on 127.0.0.1:$PORT"
         as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$BASE/server.log" -w -t 30 \
             -o "-p $PORT -k $SOCK -c listen_addresses=127.0.0.1 -c max_connections=300 ${DURABILITY[*]}" \

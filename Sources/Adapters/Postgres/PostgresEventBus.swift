@@ -127,7 +127,8 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
                 let connection = try PostgresConnection(url: self.url)
                 defer { connection.close() }
                 // The channel is an identifier: quote it (it comes from configuration, not from users).
-                try connection.execute(trustedScript: "LISTEN \"\(self.channel.replacingOccurrences(of: "\"", with: "\"\""))\"")
+                try connection.execute(
+                    trustedScript: "LISTEN \"\(self.channel.replacingOccurrences(of: "\"", with: "\"\""))\"")
                 backoff = 0.05
                 while !self.isClosed {
                     for notification in try connection.waitForNotifications(milliseconds: 1_000) {

@@ -95,7 +95,9 @@ package struct PostgresMessageStore: MessageStore {
                     .uuid(id.uuid), .text(Self.storedText(content)), .jsonb(Self.readings(content)),
                     .textArray(mentions.map(\.rawValue)), .date(at), .int(rev),
                 ])
-            guard let message = try Self.loadMessage(id: id, on: connection) else { throw DomainError.notFound("Message") }
+            guard let message = try Self.loadMessage(id: id, on: connection) else {
+                throw DomainError.notFound("Message")
+            }
             return message
         }
     }
@@ -124,7 +126,9 @@ package struct PostgresMessageStore: MessageStore {
                 UPDATE messages SET content = NULL, readings = NULL, deleted_at = $2, deleted_by = $3, rev = $4
                 WHERE message_id = $1
                 """, [.uuid(id.uuid), .date(at), .text(actor.rawValue), .int(rev)])
-            guard let message = try Self.loadMessage(id: id, on: connection) else { throw DomainError.notFound("Message") }
+            guard let message = try Self.loadMessage(id: id, on: connection) else {
+                throw DomainError.notFound("Message")
+            }
             return message
         }
     }
@@ -161,7 +165,9 @@ package struct PostgresMessageStore: MessageStore {
                     UPDATE messages SET rev = (SELECT rev FROM room) WHERE message_id = $1
                     """, [.uuid(id.uuid), .uuid(roomID.uuid), .date(at)])
             }
-            guard let message = try Self.loadMessage(id: id, on: connection) else { throw DomainError.notFound("Message") }
+            guard let message = try Self.loadMessage(id: id, on: connection) else {
+                throw DomainError.notFound("Message")
+            }
             return (message, changed)
         }
     }
@@ -222,7 +228,8 @@ package struct PostgresMessageStore: MessageStore {
                 binds.append(.text(text))
                 filter += " AND message_cjk_bigrams(m.content) @> ARRAY[lower($3)]"
             }
-            let total = try connection.query("SELECT count(*) FROM messages m WHERE \(filter)", binds)
+            let total =
+                try connection.query("SELECT count(*) FROM messages m WHERE \(filter)", binds)
                 .first.map { try $0.decode(Int.self, at: 0) } ?? 0
             guard total > offset, limit > 0 else { return ([], total) }
             binds += [.int(limit), .int(max(0, offset))]

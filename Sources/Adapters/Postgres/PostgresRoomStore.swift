@@ -74,7 +74,8 @@ package struct PostgresRoomStore: RoomStore {
                     """)
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let total = try connection.query("SELECT count(*) FROM incident_rooms r \(filter)", binds)
+            let total =
+                try connection.query("SELECT count(*) FROM incident_rooms r \(filter)", binds)
                 .first.map { try $0.decode(Int.self, at: 0) } ?? 0
             let page =
                 binds + [.int(max(0, query.limit)), .int(max(0, query.offset))]
@@ -148,7 +149,9 @@ package struct PostgresRoomStore: RoomStore {
             for row in try connection.query(
                 "SELECT room_id, role FROM room_members WHERE user_id = $1", [.text(userID.rawValue)]
             ).rows {
-                guard let role = Role(rawValue: try row.decode(String.self, at: 1)) else { throw PostgresError(.decoding) }
+                guard let role = Role(rawValue: try row.decode(String.self, at: 1)) else {
+                    throw PostgresError(.decoding)
+                }
                 memberships[RoomID(uuid: try row.decode(UUID.self, at: 0))] = role
             }
             return memberships
