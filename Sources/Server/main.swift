@@ -10,6 +10,8 @@ import S3
 // The composition root: reads the settings, builds the adapters, hands them to the use cases, serves.
 // `incidentd migrate` applies the database migrations and exits.
 
+// A client that disconnects mid-write must be an error on that connection, never a signal that ends the process.
+signal(SIGPIPE, SIG_IGN)
 let log = Logger()
 let environment = ProcessInfo.processInfo.environment
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -62,7 +64,7 @@ do {
 
     let directory: any UserDirectory
     if configuration.demoDirectory {
-        directory = InMemoryDirectory(people: InMemoryDirectory.demoPeople)
+        directory = InMemoryDirectory(people: InMemoryDirectory.demoPeople + InMemoryDirectory.benchPeople(count: 1000))
     } else {
         let ldap: LDAPConfiguration
         do { ldap = try LDAPConfiguration(environment: environment) } catch { fail(error.description) }

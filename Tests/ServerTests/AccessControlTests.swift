@@ -50,7 +50,17 @@ struct AccessControlTests {
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server)
         let token = room.token("op")
+        let open = try await server.socket("/ws/\(room.roomID)", token: token)
+        _ = try await open.next("connected")
         #expect(try await server.call("POST", "/api/auth/logout", token: token).status == 204)
+        var closeCode: UInt16?
+        for _ in 0..<20 {
+            if case .close(let code, _) = try await open.receive(timeout: .seconds(5)) {
+                closeCode = code
+                break
+            }
+        }
+        #expect(closeCode == 1008, "a socket opened with a token closes when the token is revoked")
         for (method, path) in [("GET", "/api/auth/me"), ("GET", "/api/rooms"), ("GET", "/api/rooms/\(room.roomID)/messages")] {
             let response = try await server.call(method, path, token: token)
             #expect(response.status == 401, "\(path)")

@@ -25,6 +25,13 @@ package struct InMemoryDirectory: UserDirectory {
         Person(username: "lin", password: "linpw", displayName: "林小明", email: "lin.xiaoming@example.com"),
     ]
 
+    /// `bench1` ... `benchN` (password `bench`), so the load generator can sign in as many different users.
+    package static func benchPeople(count: Int) -> [Person] {
+        (1...max(1, count)).map {
+            Person(username: "bench\($0)", password: "bench", displayName: "Bench \($0)", email: "bench\($0)@example.com")
+        }
+    }
+
     let people: [Person]
 
     package init(people: [Person]) {

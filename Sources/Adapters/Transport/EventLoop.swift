@@ -47,6 +47,9 @@ package final class EventLoop: @unchecked Sendable {
 
     /// Creates the epoll instance and its wake-up eventfd; `start()` runs it on its own thread.
     package init(index: Int = 0) throws(SystemError) {
+        // writev has no MSG_NOSIGNAL: a peer that went away must be an EPIPE to handle, not a signal that ends
+        // the process (and every other connection with it).
+        signal(SIGPIPE, SIG_IGN)
         self.index = index
         let ep = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard ep >= 0 else { throw SystemError(errno: Glibc.errno, function: "epoll_create1") }

@@ -1,7 +1,7 @@
 package import Application
-package import Domain
-package import Foundation
-package import Testing
+import Domain
+import Foundation
+import Testing
 
 /// The store ports of one adapter, built fresh for a contract case.
 package struct StoreBundle: Sendable {
