@@ -32,7 +32,8 @@ struct PostgresBench {
         let stores = database.stores
         let fixture = StoreFixture(stores: stores)
         let room = try await fixture.makeRoom()
-        let committer = GroupCommitter(store: stores.messages, bus: SilentBus())
+        let counting = CountingMessageStore(base: stores.messages)
+        let committer = GroupCommitter(store: counting, bus: SilentBus())
         let senders = 50
         let perSender = groupCommit ? 200 : 40
         let started = ContinuousClock.now
@@ -57,6 +58,12 @@ struct PostgresBench {
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let total = senders * perSender
+        if groupCommit {
+            let sizes = counting.batchSizes
+            Self.report(
+                "group commit: \(sizes.count) transactions, mean batch \(total / max(1, sizes.count)), "
+                    + "largest \(sizes.max() ?? 0)")
+        }
         Self.report(
             "\(groupCommit ? "with" : "without") group commit: \(total) messages from \(senders) senders in "
                 + String(format: "%.2f s = %.0f messages/s", seconds, Double(total) / seconds))
@@ -132,4 +139,46 @@ struct PostgresBench {
 struct SilentBus: RoomEventBus {
     func publish(_ event: LiveEvent) async {}
     func subscribe(_ handler: @escaping @Sendable (LiveEvent) -> Void) async {}
+}
+
+/// Records the size of every `append` call, to see how many messages group commit puts in one transaction.
+final class CountingMessageStore: MessageStore, @unchecked Sendable {
+    let base: any MessageStore
+    private let lock = NSLock()
+    private var sizes: [Int] = []
+
+    init(base: any MessageStore) { self.base = base }
+
+    var batchSizes: [Int] { self.lock.withLock { self.sizes } }
+
+    func append(_ messages: [NewMessage]) async throws -> [AppendResult] {
+        self.lock.withLock { self.sizes.append(messages.count) }
+        return try await self.base.append(messages)
+    }
+
+    func message(id: MessageID) async throws -> Message? { try await self.base.message(id: id) }
+    func history(of roomID: RoomID, _ query: HistoryQuery) async throws -> HistoryPage {
+        try await self.base.history(of: roomID, query)
+    }
+    func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64) async throws -> [Message] {
+        try await self.base.changes(in: roomID, afterRev: afterRev, throughSequence: throughSequence)
+    }
+    func edit(_ id: MessageID, content: MessageContent, mentions: [UserID], by editor: UserID, at: Date)
+        async throws -> Message
+    { try await self.base.edit(id, content: content, mentions: mentions, by: editor, at: at) }
+    func editHistory(of id: MessageID) async throws -> [EditRecord] { try await self.base.editHistory(of: id) }
+    func delete(_ id: MessageID, by actor: UserID, at: Date) async throws -> Message {
+        try await self.base.delete(id, by: actor, at: at)
+    }
+    func react(_ id: MessageID, user: UserID, emoji: Emoji, action: ReactionAction, at: Date) async throws
+        -> (message: Message, changed: Bool)
+    { try await self.base.react(id, user: user, emoji: emoji, action: action, at: at) }
+    func search(in roomID: RoomID, text: String, limit: Int, offset: Int) async throws
+        -> (messages: [Message], total: Int)
+    { try await self.base.search(in: roomID, text: text, limit: limit, offset: offset) }
+    func readings(
+        in roomID: RoomID, named name: String, atLeast minimum: Double?, atMost maximum: Double?, limit: Int
+    ) async throws -> [Message] {
+        try await self.base.readings(in: roomID, named: name, atLeast: minimum, atMost: maximum, limit: limit)
+    }
 }
