@@ -87,6 +87,8 @@ state="/tmp/incident-rooms-s3-$(id -u)-$(printf '%s' "$root" | md5sum | cut -c1-
 
 case "${1:-}" in
 up)
+    # openssl: the HTTP client's TLS tests make a throwaway CA and certificate with it.
+    install_debian_packages openssl
     ensure_moto
     start_moto "$state/plain" ""
     plain_port=$(cat "$state/plain/port")

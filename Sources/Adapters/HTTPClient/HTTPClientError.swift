@@ -43,6 +43,11 @@ package struct HTTPClientError: Error, Hashable, CustomStringConvertible, Custom
         }
     }
 
+    /// Errors of the same code are equal: `errno` and `note` are diagnostics, not identity.
+    package static func == (lhs: HTTPClientError, rhs: HTTPClientError) -> Bool { lhs.code == rhs.code }
+
+    package func hash(into hasher: inout Hasher) { hasher.combine(self.code) }
+
     package var description: String { "HTTPClientError.\(self.code)" }
 
     package var debugDescription: String {
