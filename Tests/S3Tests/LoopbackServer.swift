@@ -103,7 +103,9 @@ final class LoopbackConnection {
     func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = bytes[offset...].withUnsafeBytes {
+                send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { return }
             offset += count
         }
@@ -124,7 +126,8 @@ final class LoopbackConnection {
 
     private func find(_ needle: [UInt8]) -> Int? {
         guard self.buffer.count >= needle.count else { return nil }
-        for i in 0...(self.buffer.count - needle.count) where self.buffer[i..<(i + needle.count)].elementsEqual(needle) {
+        for i in 0...(self.buffer.count - needle.count) where self.buffer[i..<(i + needle.count)].elementsEqual(needle)
+        {
             return i
         }
         return nil

@@ -3,8 +3,8 @@ import Domain
 import Foundation
 import HTTPClient
 import S3
-import Testing
 import TestSupport
+import Testing
 
 /// The S3 adapter against moto on loopback (scripts/services/s3.sh).
 @Suite(TestEnvironment.requires("TEST_S3_ENDPOINT"))
@@ -25,7 +25,8 @@ struct S3ObjectStorageTests {
         let bytes = S3TestSupport.bytes(count: size, seed: UInt64(size))
         let key = "round-trip/\(UUID())/\(size).bin"
         try await storage.put(key: key, contentType: "application/octet-stream", body: .bytes(bytes))
-        #expect(try await storage.head(key: key) == ObjectInfo(size: Int64(size), contentType: "application/octet-stream"))
+        #expect(
+            try await storage.head(key: key) == ObjectInfo(size: Int64(size), contentType: "application/octet-stream"))
         let back = try await storage.get(key: key)
         #expect(back.count == size)
         #expect(Digest.sha256(back) == Digest.sha256(bytes))
@@ -60,7 +61,9 @@ struct S3ObjectStorageTests {
         await #expect(throws: DomainError.storageUnavailable) { try await wrong.get(key: "auth/ok.txt") }
 
         // The server itself says why: 403 SignatureDoesNotMatch for the wrong secret, 200 for the right one.
-        for (secret, status) in [("not-the-secret", 403), (try TestEnvironment.require("TEST_S3_VERIFY_SECRET_KEY"), 200)] {
+        for (secret, status) in [
+            ("not-the-secret", 403), (try TestEnvironment.require("TEST_S3_VERIFY_SECRET_KEY"), 200),
+        ] {
             let url = wrong.url(key: "auth/ok.txt")
             let signer = SignatureV4(
                 accessKey: try TestEnvironment.require("TEST_S3_VERIFY_ACCESS_KEY"), secretKey: secret,
@@ -183,7 +186,10 @@ struct S3UnavailableTests {
         ["S3_ENDPOINT": "http://x", "S3_BUCKET": "Bad_Bucket", "S3_ACCESS_KEY": "a", "S3_SECRET_KEY": "s"],
         ["S3_ENDPOINT": "http://x", "S3_BUCKET": "bucket", "S3_SECRET_KEY": "s"],
         ["S3_ENDPOINT": "http://x", "S3_BUCKET": "bucket", "S3_ACCESS_KEY": "a", "S3_SECRET_KEY": ""],
-        ["S3_ENDPOINT": "http://x", "S3_REGION": "US EAST", "S3_BUCKET": "bucket", "S3_ACCESS_KEY": "a", "S3_SECRET_KEY": "s"],
+        [
+            "S3_ENDPOINT": "http://x", "S3_REGION": "US EAST", "S3_BUCKET": "bucket", "S3_ACCESS_KEY": "a",
+            "S3_SECRET_KEY": "s",
+        ],
     ])
     func invalidSettingsAreNamed(environment: [String: String]) {
         #expect(throws: S3ConfigurationError.self) { try S3Configuration(environment: environment) }

@@ -11,8 +11,9 @@ package struct HTTPResponseParser {
         /// A chunk-size line, extensions included.
         package var maximumChunkLineBytes: Int
 
-        package init(maximumHeadBytes: Int = 64 * 1024, maximumHeaderCount: Int = 128, maximumChunkLineBytes: Int = 1024)
-        {
+        package init(
+            maximumHeadBytes: Int = 64 * 1024, maximumHeaderCount: Int = 128, maximumChunkLineBytes: Int = 1024
+        ) {
             self.maximumHeadBytes = maximumHeadBytes
             self.maximumHeaderCount = maximumHeaderCount
             self.maximumChunkLineBytes = maximumChunkLineBytes
@@ -194,7 +195,9 @@ package struct HTTPResponseParser {
             guard contentLengths.isEmpty else {
                 throw HTTPClientError(.malformedResponse, note: "Content-Length with Transfer-Encoding")
             }
-            let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map { $0.trimmingSpaces().lowercased() }
+            let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map {
+                $0.trimmingSpaces().lowercased()
+            }
             if codings.last == "chunked" {
                 self.state = .chunkSize
             } else {
@@ -202,8 +205,9 @@ package struct HTTPResponseParser {
                 keepAlive = false
             }
         } else if !contentLengths.isEmpty {
-            let values = Set(contentLengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { $0.trimmingSpaces() })
+            let values = Set(
+                contentLengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                    .map { $0.trimmingSpaces() })
             guard values.count == 1, let text = values.first, !text.isEmpty, text.count <= 18,
                 text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let length = Int64(text)
             else { throw HTTPClientError(.malformedResponse, note: "Content-Length") }

@@ -87,7 +87,9 @@ struct HTTPClientTLSTests {
         #expect(response.status == 200)
         #expect(response.bodyText == "tls ok /a")
         // Kept alive over TLS too.
-        #expect(try await trusting.request(method: "GET", url: "https://localhost:\(server.port)/b").bodyText == "tls ok /b")
+        #expect(
+            try await trusting.request(method: "GET", url: "https://localhost:\(server.port)/b").bodyText == "tls ok /b"
+        )
 
         // The certificate names localhost, not 127.0.0.1: refused even though the CA is trusted.
         await #expect(throws: HTTPClientError.self) {

@@ -2,8 +2,8 @@ import Foundation
 import HTTPClient
 import S3
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 struct HTTPClientTests {
     static let fast = HTTPClientConfiguration(connectTimeout: .seconds(2), readTimeout: .seconds(5))
@@ -12,7 +12,9 @@ struct HTTPClientTests {
     static func echoServer() throws -> LoopbackServer {
         try LoopbackServer { connection in
             while let request = connection.readRequest() {
-                let body = Array("\(request.method) \(request.target) \(request.body.count) \(Digest.hex(Digest.sha256(request.body)))".utf8)
+                let body = Array(
+                    "\(request.method) \(request.target) \(request.body.count) \(Digest.hex(Digest.sha256(request.body)))"
+                        .utf8)
                 connection.write("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n\r\n")
                 connection.write(body)
             }
@@ -38,7 +40,9 @@ struct HTTPClientTests {
         try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<6 {
                 group.addTask {
-                    try await client.request(method: "POST", url: "http://127.0.0.1:\(server.port)/\(index)", body: [1, 2]).status
+                    try await client.request(
+                        method: "POST", url: "http://127.0.0.1:\(server.port)/\(index)", body: [1, 2]
+                    ).status
                 }
             }
             for try await status in group { #expect(status == 200) }
@@ -71,7 +75,9 @@ struct HTTPClientTests {
         defer { unlink(path) }
         let request = try HTTPClientRequest(
             method: "PUT", url: "http://127.0.0.1:\(server.port)/", body: .file(path: path, offset: 0, length: 10))
-        await #expect(throws: HTTPClientError(.bodyFileUnreadable)) { try await HTTPClient(configuration: Self.fast).execute(request) }
+        await #expect(throws: HTTPClientError(.bodyFileUnreadable)) {
+            try await HTTPClient(configuration: Self.fast).execute(request)
+        }
     }
 
     @Test func chunkedResponsesStreamToTheHandler() async throws {

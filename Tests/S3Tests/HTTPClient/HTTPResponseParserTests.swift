@@ -82,7 +82,8 @@ struct HTTPResponseParserTests {
         let noContent = try Self.parse("HTTP/1.1 204 No Content\r\n\r\n", chunkSize: chunkSize)
         #expect(noContent.head.status == 204)
         #expect(noContent.reusable)
-        let closing = try Self.parse("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", chunkSize: chunkSize)
+        let closing = try Self.parse(
+            "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", chunkSize: chunkSize)
         #expect(!closing.reusable)
         let noReason = try Self.parse("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", chunkSize: chunkSize)
         #expect(noReason.head.reason == "")
