@@ -38,7 +38,8 @@ let package = Package(
                 "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "HTTPClient", "Transport",
             ],
             path: "Sources/Server"),
-        .executableTarget(name: "IncidentBench", dependencies: ["Transport"], path: "Benchmarks/IncidentBench"),
+        .executableTarget(
+            name: "IncidentBench", dependencies: ["Transport", "HTTPClient", "Domain"], path: "Benchmarks/IncidentBench"),
 
         // Tests. TestSupport holds the store contract suites and service discovery, shared by adapter tests.
         .target(name: "TestSupport", dependencies: ["Domain", "Application"], path: "Tests/TestSupport"),

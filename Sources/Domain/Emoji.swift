@@ -6,7 +6,15 @@ package struct Emoji: Hashable, Sendable, CustomStringConvertible {
         guard text.count == 1, let character = text.first, Self.isEmoji(character), text.utf8.count <= 64 else {
             throw .validationFailed(field: "emoji", reason: "must be exactly one emoji")
         }
-        self.value = text
+        // "👍" and "👍\u{FE0F}" look the same: an emoji that is shown as emoji anyway is stored without a trailing
+        // variation selector, so one reaction is not counted as two. Inside ZWJ sequences it stays (it is part of
+        // the sequence's standard spelling).
+        let scalars = Array(text.unicodeScalars)
+        if scalars.count == 2, scalars[0].properties.isEmojiPresentation, scalars[1].value == 0xFE0F {
+            self.value = String(scalars[0])
+        } else {
+            self.value = text
+        }
     }
 
     package var description: String { self.value }
@@ -20,10 +28,15 @@ package struct Emoji: Hashable, Sendable, CustomStringConvertible {
         }
         guard first.properties.isEmoji else { return false }
         if first.properties.isEmojiPresentation { return true }
-        // Text-default symbols ("1", "#", "©", "❤") are emoji only with VS16, a keycap, a modifier or a ZWJ.
-        return scalars.dropFirst().contains { scalar in
-            scalar.value == 0xFE0F || scalar.value == 0x20E3 || scalar.value == 0x200D
-                || scalar.properties.isEmojiModifier
+        // Text-default symbols ("1", "#", "©", "❤") are emoji only with VS16, a keycap, a modifier, or a ZWJ that
+        // joins them to another emoji ("1" and a dangling ZWJ is still the digit one).
+        let rest = Array(scalars.dropFirst())
+        return rest.indices.contains { index in
+            switch rest[index].value {
+            case 0xFE0F, 0x20E3: true
+            case 0x200D: index + 1 < rest.count && rest[index + 1].properties.isEmoji
+            default: rest[index].properties.isEmojiModifier
+            }
         }
     }
 }

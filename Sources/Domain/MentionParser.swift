@@ -3,7 +3,8 @@ import Foundation
 /// Finds `@display name` and `@user_id` mentions in text and resolves them against a room's members.
 ///
 /// At each `@` that starts a word, the longest member name or id that follows (case-insensitively) and ends at a
-/// word boundary wins, so "@Li Wei" mentions "Li Wei" rather than "Li" when both are members.
+/// word boundary wins, so "@Li Wei" mentions "Li Wei" rather than "Li" when both are members. Han and kana count
+/// as boundaries, since those scripts put no spaces between words.
 package struct MentionParser: Sendable {
     package struct Candidate: Sendable {
         package var userID: UserID
@@ -55,6 +56,19 @@ package struct MentionParser: Sendable {
 
     private static func isBoundary(_ character: Character) -> Bool {
         character.isWhitespace || (character.isPunctuation && character != "@" && character != "_" && character != "-")
-            || character.isSymbol
+            || character.isSymbol || Self.isUnspacedScript(character)
+    }
+
+    /// Chinese and Japanese are written without spaces between words, so a mention may touch the text around it
+    /// ("請@林小明確認"); an e-mail address is still no mention, as its `@` follows a Latin letter or digit.
+    private static func isUnspacedScript(_ character: Character) -> Bool {
+        guard let scalar = character.unicodeScalars.first else { return false }
+        switch scalar.value {
+        case 0x2E80...0x2FDF, 0x3040...0x30FF, 0x3190...0x31FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF,
+            0x20000...0x3FFFF:
+            return true
+        default:
+            return false
+        }
     }
 }

@@ -9,6 +9,8 @@ final class TLSContext: @unchecked Sendable {
 
     /// - Parameter caFile: a PEM bundle of trusted CAs; nil uses the system's default verify paths.
     init(caFile: String?) throws(HTTPClientError) {
+        // SSL_write writes with write(2), which raises SIGPIPE on a closed peer; an error is what we handle.
+        signal(SIGPIPE, SIG_IGN)
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw HTTPClientError(.tlsFailure, note: "SSL_CTX_new")
         }

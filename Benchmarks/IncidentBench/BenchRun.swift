@@ -1,0 +1,299 @@
+import Synchronization
+import Transport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Per-client-loop counters; touched only on that loop's thread (the client's `onMessage` runs there).
+final class Recorder: @unchecked Sendable {
+    var histogram = LatencyHistogram()
+    var delivered = 0
+    var windowStart: UInt64 = .max
+    var windowEnd: UInt64 = .max
+    var otherFrames = 0
+
+    /// Finds `bench|sender|sentNanos|seq|` in any text frame, so the same tool reads the room endpoint's
+    /// `{"type":"message","message":{...,"content":"bench|..."}}` as well as the bench endpoint's echo.
+    func received(_ text: String, now: UInt64) {
+        var utf8 = text.utf8[...]
+        guard let marker = Self.find(Self.marker, in: utf8) else {
+            self.otherFrames += 1
+            return
+        }
+        utf8 = utf8[marker...].dropFirst(Self.marker.count)
+        var fields: [UInt64] = []
+        var value: UInt64 = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: "|") {
+                fields.append(value)
+                value = 0
+                if fields.count == 3 { break }
+            } else if byte >= 48 && byte <= 57 {
+                value = value &* 10 &+ UInt64(byte - 48)
+            } else {
+                break
+            }
+        }
+        guard fields.count == 3 else { return }
+        let sent = fields[1]
+        guard sent >= self.windowStart && sent < self.windowEnd else { return }
+        self.delivered += 1
+        self.histogram.record(microseconds: now > sent ? (now - sent) / 1000 : 0)
+    }
+
+    static let marker = Array("bench|".utf8)
+
+    private static func find(_ needle: [UInt8], in haystack: Substring.UTF8View) -> Substring.UTF8View.Index? {
+        var i = haystack.startIndex
+        while i < haystack.endIndex {
+            if haystack[i] == needle[0] {
+                var j = i
+                var k = 0
+                while k < needle.count && j < haystack.endIndex && haystack[j] == needle[k] {
+                    j = haystack.index(after: j)
+                    k += 1
+                }
+                if k == needle.count { return i }
+            }
+            i = haystack.index(after: i)
+        }
+        return nil
+    }
+}
+
+/// Messages sent inside the measuring window, per room.
+final class SentCounter: Sendable {
+    let counts: Mutex<[Int]>
+    init(rooms: Int) { self.counts = Mutex([Int](repeating: 0, count: rooms)) }
+}
+
+struct BenchRun {
+    let options: BenchOptions
+
+    func say(_ text: String) {
+        var line = text + "\n"
+        line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+    }
+
+    func run() async {
+        guard let (host, port, prefix) = Self.parse(url: self.options.url) else {
+            self.say("bad --url \(self.options.url) (want ws://host:port/path/)")
+            exit(2)
+        }
+        Self.raiseFileLimit()
+        var loops: [EventLoop] = []
+        var recorders: [Recorder] = []
+        for i in 0..<max(1, self.options.clientLoops) {
+            let loop = try! EventLoop(index: 100 + i)
+            loop.start()
+            loops.append(loop)
+            recorders.append(Recorder())
+        }
+        let roomNames = (0..<self.options.rooms).map { "room\($0)" }
+        func path(_ room: String) -> String {
+            if let template = self.options.pathTemplate {
+                return template.replacingOccurrences("{room}", room)
+            }
+            return prefix + room
+        }
+        let pid = self.options.serverPID
+        let before = pid.flatMap { ProcessStats.read(pid: $0) }
+
+        // Connect, at most 64 handshakes in flight.
+        let connectStart = monotonicNanos()
+        let count = self.options.connections
+        var clients = [WebSocketClient?](repeating: nil, count: count)
+        var connectTimes = LatencyHistogram()
+        var failures = 0
+        await withTaskGroup(of: (Int, WebSocketClient?, UInt64).self) { group in
+            var next = 0
+            func add() {
+                let i = next
+                next += 1
+                let loop = loops[i % loops.count]
+                let recorder = recorders[i % loops.count]
+                let room = roomNames[i % roomNames.count]
+                let headers = self.options.headers
+                group.addTask {
+                    let start = monotonicNanos()
+                    let client = try? await WebSocketClient.connect(
+                        host: host, port: port, path: path(room), headers: headers, timeout: .seconds(10), loop: loop,
+                        onMessage: { message in
+                            if case .text(let text) = message { recorder.received(text, now: monotonicNanos()) }
+                        })
+                    return (i, client, monotonicNanos() - start)
+                }
+            }
+            while next < min(64, count) { add() }
+            for await (i, client, took) in group {
+                clients[i] = client
+                if client == nil { failures += 1 } else { connectTimes.record(microseconds: took / 1000) }
+                if next < count { add() }
+            }
+        }
+        let connectSeconds = Double(monotonicNanos() - connectStart) / 1e9
+        self.say(
+            "connected \(count - failures)/\(count) in \(Self.fixed(connectSeconds, 2)) s; per connection p50 \(Self.ms(connectTimes.percentile(0.5))) p99 \(Self.ms(connectTimes.percentile(0.99))) max \(Self.ms(connectTimes.max))"
+        )
+        // Let the server settle (joins are recorded on open), then measure memory.
+        try? await Task.sleep(for: .milliseconds(500))
+        let connected = pid.flatMap { ProcessStats.read(pid: $0) }
+        if let before, let connected, count > failures {
+            let perConnection = Double(connected.rssBytes - before.rssBytes) / Double(count - failures)
+            self.say(
+                "server RSS \(before.rssBytes / 1024) KiB -> \(connected.rssBytes / 1024) KiB: \(Self.fixed(perConnection / 1024, 2)) KiB per connection"
+            )
+        }
+        if self.options.idle {
+            if self.options.seconds > 0 { try? await Task.sleep(for: .seconds(self.options.seconds)) }
+            if let pid, let after = ProcessStats.read(pid: pid), let before {
+                self.say("server RSS after \(Self.fixed(self.options.seconds, 0)) s idle: \(after.rssBytes / 1024) KiB (\(Self.fixed(Double(after.rssBytes - before.rssBytes) / Double(max(1, count - failures)) / 1024, 2)) KiB per connection)")
+            }
+            for client in clients { client?.disconnect() }
+            return
+        }
+
+        // Senders: the first `senders` connections of each room, each at `rate` messages per second.
+        var senders: [(client: WebSocketClient, id: Int)] = []
+        for r in 0..<roomNames.count {
+            var picked = 0
+            var i = r
+            while i < count && picked < self.options.senders {
+                if let client = clients[i] {
+                    senders.append((client, senders.count))
+                    picked += 1
+                }
+                i += roomNames.count
+            }
+        }
+        var roomSizes = [Int](repeating: 0, count: roomNames.count)
+        for i in 0..<count where clients[i] != nil { roomSizes[i % roomNames.count] += 1 }
+
+        let warmup = UInt64(self.options.warmup * 1e9)
+        let duration = UInt64(self.options.seconds * 1e9)
+        let start = monotonicNanos()
+        let windowStart = start + warmup
+        let windowEnd = windowStart + duration
+        for (loop, recorder) in zip(loops, recorders) {
+            loop.execute {
+                recorder.windowStart = windowStart
+                recorder.windowEnd = windowEnd
+            }
+        }
+        let interval = 1e9 / self.options.rate
+        let sentInWindow = SentCounter(rooms: roomNames.count)
+        let benchCPUStart = ProcessStats.ownCPUSeconds()
+        var serverAtStart: ProcessStats?
+        let senderCount = senders.count
+        let senderList = senders
+        await withTaskGroup(of: Void.self) { group in
+            for (index, sender) in senderList.enumerated() {
+                let room = (index / max(1, self.options.senders)) % roomNames.count
+                group.addTask {
+                    // Stagger senders over one interval so that sends spread evenly.
+                    var k = 0.0
+                    let offset = interval * Double(index) / Double(senderCount)
+                    let padding = String(repeating: "x", count: 24)
+                    while true {
+                        let due = start + UInt64(offset + k * interval)
+                        guard due < windowEnd else { break }
+                        let now = monotonicNanos()
+                        if due > now { try? await Task.sleep(for: .nanoseconds(Int64(due - now))) }
+                        let sent = monotonicNanos()
+                        let text = "{\"type\":\"message\",\"content\":\"bench|\(sender.id)|\(sent)|\(Int(k))|\(padding)\"}"
+                        guard (try? await sender.client.send(text: text)) != nil else { break }
+                        if sent >= windowStart && sent < windowEnd { sentInWindow.counts.withLock { $0[room] += 1 } }
+                        k += 1
+                    }
+                }
+            }
+            group.addTask {}
+            let wait = windowStart > monotonicNanos() ? windowStart - monotonicNanos() : 0
+            try? await Task.sleep(for: .nanoseconds(Int64(wait)))
+            serverAtStart = pid.flatMap { ProcessStats.read(pid: $0) }
+            await group.waitForAll()
+        }
+        let serverAtEnd = pid.flatMap { ProcessStats.read(pid: $0) }
+        let benchCPU = ProcessStats.ownCPUSeconds() - benchCPUStart
+        // Stragglers: wait up to 3 s more for deliveries of messages sent inside the window.
+        let expected = sentInWindow.counts.withLock { sent in zip(sent, roomSizes).reduce(0) { $0 + $1.0 * $1.1 } }
+        var histogram = LatencyHistogram()
+        var delivered = 0
+        let drainDeadline = monotonicNanos() + 3_000_000_000
+        while true {
+            (histogram, delivered) = await Self.collect(loops, recorders)
+            if delivered >= expected || monotonicNanos() > drainDeadline { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let seconds = self.options.seconds
+        self.say(
+            "rooms \(roomNames.count) x \(roomSizes.max() ?? 0) connections, \(senders.count) senders at \(Self.fixed(self.options.rate, 0))/s for \(Self.fixed(seconds, 1)) s (after \(Self.fixed(self.options.warmup, 1)) s warm-up)"
+        )
+        self.say(
+            "offered \(Self.fixed(Double(expected) / seconds, 0)) deliveries/s; delivered \(delivered)/\(expected) (\(Self.fixed(100 * Double(delivered) / Double(max(1, expected)), 2)) %) = \(Self.fixed(Double(delivered) / seconds, 0)) frames/s"
+        )
+        self.say(
+            "latency ms: p50 \(Self.ms(histogram.percentile(0.5))) p99 \(Self.ms(histogram.percentile(0.99))) p999 \(Self.ms(histogram.percentile(0.999))) max \(Self.ms(histogram.max))"
+        )
+        if let serverAtStart, let serverAtEnd, delivered > 0 {
+            let cpu = serverAtEnd.cpuSeconds - serverAtStart.cpuSeconds
+            self.say(
+                "server CPU \(Self.fixed(cpu, 2)) s = \(Self.fixed(cpu / seconds * 100, 1)) % of a core, \(Self.fixed(cpu * 1e6 / Double(delivered), 3)) us per delivered frame; RSS \(serverAtEnd.rssBytes / 1024) KiB"
+            )
+        }
+        self.say("bench CPU \(Self.fixed(benchCPU, 2)) s = \(Self.fixed(benchCPU / (seconds + self.options.warmup) * 100, 1)) % of a core")
+        for client in clients { client?.disconnect() }
+    }
+
+    static func collect(_ loops: [EventLoop], _ recorders: [Recorder]) async -> (LatencyHistogram, Int) {
+        var histogram = LatencyHistogram()
+        var delivered = 0
+        for (loop, recorder) in zip(loops, recorders) {
+            let (h, d) = await withCheckedContinuation { (c: CheckedContinuation<(LatencyHistogram, Int), Never>) in
+                loop.execute { c.resume(returning: (recorder.histogram, recorder.delivered)) }
+            }
+            histogram.merge(h)
+            delivered += d
+        }
+        return (histogram, delivered)
+    }
+
+    static func parse(url: String) -> (String, Int, String)? {
+        guard url.hasPrefix("ws://") else { return nil }
+        let rest = url.dropFirst(5)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash]
+        let path = slash < rest.endIndex ? String(rest[slash...]) : "/"
+        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) else {
+            return nil
+        }
+        return (String(authority[..<colon]), port, path)
+    }
+
+    static func raiseFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    static func fixed(_ v: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let r = (v * scale).rounded() / scale
+        var text = "\(r)"
+        if digits == 0, text.hasSuffix(".0") { text.removeLast(2) }
+        return text
+    }
+
+    static func ms(_ microseconds: UInt64) -> String {
+        Self.fixed(Double(microseconds) / 1000, 2)
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        self.split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,37 @@
+import Application
+package import Domain
+package import Foundation
+
+/// `FileStore` over an `InMemoryDatabase`.
+package struct InMemoryFileStore: FileStore {
+    let database: InMemoryDatabase
+
+    package init(database: InMemoryDatabase) {
+        self.database = database
+    }
+
+    package func add(_ file: StoredFile) async throws {
+        try self.database.write { (state) throws(DomainError) in
+            guard state.files[file.id] == nil else { throw .conflict("The file already exists.") }
+            state.files[file.id] = file
+        }
+    }
+
+    package func file(id: FileID) async throws -> StoredFile? {
+        self.database.read { $0.files[id] }
+    }
+
+    package func files(in roomID: RoomID) async throws -> [StoredFile] {
+        self.database.read { state in
+            state.files.values.filter { $0.roomID == roomID && $0.deletedAt == nil }
+                .sorted { ($0.uploadedAt, $0.id) > ($1.uploadedAt, $1.id) }
+        }
+    }
+
+    package func delete(_ id: FileID, at date: Date) async throws {
+        try self.database.write { (state) throws(DomainError) in
+            guard state.files[id] != nil, state.files[id]!.deletedAt == nil else { throw .notFound("File") }
+            state.files[id]!.deletedAt = date
+        }
+    }
+}

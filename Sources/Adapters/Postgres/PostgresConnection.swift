@@ -1,0 +1,122 @@
+internal import CLibPQ
+internal import Foundation
+
+/// One libpq connection (`PGconn`), opened from a `postgres://` URL and closed when released.
+///
+/// Blocking: use it only on the pool's threads, from one thread at a time (the pool lends it to one body at a
+/// time, hence `@unchecked Sendable`). Every statement is parameterized; results come back in binary format.
+package final class PostgresConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    /// When the connection was opened, for `DB_POOL_RECYCLE`.
+    package let openedAt: ContinuousClock.Instant
+    /// Statements that reached the server and came back since the pool last lent the connection; lets the pool tell
+    /// a connection found dead at the first statement (safe to retry elsewhere) from one lost midway.
+    package internal(set) var statementsSinceLease = 0
+
+    /// Connects, blocking until the server answers or refuses.
+    ///
+    /// - Throws: `PostgresError` `.connectionFailed`; its description never shows the URL (it may hold a password).
+    package init(url: String) throws(PostgresError) {
+        guard !url.utf8.contains(0) else { throw PostgresError(.configuration) }
+        guard let handle = PQconnectdb(url) else { throw PostgresError(.connectionFailed) }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            PQfinish(handle)
+            throw PostgresError(.connectionFailed)
+        }
+        self.handle = handle
+        self.openedAt = .now
+    }
+
+    deinit { self.close() }
+
+    /// Closes the connection; further statements throw `.connectionLost`. Idempotent.
+    package func close() {
+        if let handle = self.handle { PQfinish(handle) }
+        self.handle = nil
+    }
+
+    /// Whether libpq still considers the connection usable (a dead peer shows only at the next statement).
+    package var isUsable: Bool {
+        guard let handle = self.handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
+    // MARK: - Statements
+
+    /// Runs one parameterized statement and returns its rows (binary format).
+    @discardableResult
+    package func query(_ sql: String, _ binds: [PostgresBind] = []) throws(PostgresError) -> PostgresResult {
+        guard let handle = self.handle else { throw PostgresError(.connectionLost) }
+        for bind in binds where bind.format == 0 {
+            // Text parameters are NUL-terminated C strings: a NUL inside would silently cut the value.
+            if let bytes = bind.bytes, bytes.contains(0) { throw PostgresError(.nulInParameter) }
+        }
+        var values: [UnsafeMutablePointer<CChar>?] = []
+        values.reserveCapacity(binds.count)
+        defer { for value in values { value?.deallocate() } }
+        for bind in binds {
+            guard let bytes = bind.bytes else {
+                values.append(nil)
+                continue
+            }
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            bytes.withUnsafeBufferPointer { source in
+                buffer.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { target in
+                    if let base = source.baseAddress { target.update(from: base, count: bytes.count) }
+                    target[bytes.count] = 0
+                }
+            }
+            values.append(buffer)
+        }
+        let types = binds.map { Oid($0.oid) }
+        let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
+        let formats = binds.map(\.format)
+        let result = values.withUnsafeBufferPointer { valuePointers in
+            valuePointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constValues in
+                PQexecParams(
+                    handle, sql, Int32(binds.count), types, constValues.baseAddress, lengths, formats, 1)
+            }
+        }
+        return try self.check(result)
+    }
+
+    /// Runs SQL without parameters, possibly several statements (migrations, BEGIN/COMMIT). Never pass user input.
+    package func execute(script sql: StaticString) throws(PostgresError) {
+        try self.execute(trustedScript: sql.description)
+    }
+
+    /// `execute(script:)` for SQL assembled from constants only (the embedded migrations).
+    func execute(trustedScript sql: String) throws(PostgresError) {
+        guard let handle = self.handle else { throw PostgresError(.connectionLost) }
+        _ = try self.check(PQexec(handle, sql))
+    }
+
+    private func check(_ result: OpaquePointer?) throws(PostgresError) -> PostgresResult {
+        guard let result else {
+            // libpq returns NULL only when out of memory or the connection is gone.
+            throw PostgresError(self.connectionIsBad ? .connectionLost : .server)
+        }
+        let owned = PostgresResult(taking: result)
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            self.statementsSinceLease += 1
+            return owned
+        default:
+            let sqlState = Self.field(result, UInt8(ascii: "C"))  // PG_DIAG_SQLSTATE
+            let constraint = Self.field(result, UInt8(ascii: "n"))  // PG_DIAG_CONSTRAINT_NAME
+            if self.connectionIsBad { throw PostgresError(.connectionLost, sqlState: sqlState) }
+            self.statementsSinceLease += 1
+            throw PostgresError(.server, sqlState: sqlState, constraint: constraint)
+        }
+    }
+
+    private var connectionIsBad: Bool {
+        guard let handle = self.handle else { return true }
+        return PQstatus(handle) != CONNECTION_OK
+    }
+
+    private static func field(_ result: OpaquePointer, _ code: some BinaryInteger) -> String? {
+        guard let value = PQresultErrorField(result, Int32(code)) else { return nil }
+        return String(cString: value)
+    }
+}

@@ -1,0 +1,132 @@
+internal import Application
+internal import Domain
+internal import Foundation
+
+extension PostgresMessageStore {
+    /// Numbers and inserts `messages` inside the caller's transaction; the heart of `append` and of the room
+    /// changes that post a system message.
+    ///
+    /// Locks the rooms' rows (in id order, so two batches never deadlock), then answers repeated client ids with the
+    /// first message, numbers the rest consecutively after `last_seq`, inserts them with one multi-row INSERT per
+    /// chunk and moves the counters. Holding the room lock until commit is what makes numbering gap-free across
+    /// processes: the next writer reads `last_seq` only after this transaction committed or rolled back.
+    static func append(_ messages: [NewMessage], on connection: PostgresConnection) throws -> [AppendResult] {
+        guard !messages.isEmpty else { return [] }
+        let roomIDs = Array(Set(messages.map(\.roomID))).sorted()
+        var counters: [RoomID: (sequence: Int64, rev: Int64)] = [:]
+        for row in try connection.query(
+            """
+            SELECT room_id, last_seq, rev FROM incident_rooms WHERE room_id = ANY($1)
+            ORDER BY room_id FOR NO KEY UPDATE
+            """, [.array(oid: PostgresOID.uuidArray, roomIDs.map(\.description))]
+        ).rows {
+            counters[RoomID(uuid: try row.decode(UUID.self, at: 0))] = (
+                try row.decode(Int64.self, at: 1), try row.decode(Int64.self, at: 2)
+            )
+        }
+        guard counters.count == roomIDs.count else { throw DomainError.notFound("Room") }
+
+        // Client ids seen before, read after the lock so a concurrent writer's commit is visible.
+        struct ClientKey: Hashable {
+            var room: RoomID
+            var sender: UserID
+            var clientID: String
+        }
+        var known: [ClientKey: Message] = [:]
+        let withClientID = messages.filter { $0.clientID != nil }
+        if !withClientID.isEmpty {
+            let result = try connection.query(
+                """
+                SELECT \(Self.columns) FROM messages m
+                JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(room_id, sender_id, client_id)
+                  ON m.room_id = k.room_id AND m.sender_id = k.sender_id AND m.client_id = k.client_id
+                """,
+                [
+                    .array(oid: PostgresOID.uuidArray, withClientID.map { $0.roomID.description }),
+                    .textArray(withClientID.map { $0.senderID.rawValue }),
+                    .textArray(withClientID.map { $0.clientID }),
+                ])
+            for message in try Self.loadMessages(result, on: connection) {
+                guard let clientID = message.clientID else { continue }
+                known[ClientKey(room: message.roomID, sender: message.senderID, clientID: clientID)] = message
+            }
+        }
+
+        var results: [AppendResult] = []
+        results.reserveCapacity(messages.count)
+        var inserts: [Message] = []
+        var lastActivity: [RoomID: Date] = [:]
+        for new in messages {
+            let key = new.clientID.map { ClientKey(room: new.roomID, sender: new.senderID, clientID: $0) }
+            if let key, let first = known[key] {
+                results.append(.duplicate(first))
+                continue
+            }
+            guard let current = counters[new.roomID] else { throw DomainError.notFound("Room") }
+            let next = (sequence: current.sequence + 1, rev: current.rev + 1)
+            counters[new.roomID] = next
+            lastActivity[new.roomID] = max(lastActivity[new.roomID] ?? new.createdAt, new.createdAt)
+            let message = Message(
+                id: new.id, roomID: new.roomID, sequenceNumber: next.sequence, rev: next.rev, senderID: new.senderID,
+                senderDisplayName: new.senderDisplayName, kind: new.kind, content: new.content,
+                metadata: new.metadata, mentions: new.mentions, file: new.file, clientID: new.clientID,
+                createdAt: new.createdAt)
+            if let key { known[key] = message }
+            inserts.append(message)
+            results.append(.stored(message))
+        }
+
+        // 15 parameters a row; PostgreSQL takes at most 65 535 per statement.
+        var start = 0
+        while start < inserts.count {
+            let chunk = inserts[start..<min(start + 1_000, inserts.count)]
+            try Self.insert(chunk, on: connection)
+            start += chunk.count
+        }
+        for (roomID, activity) in lastActivity {
+            guard let counter = counters[roomID] else { continue }
+            try connection.query(
+                """
+                UPDATE incident_rooms SET last_seq = $2, rev = $3, last_activity_at = GREATEST(last_activity_at, $4)
+                WHERE room_id = $1
+                """,
+                [.uuid(roomID.uuid), .int(counter.sequence), .int(counter.rev), .date(activity)])
+        }
+        // Stored times come back at PostgreSQL's microsecond precision; answer with what a read would return.
+        return results.map { result in
+            switch result {
+            case .stored(var message):
+                message.createdAt = PostgresTime.date(
+                    microsecondsSince2000: PostgresTime.microseconds(since2000: message.createdAt))
+                if let file = message.file { message.file = try? Self.decodeFile(Self.encodeFile(file)) }
+                return .stored(message)
+            case .duplicate(let message):
+                return .duplicate(message)
+            }
+        }
+    }
+
+    private static func insert(_ messages: ArraySlice<Message>, on connection: PostgresConnection) throws {
+        var sql = """
+            INSERT INTO messages (message_id, room_id, sequence_number, rev, sender_id, sender_display_name, \
+            message_type, content, readings, metadata, mentions, file, file_id, client_id, created_at) VALUES 
+            """
+        var binds: [PostgresBind] = []
+        binds.reserveCapacity(messages.count * 15)
+        for (index, message) in messages.enumerated() {
+            let base = index * 15
+            if index > 0 { sql += ", " }
+            sql += "(" + (1...15).map { "$\(base + $0)" }.joined(separator: ", ") + ")"
+            let content = message.content.map(Self.storedText)
+            binds += [
+                .uuid(message.id.uuid), .uuid(message.roomID.uuid), .int(message.sequenceNumber), .int(message.rev),
+                .text(message.senderID.rawValue), .text(message.senderDisplayName), .text(message.kind.rawValue),
+                .text(content), .jsonb(message.content.flatMap(Self.readings)),
+                .json(message.metadata.map { .object($0) }), .textArray(message.mentions.map(\.rawValue)),
+                .json(message.file.map(Self.encodeFile)), .uuid(message.file?.id.uuid), .text(message.clientID),
+                .date(message.createdAt),
+            ]
+        }
+        try connection.query(sql, binds)
+    }
+}

@@ -1,0 +1,148 @@
+/// The schema, as numbered steps embedded in the binary (no bundle resources to lose at deploy time).
+///
+/// Append new steps; never edit one that has shipped, because databases record the numbers they applied.
+package enum PostgresMigrations {
+    package struct Step: Sendable {
+        package var version: Int
+        package var name: String
+        package var sql: String
+    }
+
+    package static let all: [Step] = [
+        Step(version: 1, name: "initial schema", sql: Self.initialSchema),
+    ]
+
+    // Choices worth knowing (docs/DATABASE.md explains them in full):
+    // - incident_rooms.last_seq / rev are the per-room counters; a writer locks the room row, so numbering is
+    //   decided once, at commit order, across processes.
+    // - messages.content keeps text, or for incident_data the readings' JSON text as sent (key order kept for the
+    //   report); messages.readings holds the same readings as jsonb for queries. metadata and file are `json`,
+    //   which keeps the text (and key order) exactly as written.
+    // - files and notifications carry room ids without a foreign key: they are written by separate ports and a
+    //   room is never deleted.
+    private static let initialSchema = """
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+        CREATE TABLE users (
+            user_id text PRIMARY KEY,
+            display_name text NOT NULL,
+            email text NOT NULL,
+            is_admin boolean NOT NULL DEFAULT false,
+            last_login_at timestamptz
+        );
+
+        CREATE TABLE incident_rooms (
+            room_id uuid PRIMARY KEY,
+            title text NOT NULL,
+            incident_type text NOT NULL
+                CHECK (incident_type IN ('equipment_failure', 'material_shortage', 'quality_issue', 'other')),
+            severity text NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+            status text NOT NULL CHECK (status IN ('active', 'resolved', 'archived')),
+            location text NOT NULL DEFAULT '',
+            description text NOT NULL DEFAULT '',
+            lots text[] NOT NULL DEFAULT '{}',
+            created_by text NOT NULL,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL,
+            resolved_at timestamptz,
+            last_activity_at timestamptz NOT NULL,
+            last_seq bigint NOT NULL DEFAULT 0,
+            rev bigint NOT NULL DEFAULT 0
+        );
+        CREATE INDEX incident_rooms_activity ON incident_rooms (last_activity_at DESC, room_id DESC);
+
+        CREATE TABLE room_members (
+            room_id uuid NOT NULL REFERENCES incident_rooms (room_id) ON DELETE CASCADE,
+            user_id text NOT NULL,
+            display_name text NOT NULL,
+            role text NOT NULL CHECK (role IN ('OWNER', 'EDITOR', 'VIEWER')),
+            added_at timestamptz NOT NULL,
+            position bigserial NOT NULL,
+            PRIMARY KEY (room_id, user_id)
+        );
+        CREATE INDEX room_members_user ON room_members (user_id);
+
+        CREATE TABLE messages (
+            message_id uuid PRIMARY KEY,
+            room_id uuid NOT NULL REFERENCES incident_rooms (room_id) ON DELETE CASCADE,
+            sequence_number bigint NOT NULL,
+            rev bigint NOT NULL,
+            sender_id text NOT NULL,
+            sender_display_name text NOT NULL,
+            message_type text NOT NULL
+                CHECK (message_type IN ('text', 'image_ref', 'file_ref', 'system', 'incident_data')),
+            content text,
+            readings jsonb,
+            metadata json,
+            mentions text[] NOT NULL DEFAULT '{}',
+            file json,
+            file_id uuid,
+            client_id text,
+            created_at timestamptz NOT NULL,
+            edited_at timestamptz,
+            deleted_at timestamptz,
+            deleted_by text,
+            CONSTRAINT messages_room_sequence UNIQUE (room_id, sequence_number),
+            CONSTRAINT messages_client_id UNIQUE (room_id, sender_id, client_id)
+        );
+        CREATE INDEX messages_room_created ON messages (room_id, created_at DESC);
+        CREATE INDEX messages_room_rev ON messages (room_id, rev);
+        CREATE INDEX messages_search ON messages USING gin (content gin_trgm_ops)
+            WHERE deleted_at IS NULL AND message_type <> 'incident_data';
+        CREATE INDEX messages_readings ON messages USING gin (readings) WHERE readings IS NOT NULL;
+
+        CREATE TABLE message_reactions (
+            reaction_id bigserial PRIMARY KEY,
+            message_id uuid NOT NULL REFERENCES messages (message_id) ON DELETE CASCADE,
+            user_id text NOT NULL,
+            emoji text NOT NULL,
+            created_at timestamptz NOT NULL,
+            CONSTRAINT message_reactions_once UNIQUE (message_id, user_id, emoji)
+        );
+        CREATE INDEX message_reactions_message ON message_reactions (message_id, reaction_id);
+
+        CREATE TABLE message_edit_history (
+            edit_id bigserial PRIMARY KEY,
+            message_id uuid NOT NULL REFERENCES messages (message_id) ON DELETE CASCADE,
+            original_content text NOT NULL,
+            edited_by text NOT NULL,
+            edited_at timestamptz NOT NULL
+        );
+        CREATE INDEX message_edit_history_message ON message_edit_history (message_id, edit_id);
+
+        CREATE TABLE files (
+            file_id uuid PRIMARY KEY,
+            room_id uuid NOT NULL,
+            filename text NOT NULL,
+            content_type text NOT NULL,
+            size bigint NOT NULL,
+            file_type text NOT NULL CHECK (file_type IN ('image', 'document', 'log')),
+            object_key text NOT NULL,
+            uploaded_by text NOT NULL,
+            uploaded_at timestamptz NOT NULL,
+            deleted_at timestamptz
+        );
+        CREATE INDEX files_room ON files (room_id, uploaded_at DESC);
+
+        CREATE TABLE notifications (
+            notification_id uuid PRIMARY KEY,
+            user_id text NOT NULL,
+            kind text NOT NULL CHECK (kind IN ('mention', 'member_added', 'status_changed')),
+            title text NOT NULL,
+            message text NOT NULL,
+            room_id uuid NOT NULL,
+            reference_type text NOT NULL CHECK (reference_type IN ('message', 'room')),
+            reference_id uuid NOT NULL,
+            created_at timestamptz NOT NULL,
+            read_at timestamptz
+        );
+        CREATE INDEX notifications_user ON notifications (user_id, created_at DESC, notification_id DESC);
+        CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
+
+        CREATE TABLE revoked_tokens (
+            token_id text PRIMARY KEY,
+            expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+        """
+}

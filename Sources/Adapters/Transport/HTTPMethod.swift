@@ -1,0 +1,22 @@
+/// An HTTP request method, kept as its token so that unknown methods can be answered with 501.
+package struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The method token as sent (`GET`); methods are case-sensitive (RFC 9110 §9.1).
+    package var rawValue: String
+
+    package init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    package static let get = HTTPMethod(rawValue: "GET")
+    package static let post = HTTPMethod(rawValue: "POST")
+    package static let put = HTTPMethod(rawValue: "PUT")
+    package static let patch = HTTPMethod(rawValue: "PATCH")
+    package static let delete = HTTPMethod(rawValue: "DELETE")
+    package static let head = HTTPMethod(rawValue: "HEAD")
+    package static let options = HTTPMethod(rawValue: "OPTIONS")
+
+    /// The methods this server implements; any other token is answered with 501.
+    package static let supported: Set<HTTPMethod> = [.get, .post, .put, .patch, .delete, .head, .options]
+
+    package var description: String { self.rawValue }
+}

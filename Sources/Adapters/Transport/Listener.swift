@@ -1,0 +1,55 @@
+internal import CLinuxShim
+internal import Glibc
+import Synchronization
+
+/// Accepts connections on one loop from the listening socket that every loop shares.
+///
+/// Every loop registers the same socket with `EPOLLEXCLUSIVE`, so the kernel wakes one loop per connection
+/// (no thundering herd) and the port is bound once, which makes "port already in use" a plain bind error.
+final class Listener: LoopHandler {
+    let fd: Int32
+    let loop: EventLoop
+    let server: ServerContext
+    private var accepting = true
+
+    init(fd: Int32, loop: EventLoop, server: ServerContext) {
+        self.fd = fd
+        self.loop = loop
+        self.server = server
+    }
+
+    static var events: UInt32 { shim_epollin() | shim_epollexclusive() }
+
+    func handleEvents(_ events: UInt32) {
+        // A bounded batch per wake-up keeps accepting fair to the connections already on this loop.
+        for _ in 0..<64 {
+            guard self.accepting else { return }
+            let accepted: (fd: Int32, address: String)?
+            do {
+                accepted = try Socket.accept(self.fd)
+            } catch {
+                // Out of fds (EMFILE/ENFILE): the socket stays readable, so back off instead of spinning.
+                self.loop.deregister(self.fd)
+                self.loop.schedule(at: EventLoop.now() + 100_000_000) { [self] in
+                    if self.accepting { self.loop.register(self.fd, self, events: Self.events) }
+                }
+                return
+            }
+            guard let accepted else { return }
+            Socket.setNoDelay(accepted.fd)
+            let connection = Connection(fd: accepted.fd, loop: self.loop, server: self.server, remoteAddress: accepted.address)
+            self.server.openConnections.wrappingAdd(1, ordering: .relaxed)
+            self.loop.register(accepted.fd, connection, events: shim_epollin())
+        }
+    }
+
+    func tick(now: UInt64) {}
+
+    func loopStopping() {}
+
+    /// Stops accepting on this loop; the server closes the shared socket once every loop has let go.
+    func stopAccepting() {
+        self.accepting = false
+        self.loop.deregister(self.fd)
+    }
+}

@@ -1,0 +1,69 @@
+package import Domain
+import Synchronization
+
+/// Commits messages in groups: while a room's commit is in flight, new messages for that room wait, and the next
+/// commit stores all of them in one transaction (ARCHITECTURE.md: group commit).
+///
+/// Each caller is answered only after its message is committed, and committed messages are published on the bus
+/// in sequence order, before the callers are answered, so an ack never overtakes its broadcast.
+package final class GroupCommitter: Sendable {
+    private struct Waiting {
+        var message: NewMessage
+        var continuation: CheckedContinuation<AppendResult, any Error>
+    }
+
+    private struct Queue {
+        var waiting: [Waiting] = []
+        var committing = false
+    }
+
+    private let store: any MessageStore
+    private let bus: any RoomEventBus
+    private let maximumBatch: Int
+    private let queues = Mutex<[RoomID: Queue]>([:])
+
+    package init(store: any MessageStore, bus: any RoomEventBus, maximumBatch: Int = 500) {
+        self.store = store
+        self.bus = bus
+        self.maximumBatch = maximumBatch
+    }
+
+    /// Stores the message (or finds its earlier copy by client id) and returns once it is committed and published.
+    package func commit(_ message: NewMessage) async throws -> AppendResult {
+        try await withCheckedThrowingContinuation { continuation in
+            let startsCommit = self.queues.withLock { queues in
+                queues[message.roomID, default: Queue()].waiting.append(Waiting(message: message, continuation: continuation))
+                guard !queues[message.roomID]!.committing else { return false }
+                queues[message.roomID]!.committing = true
+                return true
+            }
+            // One task per group, not per message: later messages join the queue this task drains.
+            if startsCommit { Task { await self.drain(message.roomID) } }
+        }
+    }
+
+    private func drain(_ room: RoomID) async {
+        while true {
+            let batch: [Waiting] = self.queues.withLock { queues in
+                let waiting = queues[room]?.waiting ?? []
+                guard !waiting.isEmpty else {
+                    queues[room] = nil
+                    return []
+                }
+                let batch = Array(waiting.prefix(self.maximumBatch))
+                queues[room]!.waiting.removeFirst(batch.count)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let results = try await self.store.append(batch.map(\.message))
+                for result in results {
+                    if case .stored(let message) = result { await self.bus.publish(.messageCreated(message)) }
+                }
+                for (waiting, result) in zip(batch, results) { waiting.continuation.resume(returning: result) }
+            } catch {
+                for waiting in batch { waiting.continuation.resume(throwing: error) }
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package import Domain
+import Foundation
+
+/// A room as one caller sees it.
+package struct RoomView: Hashable, Sendable {
+    package var room: Room
+    /// The caller's membership role; nil for an admin who is not a member.
+    package var myRole: Role?
+
+    package init(room: Room, myRole: Role?) {
+        self.room = room
+        self.myRole = myRole
+    }
+}

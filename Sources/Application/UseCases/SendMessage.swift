@@ -1,0 +1,153 @@
+package import Domain
+import Foundation
+
+/// Posts a message to a room: the rules of who may send what, how much and how often, in one place.
+package struct SendMessage: Sendable {
+    /// What a client sends (the WebSocket `message` event, or the REST body).
+    package struct Request: Hashable, Sendable {
+        package var kind: MessageKind
+        /// A string, or for incident_data an object of readings.
+        package var content: JSONValue
+        package var metadata: JSONObject?
+        package var mentions: [UserID]?
+        package var fileID: FileID?
+        package var clientID: String?
+
+        package init(
+            kind: MessageKind = .text, content: JSONValue, metadata: JSONObject? = nil, mentions: [UserID]? = nil,
+            fileID: FileID? = nil, clientID: String? = nil
+        ) {
+            self.kind = kind
+            self.content = content
+            self.metadata = metadata
+            self.mentions = mentions
+            self.fileID = fileID
+            self.clientID = clientID
+        }
+    }
+
+    /// Metadata is for clients' own annotations; it is kept small so it cannot dwarf the message.
+    package static let maximumMetadataBytes = 16_384
+    package static let maximumClientIDLength = 128
+
+    let deps: Dependencies
+    let limiter: RateLimiter
+    let committer: GroupCommitter
+
+    package init(_ deps: Dependencies, limiter: RateLimiter, committer: GroupCommitter) {
+        self.deps = deps
+        self.limiter = limiter
+        self.committer = committer
+    }
+
+    /// `.stored` for a new message, `.duplicate` with the first one for a repeated client id.
+    package func callAsFunction(_ request: Request, to roomID: RoomID, by principal: Principal) async throws
+        -> AppendResult
+    {
+        let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
+        try access.require(.send)
+        try access.requireWritable()
+        let now = self.deps.clock.now()
+        try self.limiter.take(for: principal.userID, at: now)
+
+        guard request.kind.isClientSendable else {
+            throw DomainError.validationFailed(field: "message_type", reason: "system messages are written by the service")
+        }
+        let content = try Self.content(of: request)
+        if let metadata = request.metadata {
+            guard JSONWriter.encode(.object(metadata)).count <= Self.maximumMetadataBytes else {
+                throw DomainError.validationFailed(field: "metadata", reason: "must be at most \(Self.maximumMetadataBytes) bytes")
+            }
+        }
+        if let clientID = request.clientID {
+            guard !clientID.isEmpty, clientID.count <= Self.maximumClientIDLength,
+                !clientID.unicodeScalars.contains(where: ContentRules.isRefused)
+            else {
+                throw DomainError.validationFailed(field: "client_id", reason: "must be 1 to \(Self.maximumClientIDLength) characters")
+            }
+        }
+        let file = try await self.file(for: request, in: roomID)
+        // Names matter only to `@name` mentions; ids are enough to filter explicit ones.
+        let members =
+            content.text?.contains("@") == true
+            ? try await self.deps.membersWithCurrentNames(of: roomID) : try await self.deps.rooms.members(of: roomID)
+        let mentions = Self.mentions(in: content, explicit: request.mentions, members: members)
+
+        let draft = NewMessage(
+            id: MessageID(uuid: self.deps.ids.next()), roomID: roomID, senderID: principal.userID,
+            senderDisplayName: principal.displayName, kind: request.kind, content: content, metadata: request.metadata,
+            mentions: mentions, file: file, clientID: request.clientID, createdAt: now)
+        let result = try await self.committer.commit(draft)
+        if case .stored(let message) = result {
+            try await self.notifyMentioned(in: message, room: access.room, by: principal)
+        }
+        return result
+    }
+
+    private static func content(of request: Request) throws(DomainError) -> MessageContent {
+        switch (request.kind, request.content) {
+        case (.incidentData, .object(let readings)):
+            try ContentRules.validate(readings: readings)
+            return .readings(readings)
+        case (.incidentData, _):
+            throw .validationFailed(field: "content", reason: "must be an object of readings for incident_data")
+        case (.text, .string(let text)), (.system, .string(let text)):
+            try ContentRules.validate(text: text)
+            return .text(text)
+        case (.imageRef, .string(let caption)), (.fileRef, .string(let caption)):
+            // A file needs no caption (blanks are none); a caption obeys the text rules.
+            if caption.allSatisfy(\.isWhitespace) { return .text("") }
+            try ContentRules.validate(text: caption)
+            return .text(caption)
+        case (.imageRef, .null), (.fileRef, .null):
+            return .text("")
+        case (.text, _), (.system, _), (.imageRef, _), (.fileRef, _):
+            throw .validationFailed(field: "content", reason: "must be a string")
+        }
+    }
+
+    private func file(for request: Request, in roomID: RoomID) async throws -> StoredFile? {
+        switch request.kind {
+        case .imageRef, .fileRef:
+            guard let fileID = request.fileID else {
+                throw DomainError.validationFailed(field: "file_id", reason: "is required for \(request.kind.rawValue)")
+            }
+            guard let file = try await self.deps.files.file(id: fileID), file.roomID == roomID, file.deletedAt == nil
+            else {
+                throw DomainError.validationFailed(field: "file_id", reason: "is not a file of this room")
+            }
+            if request.kind == .imageRef, file.fileType != .image {
+                throw DomainError.validationFailed(field: "file_id", reason: "is not an image")
+            }
+            return file
+        case .text, .system, .incidentData:
+            guard request.fileID == nil else {
+                throw DomainError.validationFailed(field: "file_id", reason: "only image_ref and file_ref carry a file")
+            }
+            return nil
+        }
+    }
+
+    /// Parsed `@name` mentions plus explicit ones, kept only when they are members of the room.
+    static func mentions(in content: MessageContent, explicit: [UserID]?, members: [Member]) -> [UserID] {
+        let memberIDs = Set(members.map(\.userID))
+        var mentions: [UserID] = []
+        if case .text(let text) = content {
+            let parser = MentionParser(members: members.map { .init(userID: $0.userID, displayName: $0.displayName) })
+            mentions = parser.mentions(in: text)
+        }
+        for id in explicit ?? [] where memberIDs.contains(id) && !mentions.contains(id) { mentions.append(id) }
+        return mentions
+    }
+
+    private func notifyMentioned(in message: Message, room: Room, by principal: Principal) async throws {
+        let dispatcher = NotificationDispatcher(deps: self.deps)
+        let preview = message.content?.text.map { String($0.prefix(140)) } ?? ""
+        let notices = message.mentions.filter { $0 != principal.userID }.map { user in
+            dispatcher.make(
+                for: user, kind: .mention, title: "\(principal.displayName) mentioned you in \(room.title)",
+                message: preview, room: room.id, reference: .message(message.id), at: message.createdAt)
+        }
+        try await dispatcher.deliver(notices)
+    }
+}

@@ -1,0 +1,88 @@
+import Application
+import Domain
+import Foundation
+
+/// The use cases, built once from the ports, shared by the REST routes and the WebSocket handlers.
+struct Services: Sendable {
+    let deps: Dependencies
+    let presenter: Presenter
+    let log: Logger
+    let metrics: Metrics
+
+    let login: Login
+    let authenticate: Authenticate
+    let logout: Logout
+    let createRoom: CreateRoom
+    let listRooms: ListRooms
+    let getRoom: GetRoom
+    let updateRoom: UpdateRoom
+    let listMembers: ListMembers
+    let addMember: AddMember
+    let changeMemberRole: ChangeMemberRole
+    let removeMember: RemoveMember
+    let sendMessage: SendMessage
+    let editMessage: EditMessage
+    let deleteMessage: DeleteMessage
+    let react: ReactToMessage
+    let readHistory: ReadHistory
+    let getMessage: GetMessage
+    let editHistory: GetEditHistory
+    let catchUp: CatchUp
+    let search: SearchMessages
+    let readings: FilterReadings
+    let connect: ConnectToRoom
+    let disconnect: DisconnectFromRoom
+    let setTyping: SetTyping
+    let expireTyping: ExpireTyping
+    let presence: ListPresence
+    let listNotifications: ListNotifications
+    let markRead: MarkNotificationsRead
+    let listFiles: ListFiles
+    let getFile: GetFile
+    let deleteFile: DeleteFile
+    let uploadFile: UploadFile
+    let report: GenerateReport
+
+    init(deps: Dependencies, reportTimeZone: TimeZone, log: Logger, metrics: Metrics) {
+        self.deps = deps
+        self.presenter = Presenter(objects: deps.objects, clock: deps.clock)
+        self.log = log
+        self.metrics = metrics
+        self.login = Login(deps, throttle: LoginThrottle())
+        self.authenticate = Authenticate(deps)
+        self.logout = Logout(deps)
+        self.createRoom = CreateRoom(deps)
+        self.listRooms = ListRooms(deps)
+        self.getRoom = GetRoom(deps)
+        self.updateRoom = UpdateRoom(deps)
+        self.listMembers = ListMembers(deps)
+        self.addMember = AddMember(deps)
+        self.changeMemberRole = ChangeMemberRole(deps)
+        self.removeMember = RemoveMember(deps)
+        self.sendMessage = SendMessage(
+            deps, limiter: RateLimiter(), committer: GroupCommitter(store: deps.messages, bus: deps.bus))
+        self.editMessage = EditMessage(deps)
+        self.deleteMessage = DeleteMessage(deps)
+        self.react = ReactToMessage(deps)
+        self.readHistory = ReadHistory(deps)
+        self.getMessage = GetMessage(deps)
+        self.editHistory = GetEditHistory(deps)
+        self.catchUp = CatchUp(deps)
+        self.search = SearchMessages(deps)
+        self.readings = FilterReadings(deps)
+        self.connect = ConnectToRoom(deps)
+        self.disconnect = DisconnectFromRoom(deps)
+        self.setTyping = SetTyping(deps)
+        self.expireTyping = ExpireTyping(deps)
+        self.presence = ListPresence(deps)
+        self.listNotifications = ListNotifications(deps)
+        self.markRead = MarkNotificationsRead(deps)
+        self.listFiles = ListFiles(deps)
+        self.getFile = GetFile(deps)
+        self.deleteFile = DeleteFile(deps)
+        self.uploadFile = UploadFile(deps)
+        self.report = GenerateReport(deps, timeZone: reportTimeZone) { file in
+            "/api/rooms/\(file.roomID)/files/\(file.id)"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// The server's own settings (HOST, PORT, REPORT_TIMEZONE) and command-line options.
+///
+/// Each adapter reads and checks its own settings (DATABASE_URL and DB_*, JWT_*, LDAP_*, S3_*) from the same
+/// environment; a missing or invalid setting stops the server at start with one line that names it.
+struct Configuration: Sendable {
+    enum Store: String, Sendable {
+        case memory, postgres
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        var setting: String
+        var reason: String
+        var description: String { "configuration: \(self.setting) \(self.reason)" }
+    }
+
+    var host = "0.0.0.0"
+    var port = 8000
+    var store = Store.postgres
+    var reportTimeZone = TimeZone(identifier: "Asia/Taipei")!
+    /// Enables `/ws/echo` and `/ws/bench/{room}` for Autobahn and the transport bench; never in production.
+    var testEndpoints = false
+    /// Signs people in against a built-in list of demo users instead of LDAP (a quick look with no services).
+    var demoDirectory = false
+
+    /// Reads the environment; `arguments` may override the store (`--store memory`) and enable test endpoints.
+    init(environment: [String: String], arguments: [String]) throws(Invalid) {
+        func value(_ name: String) -> String? {
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int? {
+            guard let text = value(name) else { return nil }
+            guard let number = Int(text), range.contains(number) else {
+                throw Invalid(setting: name, reason: "must be a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
+            }
+            return number
+        }
+
+        self.host = value("HOST") ?? self.host
+        self.port = try integer("PORT", 0...65535) ?? self.port
+        if let zone = value("REPORT_TIMEZONE") {
+            guard let timeZone = TimeZone(identifier: zone) else {
+                throw Invalid(setting: "REPORT_TIMEZONE", reason: "is not a known time zone: \"\(zone)\"")
+            }
+            self.reportTimeZone = timeZone
+        }
+
+        var arguments = arguments[...]
+        while let argument = arguments.popFirst() {
+            switch argument {
+            case "--store":
+                guard let name = arguments.popFirst(), let store = Store(rawValue: name) else {
+                    throw Invalid(setting: "--store", reason: "must be memory or postgres")
+                }
+                self.store = store
+            case "--test-endpoints":
+                self.testEndpoints = true
+            case "--demo-directory":
+                self.demoDirectory = true
+            default:
+                throw Invalid(setting: argument, reason: "is not an option (see README.md)")
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Application
+import Domain
+import Foundation
+import Transport
+
+/// The running service: the routes over the use cases on the HTTP/WebSocket transport, plus the once-a-second
+/// housekeeping (typing expiry, held messages, expired tokens on open sockets).
+final class IncidentServer: Sendable {
+    let services: Services
+    let hub: RoomHub
+    let http: HTTPServer
+    private let housekeeping: Task<Void, Never>
+
+    /// Builds and binds the server (`port` 0 picks a free port, for tests).
+    init(deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, testEndpoints: Bool, log: Logger)
+        async throws
+    {
+        let metrics = Metrics()
+        let services = Services(deps: deps, reportTimeZone: reportTimeZone, log: log, metrics: metrics)
+        let hub = RoomHub(frames: LiveEventFrames(presenter: services.presenter), metrics: metrics)
+        await deps.bus.subscribe { event in hub.handle(event) }
+
+        let router = Router()
+        let endpoint = Endpoint(services: services)
+        AuthRoutes(endpoint: endpoint).register(on: router)
+        RoomRoutes(endpoint: endpoint).register(on: router)
+        MessageRoutes(endpoint: endpoint).register(on: router)
+        FileRoutes(endpoint: endpoint).register(on: router)
+        NotificationRoutes(endpoint: endpoint).register(on: router)
+        OperationsRoutes(endpoint: endpoint).register(on: router)
+        SocketRoutes(endpoint: endpoint, hub: hub).register(on: router)
+        if testEndpoints { TestEndpoints.install(on: router) }
+        router.fallback = { request, miss in
+            switch miss {
+            case .notFound:
+                return endpoint.json(404, services.presenter.error(.notFound("The path")))
+            case .methodNotAllowed(let allowed):
+                var response = endpoint.json(405, .object(["error": .object([
+                    "code": .string("method_not_allowed"), "message": .string("The method is not allowed on this path."),
+                ])]))
+                response.headers.add("Allow", allowed.map(\.rawValue).joined(separator: ", "))
+                return response
+            }
+        }
+
+        var configuration = HTTPServer.Configuration()
+        configuration.host = host
+        configuration.port = port
+        let http = HTTPServer(configuration: configuration, router: router)
+        try http.start()
+        metrics.gauge("incident_open_connections") { Double(http.openConnections) }
+        metrics.gauge("incident_websocket_sessions") { Double(hub.sessionCount) }
+
+        self.services = services
+        self.hub = hub
+        self.http = http
+        self.housekeeping = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                hub.releaseStaleHeldMessages()
+                await services.expireTyping()
+                let now = deps.clock.now()
+                for session in hub.roomSessions() where session.principal.tokenExpiresAt <= now {
+                    session.close(code: 1008, reason: "token expired")
+                }
+            }
+        }
+        log.info("listening", ["host": host, "port": String(http.port)])
+    }
+
+    var port: Int { self.http.port }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+    func runUntilSignalled() async {
+        await self.http.shutdownOnSignals()
+        self.housekeeping.cancel()
+    }
+
+    /// Graceful: stop accepting, close WebSockets with 1001, finish in-flight requests.
+    func shutdown() async {
+        self.housekeeping.cancel()
+        await self.http.shutdown()
+    }
+}

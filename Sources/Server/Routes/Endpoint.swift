@@ -1,0 +1,100 @@
+import Application
+import Domain
+import Foundation
+import Transport
+
+/// Turns use-case results and refusals into HTTP responses; every REST route goes through it.
+struct Endpoint: Sendable {
+    let services: Services
+
+    func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
+        HTTPResponse.json(status, JSONWriter.encode(value))
+    }
+
+    /// The error body of API.md with its status (and `Retry-After` for 429), logged and counted.
+    func failure(_ error: any Error, _ request: HTTPRequest, user: UserID? = nil) -> HTTPResponse {
+        let refusal = DomainError.from(error)
+        if !(error is DomainError) {
+            self.services.log.log(.error, "request_failed", user: user?.rawValue, [
+                "path": request.path, "error": String(describing: type(of: error)),
+            ])
+        } else if refusal.httpStatus == 403 {
+            self.services.log.info("permission_denied", user: user?.rawValue, ["path": request.path, "code": refusal.code])
+        }
+        self.services.metrics.increment("incident_errors_total{code=\"\(refusal.code)\"}")
+        var response = self.json(refusal.httpStatus, self.services.presenter.error(refusal))
+        if case .rateLimited(let seconds) = refusal { response.headers.add("Retry-After", String(seconds)) }
+        return response
+    }
+
+    /// Runs `body` for an authenticated caller; a missing or bad token answers 401 before anything else.
+    func authenticated(
+        _ request: HTTPRequest, _ body: (Principal) async throws -> HTTPResponse
+    ) async -> HTTPResponse {
+        let principal: Principal
+        do {
+            principal = try await self.services.authenticate(token: Self.bearerToken(request, allowQuery: false))
+        } catch {
+            self.services.log.info("auth_failed", ["path": request.path, "address": request.remoteAddress])
+            return self.failure(error, request)
+        }
+        do {
+            return try await body(principal)
+        } catch {
+            return self.failure(error, request, user: principal.userID)
+        }
+    }
+
+    /// `Authorization: Bearer <jwt>`, or for WebSockets also `?token=` (browsers cannot set headers there).
+    static func bearerToken(_ request: HTTPRequest, allowQuery: Bool) -> String? {
+        if let header = request.headers["Authorization"] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            return parts[1].trimmingCharacters(in: .whitespaces)
+        }
+        return allowQuery ? request.query("token") : nil
+    }
+
+    // MARK: - Reading requests
+
+    func body(_ request: HTTPRequest) throws(DomainError) -> RequestBody {
+        try RequestBody(bytes: request.body)
+    }
+
+    func roomID(_ request: HTTPRequest) throws(DomainError) -> RoomID {
+        try Self.identifier(request.pathParameters["room_id"], "room_id")
+    }
+
+    func messageID(_ request: HTTPRequest) throws(DomainError) -> MessageID {
+        try Self.identifier(request.pathParameters["message_id"], "message_id")
+    }
+
+    static func identifier<T: UUIDIdentifier>(_ text: String?, _ name: String) throws(DomainError) -> T {
+        guard let text, let id = T(text.lowercased()) else { throw .invalidRequest("\(name) must be a UUID.") }
+        return id
+    }
+
+    /// An integer query parameter within `range`; absent gives `fallback`, anything else 400.
+    func integer(_ request: HTTPRequest, _ name: String, default fallback: Int, in range: ClosedRange<Int>)
+        throws(DomainError) -> Int
+    {
+        guard let text = request.query(name) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw .invalidRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+
+    func optionalInteger(_ request: HTTPRequest, _ name: String) throws(DomainError) -> Int64? {
+        guard let text = request.query(name) else { return nil }
+        guard let value = Int64(text), value >= 0 else { throw .invalidRequest("\(name) must be a whole number ≥ 0.") }
+        return value
+    }
+
+    func enumeration<T: RawRepresentable>(_ request: HTTPRequest, _ name: String, _: T.Type) throws(DomainError) -> T?
+    where T.RawValue == String {
+        guard let text = request.query(name), !text.isEmpty else { return nil }
+        guard let value = T(rawValue: text) else { throw .invalidRequest("\(name) has an unknown value.") }
+        return value
+    }
+}

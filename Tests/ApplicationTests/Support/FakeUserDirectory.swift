@@ -1,0 +1,50 @@
+import Application
+import Domain
+import Synchronization
+
+/// A directory with a few accounts; it records every call so a test can see whether it was asked at all.
+final class FakeUserDirectory: UserDirectory {
+    struct Call: Hashable {
+        var username: String
+        var password: String
+    }
+
+    private struct State {
+        var accounts: [String: (password: String, entry: DirectoryEntry)] = [:]
+        var calls: [Call] = []
+        var isReachable = true
+    }
+
+    private let state = Mutex(State())
+
+    /// Adds an account, found by `username` or by its e-mail address, case-insensitively.
+    func add(username: String, password: String, displayName: String, email: String, isAdmin: Bool = false) {
+        let entry = DirectoryEntry(
+            distinguishedName: "CN=\(displayName),OU=Staff,DC=plant,DC=example", displayName: displayName,
+            email: email, groups: isAdmin ? ["admins"] : ["staff"], isAdmin: isAdmin)
+        self.state.withLock { state in
+            state.accounts[username.lowercased()] = (password, entry)
+            state.accounts[email.lowercased()] = (password, entry)
+        }
+    }
+
+    /// Makes every call fail with `directoryUnavailable`, as a directory that cannot be reached does.
+    func setReachable(_ reachable: Bool) {
+        self.state.withLock { $0.isReachable = reachable }
+    }
+
+    var calls: [Call] { self.state.withLock { $0.calls } }
+
+    func authenticate(username: String, password: String) async throws -> DirectoryEntry {
+        try self.state.withLock { (state) throws(DomainError) -> DirectoryEntry in
+            state.calls.append(Call(username: username, password: password))
+            guard state.isReachable else { throw .directoryUnavailable }
+            guard let account = state.accounts[username.lowercased()], !password.isEmpty,
+                account.password == password
+            else {
+                throw .invalidCredentials
+            }
+            return account.entry
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Domain
+import Foundation
+import Testing
+import Transport
+
+/// Who may see and do what, through the real routes and sockets.
+struct AccessControlTests {
+    @Test func aNonMemberCannotReadSearchConnectOrListTheRoom() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let room = try await RoomFixture.open(on: server)
+        let stranger = try await server.login("stranger")
+        let base = "/api/rooms/\(room.roomID)"
+        for path in [base, "\(base)/messages", "\(base)/messages/search?q=belt", "\(base)/members", "\(base)/report", "\(base)/online"] {
+            let response = try await server.call("GET", path, token: stranger)
+            #expect(response.status == 403, "\(path): \(response.status)")
+            #expect(response.errorCode == "forbidden", "\(path)")
+        }
+        let list = try await server.call("GET", "/api/rooms", token: stranger)
+        #expect(list.json["total"]?.intValue == 0)
+        await #expect(throws: WebSocketClientError.handshakeRejected(status: 403, body: Array(#"{"error":{"code":"forbidden","message":"You do not have access to this room."}}"#.utf8))) {
+            _ = try await server.socket("/ws/\(room.roomID)", token: stranger)
+        }
+        let admin = try await server.login("admin")
+        #expect(try await server.call("GET", "\(base)/messages", token: admin).status == 200)
+        let unknown = try await server.call("GET", "/api/rooms/\(UUID().uuidString.lowercased())", token: admin)
+        #expect(unknown.status == 404)
+    }
+
+    @Test func aRemovedMembersSocketIsClosedWithPolicyViolation() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR")])
+        let maint = try await server.socket("/ws/\(room.roomID)", token: room.token("maint"))
+        _ = try await maint.next("connected")
+        let removed = try await server.call("DELETE", "/api/rooms/\(room.roomID)/members/maint@example.com", token: room.token("op"))
+        #expect(removed.status == 204)
+        var closeCode: UInt16?
+        for _ in 0..<20 {
+            if case .close(let code, _) = try await maint.receive(timeout: .seconds(5)) {
+                closeCode = code
+                break
+            }
+        }
+        #expect(closeCode == 1008)
+    }
+
+    @Test func revokedExpiredAndForgedTokensAreRefusedEverywhere() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let room = try await RoomFixture.open(on: server)
+        let token = room.token("op")
+        #expect(try await server.call("POST", "/api/auth/logout", token: token).status == 204)
+        for (method, path) in [("GET", "/api/auth/me"), ("GET", "/api/rooms"), ("GET", "/api/rooms/\(room.roomID)/messages")] {
+            let response = try await server.call(method, path, token: token)
+            #expect(response.status == 401, "\(path)")
+            #expect(response.errorCode == "unauthorized")
+        }
+        await #expect(throws: WebSocketClientError.self) {
+            _ = try await server.socket("/ws/\(room.roomID)", token: token)
+        }
+        let forged = String(token.dropLast(4)) + "AAAA"
+        #expect(try await server.call("GET", "/api/rooms", token: forged).status == 401)
+        #expect(try await server.call("GET", "/api/rooms", token: nil).status == 401)
+        #expect(try await server.call("GET", "/api/rooms", token: "not.a.jwt").status == 401)
+    }
+
+    @Test func loginFailuresAreTheSameAndLockOutAfterFive() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let unknown = try await server.call("POST", "/api/auth/login", body: ["username": .string("nobody"), "password": .string("x")])
+        let wrong = try await server.call("POST", "/api/auth/login", body: ["username": .string("maint"), "password": .string("x")])
+        let empty = try await server.call("POST", "/api/auth/login", body: ["username": .string("maint"), "password": .string("")])
+        #expect(unknown.status == 401)
+        #expect(wrong.status == 401)
+        #expect(empty.status == 401)
+        #expect(unknown.json == wrong.json)
+        #expect(wrong.errorCode == "invalid_credentials")
+        for _ in 0..<3 { _ = try await server.call("POST", "/api/auth/login", body: ["username": .string("maint"), "password": .string("x")]) }
+        let locked = try await server.call("POST", "/api/auth/login", body: ["username": .string("maint"), "password": .string("pw")])
+        #expect(locked.status == 429)
+        #expect(locked.errorCode == "rate_limited")
+        #expect(locked.retryAfter.flatMap(Int.init).map { $0 > 0 && $0 <= 300 } == true)
+    }
+}

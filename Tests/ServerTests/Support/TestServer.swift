@@ -1,0 +1,157 @@
+import Application
+import Domain
+import Foundation
+import HTTPClient
+import InMemory
+import JWT
+import Testing
+import Transport
+
+@testable import Server
+
+/// A real incidentd on a loopback port with in-memory adapters and a real HS256 token service, plus a client.
+final class TestServer: Sendable {
+    static let people: [InMemoryDirectory.Person] = [
+        .init(username: "op", password: "pw", displayName: "林小明", email: "op@example.com"),
+        .init(username: "maint", password: "pw", displayName: "Maintenance Mike", email: "maint@example.com"),
+        .init(username: "quality", password: "pw", displayName: "Quality Quinn", email: "quality@example.com"),
+        .init(username: "viewer", password: "pw", displayName: "Viewer Vera", email: "viewer@example.com"),
+        .init(username: "admin", password: "pw", displayName: "Admin Ada", email: "admin@example.com", isAdmin: true),
+        .init(username: "stranger", password: "pw", displayName: "Stranger Sam", email: "stranger@example.com"),
+    ] + (1...30).map { .init(username: "worker\($0)", password: "pw", displayName: "Worker \($0)", email: "worker\($0)@example.com") }
+
+    let server: IncidentServer
+    let client = HTTPClient()
+    let base: String
+
+    init(stores: StoreKit = .memory()) async throws {
+        let tokens = try HMACTokenService(
+            keyring: try TokenKeyring(secret: "a-test-secret-that-is-at-least-32-bytes-long", secrets: nil))
+        let deps = Dependencies(
+            users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
+            notifications: stores.notifications, revocations: stores.revocations,
+            directory: InMemoryDirectory(people: Self.people), tokens: tokens, objects: InMemoryObjectStorage(),
+            bus: InMemoryEventBus(), presence: InMemoryPresenceRegistry())
+        self.server = try await IncidentServer(
+            deps: deps, host: "127.0.0.1", port: 0, reportTimeZone: TimeZone(identifier: "Asia/Taipei")!,
+            testEndpoints: false, log: Logger(minimum: .error))
+        self.base = "http://127.0.0.1:\(self.server.port)"
+    }
+
+    func stop() async {
+        await self.server.shutdown()
+        self.client.shutdown()
+    }
+
+    /// Signs in one of `people` and returns its token.
+    func login(_ username: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let response = try await self.call("POST", "/api/auth/login", body: ["username": .string(username), "password": .string("pw")])
+        try #require(response.status == 200, "login of \(username): \(response.status)", sourceLocation: sourceLocation)
+        return try #require(response.json["token"]?.stringValue, sourceLocation: sourceLocation)
+    }
+
+    /// One REST call; `body` is sent as JSON.
+    func call(_ method: String, _ path: String, token: String? = nil, body: JSONObject? = nil, raw: [UInt8]? = nil)
+        async throws -> APIResponse
+    {
+        var headers: [(String, String)] = []
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        var bytes: [UInt8]? = raw
+        if let body { bytes = JSONWriter.encode(.object(body)) }
+        if bytes != nil { headers.append(("Content-Type", "application/json")) }
+        let response = try await self.client.request(
+            method: method, url: self.base + path, headers: .init(headers), body: bytes)
+        return APIResponse(status: response.status, body: response.body, retryAfter: response.headers["Retry-After"])
+    }
+
+    /// `POST /api/rooms/{room}/files` with one multipart part named `file`.
+    func upload(_ roomID: String, token: String, filename: String, contentType: String, bytes: [UInt8]) async throws
+        -> APIResponse
+    {
+        let boundary = "----incident-test-\(UUID().uuidString)"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+        body += bytes
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        let response = try await self.client.request(
+            method: "POST", url: self.base + "/api/rooms/\(roomID)/files",
+            headers: .init([("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=\(boundary)")]),
+            body: body)
+        return APIResponse(status: response.status, body: response.body, retryAfter: response.headers["Retry-After"])
+    }
+
+    func socket(_ path: String, token: String) async throws -> WebSocketClient {
+        try await WebSocketClient.connect(
+            host: "127.0.0.1", port: self.server.port, path: path, headers: [("Authorization", "Bearer \(token)")])
+    }
+}
+
+/// Which store adapters a test server runs on.
+struct StoreKit: Sendable {
+    var users: any UserStore
+    var rooms: any RoomStore
+    var messages: any MessageStore
+    var files: any FileStore
+    var notifications: any NotificationStore
+    var revocations: any RevocationStore
+
+    static func memory() -> StoreKit {
+        let database = InMemoryDatabase()
+        return StoreKit(
+            users: InMemoryUserStore(database: database), rooms: InMemoryRoomStore(database: database),
+            messages: InMemoryMessageStore(database: database), files: InMemoryFileStore(database: database),
+            notifications: InMemoryNotificationStore(database: database),
+            revocations: InMemoryRevocationStore(database: database))
+    }
+}
+
+struct APIResponse {
+    var status: Int
+    var body: [UInt8]
+    var retryAfter: String?
+
+    var json: JSONValue { (try? JSONParser().parse(self.body)) ?? .null }
+    var text: String { String(decoding: self.body, as: UTF8.self) }
+    var errorCode: String? { self.json["error"]?["code"]?.stringValue }
+}
+
+extension WebSocketClient {
+    /// The next text event as JSON, failing the test on anything else.
+    func event(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+        let message = try await self.receive(timeout: timeout)
+        guard case .text(let text) = message else {
+            Issue.record("expected a text event, got \(message)", sourceLocation: sourceLocation)
+            return .null
+        }
+        return try JSONParser().parse(text)
+    }
+
+    /// Reads events until one has `type`, returning it and what came before.
+    func next(_ type: String, timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation)
+        async throws -> JSONValue
+    {
+        for _ in 0..<10_000 {
+            let event = try await self.event(timeout: timeout, sourceLocation: sourceLocation)
+            if event["type"]?.stringValue == type { return event }
+        }
+        Issue.record("no \(type) event", sourceLocation: sourceLocation)
+        return .null
+    }
+
+    func send(_ object: JSONObject) async throws {
+        try await self.send(text: JSONWriter.string(.object(object)))
+    }
+}
+
+extension JSONValue {
+    subscript(index: Int) -> JSONValue? {
+        guard case .array(let items) = self, items.indices.contains(index) else { return nil }
+        return items[index]
+    }
+
+    var arrayValue: [JSONValue] {
+        guard case .array(let items) = self else { return [] }
+        return items
+    }
+
+    var intValue: Int? { self.numberValue.map { Int($0) } }
+}

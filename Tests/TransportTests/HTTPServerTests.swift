@@ -1,0 +1,292 @@
+import Glibc
+import Synchronization
+import Testing
+import Transport
+
+struct HTTPServerTests {
+    static func routes(_ router: Router) {
+        router.add(.get, "/slow") { _ in
+            try? await Task.sleep(for: .milliseconds(80))
+            return .text(200, "slow")
+        }
+        router.add(.get, "/fast") { _ in .text(200, "fast") }
+        router.add(.post, "/echo", body: .buffer(limit: 64)) { request in
+            HTTPResponse(status: 200, body: .bytes(request.body))
+        }
+        router.add(.get, "/rooms/:room_id/messages/:message_id") { request in
+            .text(200, "param \(request.pathParameters["room_id"]!) \(request.pathParameters["message_id"]!)")
+        }
+        router.add(.get, "/rooms/:room_id/messages/search") { request in
+            .text(200, "search \(request.pathParameters["room_id"]!) q=\(request.query("q") ?? "-")")
+        }
+        router.add(.get, "/stream") { _ in
+            HTTPResponse(status: 200, body: .stream { writer in
+                for i in 0..<5 { try await writer.write("part\(i);") }
+            })
+        }
+        router.add(.get, "/inject") { _ in
+            var response = HTTPResponse.text(200, "x")
+            response.headers.add("X-Evil", "a\r\nSet-Cookie: pwned=1")
+            response.headers.add("X-Fine", "ok")
+            return response
+        }
+        router.add(.get, "/peer") { request in .text(200, request.remoteAddress) }
+    }
+
+    @Test func answersPipelinedRequestsInOrder() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            let first = await client.response()
+            let second = await client.response()
+            let third = await client.response()
+            #expect(first?.text == "slow")
+            #expect(second?.text == "fast")
+            #expect(third?.text == "fast")
+            #expect(first?.headers["Date"] != nil)
+        }
+    }
+
+    @Test func keepsTheConnectionAliveAndClosesWhenAsked() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await client.response()?.status == 200)
+            await client.send("GET /fast HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let response = await client.response()
+            #expect(response?.headers["Connection"] == "close")
+            #expect(await client.waitForEOF())
+        }
+    }
+
+    @Test(arguments: [1, 3, 10])
+    func readsAChunkedBodySentInPieces(_ piece: Int) async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            let request = Array("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".utf8)
+            var offset = 0
+            while offset < request.count {
+                await client.send(Array(request[offset..<min(request.count, offset + piece)]))
+                offset += piece
+            }
+            let response = await client.response()
+            #expect(response?.text == "hello world")
+        }
+    }
+
+    @Test func sends100ContinueBeforeTheBody() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+            let interim = await client.response()
+            #expect(interim?.status == 100)
+            await client.send("ping")
+            let final = await client.response()
+            #expect(final?.status == 200)
+            #expect(final?.text == "ping")
+        }
+    }
+
+    @Test func refusesADeclaredBodyOverTheLimitWith413AndCloses() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4294967296\r\nExpect: 100-continue\r\n\r\n")
+            let response = await client.response()
+            #expect(response?.status == 413)
+            #expect(response?.text.contains("\"code\":\"payload_too_large\"") == true)
+            #expect(await client.waitForEOF())
+        }
+    }
+
+    @Test func refusesAChunkedBodyThatGrowsOverTheLimit() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for _ in 0..<10 { await client.send("10\r\n0123456789abcdef\r\n") }
+            let response = await client.response()
+            #expect(response?.status == 413)
+            #expect(await client.waitForEOF())
+        }
+    }
+
+    @Test(arguments: [
+        ("GET /fast HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17_000) + "\r\n\r\n", 431, "request_header_fields_too_large"),
+        ("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n", 400, "invalid_request"),
+        ("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nhi!", 400, "invalid_request"),
+        ("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", 400, "invalid_request"),
+        ("GET /fast HTTP/1.1\r\nHost: t\r\nX: a\rInjected: 1\r\n\r\n", 400, "invalid_request"),
+        ("BREW /fast HTTP/1.1\r\nHost: t\r\n\r\n", 501, "not_implemented"),
+        ("GET /fa%zzst HTTP/1.1\r\nHost: t\r\n\r\n", 400, "invalid_request"),
+    ] as [(String, Int, String)])
+    func answersMalformedRequestsAndCloses(_ request: String, _ status: Int, _ code: String) async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send(request)
+            let response = await client.response()
+            #expect(response?.status == status)
+            #expect(response?.headers["Content-Type"] == "application/json")
+            #expect(response?.text.contains("\"code\":\"\(code)\"") == true)
+            #expect(await client.waitForEOF())
+        }
+    }
+
+    @Test func answersUnknownRoutesAndMethodsInTheErrorShapeOrThroughTheFallback() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /nope HTTP/1.1\r\nHost: t\r\n\r\nDELETE /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            let missing = await client.response()
+            #expect(missing?.status == 404)
+            #expect(missing?.text == #"{"error":{"code":"not_found","message":"no route for /nope"}}"#)
+            let wrongMethod = await client.response()
+            #expect(wrongMethod?.status == 405)
+            #expect(wrongMethod?.headers["Allow"] == "GET, HEAD")
+        }
+        try await withServer(routes: { router in
+            Self.routes(router)
+            router.fallback = { request, miss in
+                switch miss {
+                case .notFound: .text(404, "custom \(request.path)")
+                case .methodNotAllowed(let allowed): .text(405, "custom \(allowed.map(\.rawValue))")
+                }
+            }
+        }) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /nope HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await client.response()?.text == "custom /nope")
+        }
+    }
+
+    @Test func prefersLiteralSegmentsAndDecodesParameters() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /rooms/r%201/messages/search?q=a+b HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await client.response()?.text == "search r 1 q=a b")
+            await client.send("GET /rooms/r1/messages/m%2F2 HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await client.response()?.text == "param r1 m/2")
+        }
+    }
+
+    @Test func answersHeadWithoutABody() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("HEAD /fast HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            // The HEAD response announces 4 bytes but carries none: the next response follows at once.
+            _ = await client.wait { String(decoding: $0, as: UTF8.self).components(separatedBy: "HTTP/1.1 200").count == 3 }
+            let text = String(decoding: client.received, as: UTF8.self)
+            #expect(text.hasSuffix("\r\n\r\nfast"))
+            #expect(text.components(separatedBy: "Content-Length: 4").count == 3)
+        }
+    }
+
+    @Test func streamsAChunkedResponse() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = await client.response()
+            #expect(response?.headers["Transfer-Encoding"] == "chunked")
+            #expect(response?.text == "part0;part1;part2;part3;part4;")
+        }
+    }
+
+    @Test func dropsResponseHeadersThatWouldInjectLines() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /inject HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = await client.response()
+            #expect(response?.headers["Set-Cookie"] == nil)
+            #expect(response?.headers["X-Evil"] == nil)
+            #expect(response?.headers["X-Fine"] == "ok")
+        }
+    }
+
+    @Test func reportsThePeerAddressWithoutThePort() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await client.response()?.text == "127.0.0.1")
+        }
+    }
+
+    @Test func closesASlowlorisWith408AfterTheHeaderTimeout() async throws {
+        try await withServer({ $0.headerTimeout = .milliseconds(300) }, routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            let start = ContinuousClock.now
+            // One byte every 20 ms never completes the head: the deadline is for the whole head, not per byte.
+            for byte in "GET /fast HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8 {
+                await client.send([byte])
+                try await Task.sleep(for: .milliseconds(20))
+                client.poll()
+                if client.sawEOF || !client.received.isEmpty { break }
+            }
+            let response = await client.response()
+            #expect(response?.status == 408)
+            #expect(await client.waitForEOF())
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func closesAnIdleKeepAliveConnection() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(200) }, routes: Self.routes) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await client.response()?.status == 200)
+            #expect(await client.waitForEOF(timeout: .seconds(3)))
+            #expect(await eventually { server.openConnections == 0 })
+        }
+    }
+
+    @Test func spoolsABodyToAFileThatIsDeletedAfterTheHandler() async throws {
+        let seen = Mutex<(path: String?, content: [UInt8], existed: Bool)>((nil, [], false))
+        try await withServer(routes: { router in
+            router.add(.post, "/upload", body: .spoolToFile(limit: 1 << 20)) { request in
+                guard let path = request.bodyFile else { return .empty(500) }
+                var content: [UInt8] = []
+                let fd = open(path, O_RDONLY)
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if n <= 0 { break }
+                    content += buffer[0..<n]
+                }
+                close(fd)
+                let captured = content
+                seen.withLock { $0 = (path, captured, true) }
+                return .text(201, "stored \(captured.count) body \(request.body.count)")
+            }
+        }) { server in
+            let client = try RawClient(port: server.port)
+            let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+            await client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: \(payload.count)\r\n\r\n")
+            await client.send(payload)
+            #expect(await client.response()?.text == "stored 300000 body 0")
+            let record = seen.withLock { $0 }
+            #expect(record.content == payload)
+            let path = try #require(record.path)
+            #expect(access(path, F_OK) != 0)
+        }
+    }
+
+    @Test func refusesToStartOnAPortInUse() async throws {
+        try await withServer(routes: Self.routes) { server in
+            let second = HTTPServer(
+                configuration: .init(host: "127.0.0.1", port: server.port, eventLoops: 1), router: Router())
+            #expect(throws: SystemError.self) { try second.start() }
+        }
+    }
+
+    @Test func finishesInFlightRequestsOnShutdown() async throws {
+        let router = Router()
+        Self.routes(router)
+        let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1), router: router)
+        try server.start()
+        let client = try RawClient(port: server.port)
+        await client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(20))
+        async let stopped: Void = server.shutdown()
+        let response = await client.response()
+        #expect(response?.text == "slow")
+        #expect(response?.headers["Connection"] == "close")
+        await stopped
+        #expect(server.openConnections == 0)
+    }
+}

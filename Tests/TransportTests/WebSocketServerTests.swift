@@ -1,0 +1,218 @@
+import Glibc
+import Testing
+import Transport
+
+struct WebSocketServerTests {
+    static func upgradeRequest(_ path: String, version: String = "13", extra: String = "") -> String {
+        "GET \(path) HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: \(version)\r\n\(extra)\r\n"
+    }
+
+    @Test func echoesTextBinaryAndFragmentedMessages() async throws {
+        try await withServer(routes: TestEndpoints.install) { server in
+            let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/echo")
+            try await client.send(text: "héllo")
+            #expect(try await client.receive() == .text("héllo"))
+            try await client.send(binary: [0, 1, 2, 255])
+            #expect(try await client.receive() == .binary([0, 1, 2, 255]))
+            // Two fragments with a ping between them.
+            try await client.send(raw: clientFrame(0x1, Array("frag".utf8), fin: false) + clientFrame(0x9, [1]) + clientFrame(0x0, Array("ment".utf8)))
+            #expect(try await client.receive() == .text("fragment"))
+            let big = String(repeating: "x", count: 200_000)
+            try await client.send(text: big)
+            #expect(try await client.receive() == .text(big))
+            try await client.close()
+        }
+    }
+
+    @Test func answersTheHandshakeAndDeclinesCompression() async throws {
+        try await withServer(routes: TestEndpoints.install) { server in
+            let client = try RawClient(port: server.port)
+            await client.send(Self.upgradeRequest("/ws/echo", extra: "Sec-WebSocket-Extensions: permessage-deflate\r\n"))
+            let response = await client.response()
+            #expect(response?.status == 101)
+            #expect(response?.headers["Sec-WebSocket-Accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+            #expect(response?.headers["Sec-WebSocket-Extensions"] == nil)
+        }
+    }
+
+    @Test func negotiatesTheSubprotocolTheEndpointChooses() async throws {
+        try await withServer(routes: { router in
+            router.addWebSocket("/ws/p") { request in
+                let offered = request.headers["Sec-WebSocket-Protocol"] ?? ""
+                return .accept(WebSocketAcceptance(delegate: RecordingDelegate(), subprotocol: offered.contains("chat.v1") ? "chat.v1" : nil))
+            }
+        }) { server in
+            let client = try RawClient(port: server.port)
+            await client.send(Self.upgradeRequest("/ws/p", extra: "Sec-WebSocket-Protocol: chat.v2, chat.v1\r\n"))
+            #expect(await client.response()?.headers["Sec-WebSocket-Protocol"] == "chat.v1")
+        }
+    }
+
+    @Test func answers426ForAnotherVersionAnd403ForARefusedOrigin() async throws {
+        try await withServer({ $0.originCheck = { $0 == "https://ok.example" } }, routes: TestEndpoints.install) { server in
+            let client = try RawClient(port: server.port)
+            await client.send(Self.upgradeRequest("/ws/echo", version: "8", extra: "Origin: https://ok.example\r\n"))
+            let old = await client.response()
+            #expect(old?.status == 426)
+            #expect(old?.headers["Sec-WebSocket-Version"] == "13")
+            await client.send(Self.upgradeRequest("/ws/echo", extra: "Origin: https://evil.example\r\n"))
+            let refused = await client.response()
+            #expect(refused?.status == 403)
+            await client.send(Self.upgradeRequest("/ws/echo", extra: "Origin: https://ok.example\r\n"))
+            #expect(await client.response()?.status == 101)
+        }
+    }
+
+    @Test func reportsARejectedUpgradeWithItsStatusAndBody() async throws {
+        try await withServer(routes: { router in
+            router.addWebSocket("/ws/:room") { _ in .reject(.error(401, code: "unauthorized", message: "no token")) }
+        }) { server in
+            await #expect(throws: WebSocketClientError.handshakeRejected(status: 401, body: Array(#"{"error":{"code":"unauthorized","message":"no token"}}"#.utf8))) {
+                _ = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/r1")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        // Unmasked client frame.
+        ([0x81, 0x02, 0x68, 0x69] as [UInt8], UInt16(1002)),
+        // A 4 GiB length: refused from the header, before any payload.
+        ([0x82, 0xFF, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4], 1009),
+        // Reserved bit.
+        (clientFrame(0x41, [1]), 1002),
+        // Invalid UTF-8.
+        (clientFrame(0x1, [0xC0, 0xAF]), 1007),
+        // Close with an invalid code.
+        (clientFrame(0x8, [0x03, 0xED]), 1002),
+        // Continuation without a message.
+        (clientFrame(0x0, [1]), 1002),
+    ] as [([UInt8], UInt16)])
+    func closesOnProtocolViolationsWithTheRightCode(_ bytes: [UInt8], _ code: UInt16) async throws {
+        let delegate = RecordingDelegate()
+        try await withServer(routes: { router in
+            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+        }) { server in
+            let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
+            try await client.send(raw: bytes)
+            guard case .close(let received, _) = try await client.receive() else {
+                Issue.record("expected a close frame")
+                return
+            }
+            #expect(received == code)
+            #expect(await eventually { delegate.closeCode == .some(code) })
+        }
+    }
+
+    @Test func closesWith1009OnAMessageOverTheLimit() async throws {
+        try await withServer(routes: { router in
+            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: RecordingDelegate(), maxMessageSize: 1000)) }
+        }) { server in
+            let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
+            try await client.send(raw: clientFrame(0x1, Array(repeating: 97, count: 600), fin: false) + clientFrame(0x0, Array(repeating: 97, count: 600)))
+            #expect(try await client.receive() == .close(code: 1009, reason: "message too big"))
+        }
+    }
+
+    @Test func completesTheClosingHandshake() async throws {
+        let delegate = RecordingDelegate(echo: true)
+        try await withServer(routes: { router in
+            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+        }) { server in
+            let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
+            try await client.send(text: "a")
+            #expect(try await client.receive() == .text("a"))
+            try await client.close(code: 4001)
+            #expect(await eventually { delegate.events == [.open, .text("a"), .close(4001)] })
+            #expect(await eventually { server.openConnections == 0 })
+        }
+    }
+
+    @Test func closesAConnectionThatDoesNotAnswerPings() async throws {
+        let delegate = RecordingDelegate()
+        try await withServer({
+            $0.pingInterval = .milliseconds(50)
+            $0.pongTimeout = .milliseconds(100)
+        }, routes: { router in
+            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+        }) { server in
+            // A client that answers pings stays.
+            let polite = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
+            // A raw one that never answers is closed.
+            let silent = try RawClient(port: server.port)
+            await silent.send(Self.upgradeRequest("/ws"))
+            #expect(await silent.waitForEOF(timeout: .seconds(3)))
+            // It was pinged (0x89) before being dropped.
+            #expect(silent.received.contains(0x89))
+            #expect(await eventually { delegate.events.contains(.close(nil)) })
+            try await polite.send(text: "still here")
+            #expect(await eventually { delegate.events.contains(.text("still here")) })
+            #expect(delegate.events.filter { $0 == .close(nil) }.count == 1)
+        }
+    }
+
+    @Test func closesASlowReaderWith1013InsteadOfBuffering() async throws {
+        let delegate = RecordingDelegate(onOpen: { connection in
+            // 20 MB toward a client that reads nothing: past the 256 KiB bound whatever the socket buffers hold.
+            let frame = OutboundFrame.text(String(repeating: "z", count: 10_000))
+            for _ in 0..<2000 { connection.send(frame) }
+        })
+        try await withServer({ $0.maxOutboundBytes = 256 * 1024 }, routes: { router in
+            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+        }) { server in
+            let silent = try RawClient(port: server.port)
+            await silent.send(Self.upgradeRequest("/ws"))
+            #expect(await eventually { delegate.closeCode == .some(1013) })
+        }
+    }
+
+    @Test func closesWith1013WhenTooManyFramesQueue() async throws {
+        let delegate = RecordingDelegate(onOpen: { connection in
+            for _ in 0..<100 { connection.send(.text("x")) }
+        })
+        try await withServer({ $0.maxOutboundFrames = 10 }, routes: { router in
+            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+        }) { server in
+            let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
+            #expect(await eventually { delegate.closeCode == .some(1013) })
+            var codes: [UInt16?] = []
+            while let message = try? await client.receive(timeout: .seconds(2)) {
+                if case .close(let code, _) = message {
+                    codes.append(code)
+                    break
+                }
+            }
+            #expect(codes == [1013])
+        }
+    }
+
+    @Test func broadcastsToTheRoomOnly() async throws {
+        try await withServer(routes: TestEndpoints.install) { server in
+            let a = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/bench/r1")
+            let b = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/bench/r1")
+            let other = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/bench/r2")
+            // Membership is recorded on open; a round trip proves b has joined before a sends.
+            try await b.send(text: "b joined")
+            #expect(try await b.receive() == .text("b joined"))
+            try await a.send(text: "hello room")
+            var aSaw: [WebSocketClientMessage] = []
+            while aSaw.last != .text("hello room") { aSaw.append(try await a.receive()) }
+            #expect(try await b.receive() == .text("hello room"))
+            await #expect(throws: WebSocketClientError.timeout) { _ = try await other.receive(timeout: .milliseconds(200)) }
+        }
+    }
+
+    @Test func closesWebSocketsWith1001OnShutdown() async throws {
+        let router = Router()
+        TestEndpoints.install(on: router)
+        let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 2), router: router)
+        try server.start()
+        let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/echo")
+        await server.shutdown()
+        #expect(try await client.receive() == .close(code: 1001, reason: "server shutting down"))
+        #expect(server.openConnections == 0)
+        await #expect(throws: WebSocketClientError.self) {
+            _ = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/echo")
+        }
+    }
+}
