@@ -15,9 +15,6 @@ final class TLSContext: @unchecked Sendable {
             throw HTTPClientError(.tlsFailure, note: "SSL_CTX_new")
         }
         self.pointer = context
-        // OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL): a peer that went away would raise
-        // SIGPIPE and kill the process. Ignoring it process-wide turns that into EPIPE, which is reported.
-        signal(SIGPIPE, SIG_IGN)
         guard shim_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1 else {
             throw HTTPClientError(.tlsFailure, note: "min protocol")
         }

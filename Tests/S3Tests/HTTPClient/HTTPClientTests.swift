@@ -139,13 +139,15 @@ struct HTTPClientTests {
         #expect(response.bodyText == "denied")
     }
 
-    @Test func refusedConnectionsFailFast() async throws {
+    @Test func refusedConnectionsFailWithoutWaitingForTheTimeout() async throws {
+        // A connect timeout far longer than the bound: only an immediate refusal passes (on a loaded machine too).
+        let patient = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(20)))
         let port = S3TestSupport.closedPort()
         let start = ContinuousClock.now
         await #expect(throws: HTTPClientError(.connectFailed)) {
-            try await HTTPClient(configuration: Self.fast).request(method: "GET", url: "http://127.0.0.1:\(port)/")
+            try await patient.request(method: "GET", url: "http://127.0.0.1:\(port)/")
         }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(10))
         await #expect(throws: HTTPClientError(.dnsFailure)) {
             try await HTTPClient(configuration: Self.fast).request(method: "GET", url: "http://no-such-host.invalid/")
         }
@@ -159,7 +161,8 @@ struct HTTPClientTests {
         await #expect(throws: HTTPClientError(.readTimeout)) {
             try await client.request(method: "GET", url: "http://127.0.0.1:\(server.port)/")
         }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start >= .milliseconds(300))
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func cancellingTheTaskStopsTheRequest() async throws {
@@ -171,7 +174,7 @@ struct HTTPClientTests {
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         await #expect(throws: HTTPClientError(.cancelled)) { try await task.value }
-        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(ContinuousClock.now - start < .seconds(20))  // the read timeout is 60 s
     }
 
     @Test func oversizedCollectedBodiesAreRefused() async throws {
