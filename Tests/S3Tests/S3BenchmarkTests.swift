@@ -100,6 +100,45 @@ struct S3BenchmarkTests {
         for index in 0..<10 { try await storage.delete(key: "bench/concurrent-\(index)") }
     }
 
+    /// The adapter alone (hash, sign, stream the file) against a Swift loopback server that discards bodies:
+    /// what the client costs when the storage is not the bottleneck.
+    @Test func clientThroughputAgainstADiscardingServer() async throws {
+        let server = try LoopbackServer { connection in
+            while connection.discardRequest() != nil {
+                connection.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            }
+        }
+        defer { server.stop() }
+        let storage = S3ObjectStorage(
+            configuration: try S3Configuration(
+                endpoint: "http://127.0.0.1:\(server.port)", bucket: "bench", accessKey: "a", secretKey: "b"))
+        let path = try Self.bigFile()
+        defer { unlink(path) }
+        let body = ObjectBody.file(path: path, offset: 0, length: Int64(Self.size))
+        let mib = Double(Self.size) / 1_048_576
+        try await storage.put(key: "warm-up", contentType: "application/pdf", body: body)
+        var start = ContinuousClock.now
+        for index in 0..<10 { try await storage.put(key: "s-\(index)", contentType: "application/pdf", body: body) }
+        let sequential = Self.seconds(ContinuousClock.now - start)
+        Self.report(String(
+            format: "discarding server, sequential: 10 x 20 MiB in %.2f s: %.0f MiB/s, %.0f ms per upload",
+            sequential, mib * 10 / sequential, sequential * 100))
+        let before = Self.memory()
+        Self.resetPeak()
+        start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<10 {
+                group.addTask { try await storage.put(key: "c-\(index)", contentType: "application/pdf", body: body) }
+            }
+            try await group.waitForAll()
+        }
+        let concurrent = Self.seconds(ContinuousClock.now - start)
+        let after = Self.memory()
+        Self.report(String(
+            format: "discarding server, concurrent: 10 x 20 MiB in %.2f s: %.0f MiB/s; RSS %.1f MiB, peak %.1f MiB",
+            concurrent, mib * 10 / concurrent, before.rss, after.peak))
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
