@@ -54,7 +54,10 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Domain", "Application", "InMemory", "Transport", "HTTPClient", "TestSupport"]),
+            dependencies: [
+                "Server", "Domain", "Application", "InMemory", "Postgres", "JWT", "Transport", "HTTPClient",
+                "TestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

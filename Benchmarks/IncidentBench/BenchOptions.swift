@@ -13,16 +13,30 @@ struct BenchOptions {
     var serverPID: Int32?
     var headers: [(String, String)] = []
     var pathTemplate: String?
+    var roomIDs: [String] = []
+    var tokenFile: String?
     var idle = false
     var clientLoops = 1
+    var flushDelayMicroseconds = 0
+    /// `room`: the service to prepare rooms on, and the bench users' password.
+    var service = "http://127.0.0.1:8000"
+    var password = "bench"
 
     static let usage = """
         usage:
-          incident-bench serve [--host H] [--port P] [--loops N]
+          incident-bench serve [--host H] [--port P] [--loops N] [--flush-delay-us N]
           incident-bench run --url ws://127.0.0.1:P/ws/bench/ --connections N --rooms R --senders S --rate M
                              --seconds T [--server-pid PID] [--header 'Name: value']... [--path-template '/ws/{room}']
                              [--warmup SECONDS] [--client-loops N] [--idle]
+                             [--room-ids ID,ID,...] [--token-file FILE]
+          incident-bench room [--service http://127.0.0.1:8000] [--password bench] --connections N --rooms R
+                             --senders S --rate M --seconds T [--server-pid PID]
+                             signs in bench1..benchN on incidentd --demo-directory, opens R rooms, adds the users as
+                             EDITOR, then runs as `run` against /ws/{room_id} with one token per connection.
           --senders is per room, --rate is messages per second per sender; --idle only connects and measures memory.
+          --room-ids names the rooms (default room0, room1 ...; their count sets --rooms) for --path-template.
+          --token-file holds one token per line; connection i sends `Authorization: Bearer <line i mod n>`, so
+          senders are different users (the real server limits each user to 10 messages/s).
         """
 
     struct Invalid: Error, CustomStringConvertible {
@@ -56,12 +70,21 @@ struct BenchOptions {
             case "--warmup": self.warmup = try number(name)
             case "--server-pid": self.serverPID = try number(name)
             case "--client-loops": self.clientLoops = try number(name)
+            case "--flush-delay-us": self.flushDelayMicroseconds = try number(name)
             case "--idle": self.idle = true
             case "--path-template": self.pathTemplate = try value()
+            case "--room-ids": self.roomIDs = try value().split(separator: ",").map(String.init)
+            case "--token-file": self.tokenFile = try value()
+            case "--service": self.service = try value()
+            case "--password": self.password = try value()
             case "--header":
                 let text = try value()
-                guard let colon = text.firstIndex(of: ":") else { throw Invalid(description: "--header needs 'Name: value'") }
-                self.headers.append((String(text[..<colon]), String(text[text.index(after: colon)...]).trimmingLeadingSpaces))
+                guard let colon = text.firstIndex(of: ":") else {
+                    throw Invalid(description: "--header needs 'Name: value'")
+                }
+                self.headers.append(
+                    (String(text[..<colon]), String(text[text.index(after: colon)...]).trimmingLeadingSpaces)
+                )
             default: throw Invalid(description: "unknown option \(name)")
             }
             i += 1

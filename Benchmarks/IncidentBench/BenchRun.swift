@@ -2,71 +2,8 @@ import Synchronization
 import Transport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-
-/// Per-client-loop counters; touched only on that loop's thread (the client's `onMessage` runs there).
-final class Recorder: @unchecked Sendable {
-    var histogram = LatencyHistogram()
-    var delivered = 0
-    var windowStart: UInt64 = .max
-    var windowEnd: UInt64 = .max
-    var otherFrames = 0
-
-    /// Finds `bench|sender|sentNanos|seq|` in any text frame, so the same tool reads the room endpoint's
-    /// `{"type":"message","message":{...,"content":"bench|..."}}` as well as the bench endpoint's echo.
-    func received(_ text: String, now: UInt64) {
-        var utf8 = text.utf8[...]
-        guard let marker = Self.find(Self.marker, in: utf8) else {
-            self.otherFrames += 1
-            return
-        }
-        utf8 = utf8[marker...].dropFirst(Self.marker.count)
-        var fields: [UInt64] = []
-        var value: UInt64 = 0
-        for byte in utf8 {
-            if byte == UInt8(ascii: "|") {
-                fields.append(value)
-                value = 0
-                if fields.count == 3 { break }
-            } else if byte >= 48 && byte <= 57 {
-                value = value &* 10 &+ UInt64(byte - 48)
-            } else {
-                break
-            }
-        }
-        guard fields.count == 3 else { return }
-        let sent = fields[1]
-        guard sent >= self.windowStart && sent < self.windowEnd else { return }
-        self.delivered += 1
-        self.histogram.record(microseconds: now > sent ? (now - sent) / 1000 : 0)
-    }
-
-    static let marker = Array("bench|".utf8)
-
-    private static func find(_ needle: [UInt8], in haystack: Substring.UTF8View) -> Substring.UTF8View.Index? {
-        var i = haystack.startIndex
-        while i < haystack.endIndex {
-            if haystack[i] == needle[0] {
-                var j = i
-                var k = 0
-                while k < needle.count && j < haystack.endIndex && haystack[j] == needle[k] {
-                    j = haystack.index(after: j)
-                    k += 1
-                }
-                if k == needle.count { return i }
-            }
-            i = haystack.index(after: i)
-        }
-        return nil
-    }
-}
-
-/// Messages sent inside the measuring window, per room.
-final class SentCounter: Sendable {
-    let counts: Mutex<[Int]>
-    init(rooms: Int) { self.counts = Mutex([Int](repeating: 0, count: rooms)) }
-}
 
 struct BenchRun {
     let options: BenchOptions
@@ -90,7 +27,13 @@ struct BenchRun {
             loops.append(loop)
             recorders.append(Recorder())
         }
-        let roomNames = (0..<self.options.rooms).map { "room\($0)" }
+        let roomNames =
+            self.options.roomIDs.isEmpty ? (0..<self.options.rooms).map { "room\($0)" } : self.options.roomIDs
+        let tokens = self.options.tokenFile.map { Self.lines(of: $0) } ?? []
+        if self.options.tokenFile != nil && tokens.isEmpty {
+            self.say("no tokens in \(self.options.tokenFile ?? "")")
+            exit(2)
+        }
         func path(_ room: String) -> String {
             if let template = self.options.pathTemplate {
                 return template.replacingOccurrences("{room}", room)
@@ -114,14 +57,20 @@ struct BenchRun {
                 let loop = loops[i % loops.count]
                 let recorder = recorders[i % loops.count]
                 let room = roomNames[i % roomNames.count]
-                let headers = self.options.headers
+                var headers = self.options.headers
+                if !tokens.isEmpty { headers.append(("Authorization", "Bearer \(tokens[i % tokens.count])")) }
                 group.addTask {
                     let start = monotonicNanos()
                     let client = try? await WebSocketClient.connect(
-                        host: host, port: port, path: path(room), headers: headers, timeout: .seconds(10), loop: loop,
-                        onMessage: { message in
-                            if case .text(let text) = message { recorder.received(text, now: monotonicNanos()) }
-                        })
+                        host: host,
+                        port: port,
+                        path: path(room),
+                        headers: headers,
+                        timeout: .seconds(10),
+                        loop: loop,
+                        onMessage: { _ in },
+                        onTextBytes: { bytes in recorder.received(bytes, now: monotonicNanos()) }
+                    )
                     return (i, client, monotonicNanos() - start)
                 }
             }
@@ -134,7 +83,9 @@ struct BenchRun {
         }
         let connectSeconds = Double(monotonicNanos() - connectStart) / 1e9
         self.say(
-            "connected \(count - failures)/\(count) in \(Self.fixed(connectSeconds, 2)) s; per connection p50 \(Self.ms(connectTimes.percentile(0.5))) p99 \(Self.ms(connectTimes.percentile(0.99))) max \(Self.ms(connectTimes.max))"
+            "connected \(count - failures)/\(count) in \(Self.fixed(connectSeconds, 2)) "
+                + "s; per connection p50 \(Self.ms(connectTimes.percentile(0.5))) "
+                + "p99 \(Self.ms(connectTimes.percentile(0.99))) max \(Self.ms(connectTimes.max))"
         )
         // Let the server settle (joins are recorded on open), then measure memory.
         try? await Task.sleep(for: .milliseconds(500))
@@ -142,13 +93,19 @@ struct BenchRun {
         if let before, let connected, count > failures {
             let perConnection = Double(connected.rssBytes - before.rssBytes) / Double(count - failures)
             self.say(
-                "server RSS \(before.rssBytes / 1024) KiB -> \(connected.rssBytes / 1024) KiB: \(Self.fixed(perConnection / 1024, 2)) KiB per connection"
+                "server RSS \(before.rssBytes / 1024) KiB -> \(connected.rssBytes / 1024) "
+                    + "KiB: \(Self.fixed(perConnection / 1024, 2)) KiB per "
+                    + "connection"
             )
         }
         if self.options.idle {
             if self.options.seconds > 0 { try? await Task.sleep(for: .seconds(self.options.seconds)) }
             if let pid, let after = ProcessStats.read(pid: pid), let before {
-                self.say("server RSS after \(Self.fixed(self.options.seconds, 0)) s idle: \(after.rssBytes / 1024) KiB (\(Self.fixed(Double(after.rssBytes - before.rssBytes) / Double(max(1, count - failures)) / 1024, 2)) KiB per connection)")
+                let growth = Double(after.rssBytes - before.rssBytes) / Double(max(1, count - failures)) / 1024
+                self.say(
+                    "server RSS after \(Self.fixed(self.options.seconds, 0)) s idle: \(after.rssBytes / 1024) KiB "
+                        + "(\(Self.fixed(growth, 2)) KiB per connection)"
+                )
             }
             for client in clients { client?.disconnect() }
             return
@@ -201,7 +158,8 @@ struct BenchRun {
                         let now = monotonicNanos()
                         if due > now { try? await Task.sleep(for: .nanoseconds(Int64(due - now))) }
                         let sent = monotonicNanos()
-                        let text = "{\"type\":\"message\",\"content\":\"bench|\(sender.id)|\(sent)|\(Int(k))|\(padding)\"}"
+                        let text =
+                            "{\"type\":\"message\",\"content\":\"bench|\(sender.id)|\(sent)|\(Int(k))|\(padding)\"}"
                         guard (try? await sender.client.send(text: text)) != nil else { break }
                         if sent >= windowStart && sent < windowEnd { sentInWindow.counts.withLock { $0[room] += 1 } }
                         k += 1
@@ -228,21 +186,33 @@ struct BenchRun {
         }
         let seconds = self.options.seconds
         self.say(
-            "rooms \(roomNames.count) x \(roomSizes.max() ?? 0) connections, \(senders.count) senders at \(Self.fixed(self.options.rate, 0))/s for \(Self.fixed(seconds, 1)) s (after \(Self.fixed(self.options.warmup, 1)) s warm-up)"
+            "rooms \(roomNames.count) x \(roomSizes.max() ?? 0) "
+                + "connections, \(senders.count) senders at \(Self.fixed(self.options.rate, 0))/s "
+                + "for \(Self.fixed(seconds, 1)) s (after \(Self.fixed(self.options.warmup, 1)) "
+                + "s warm-up)"
+        )
+        let offered = Self.fixed(Double(expected) / seconds, 0)
+        let share = Self.fixed(100 * Double(delivered) / Double(max(1, expected)), 2)
+        self.say(
+            "offered \(offered) deliveries/s; delivered \(delivered)/\(expected) (\(share) %) = "
+                + "\(Self.fixed(Double(delivered) / seconds, 0)) frames/s"
         )
         self.say(
-            "offered \(Self.fixed(Double(expected) / seconds, 0)) deliveries/s; delivered \(delivered)/\(expected) (\(Self.fixed(100 * Double(delivered) / Double(max(1, expected)), 2)) %) = \(Self.fixed(Double(delivered) / seconds, 0)) frames/s"
-        )
-        self.say(
-            "latency ms: p50 \(Self.ms(histogram.percentile(0.5))) p99 \(Self.ms(histogram.percentile(0.99))) p999 \(Self.ms(histogram.percentile(0.999))) max \(Self.ms(histogram.max))"
+            "latency ms: p50 \(Self.ms(histogram.percentile(0.5))) p99 \(Self.ms(histogram.percentile(0.99))) "
+                + "p999 \(Self.ms(histogram.percentile(0.999))) max \(Self.ms(histogram.max))"
         )
         if let serverAtStart, let serverAtEnd, delivered > 0 {
             let cpu = serverAtEnd.cpuSeconds - serverAtStart.cpuSeconds
+            let user = serverAtEnd.userSeconds - serverAtStart.userSeconds
+            let perFrame = Self.fixed(cpu * 1e6 / Double(delivered), 3)
             self.say(
-                "server CPU \(Self.fixed(cpu, 2)) s = \(Self.fixed(cpu / seconds * 100, 1)) % of a core, \(Self.fixed(cpu * 1e6 / Double(delivered), 3)) us per delivered frame; RSS \(serverAtEnd.rssBytes / 1024) KiB"
+                "server CPU \(Self.fixed(cpu, 2)) s (user \(Self.fixed(user, 2)) s) = "
+                    + "\(Self.fixed(cpu / seconds * 100, 1)) % of a core, \(perFrame) us per delivered frame; "
+                    + "RSS \(serverAtEnd.rssBytes / 1024) KiB"
             )
         }
-        self.say("bench CPU \(Self.fixed(benchCPU, 2)) s = \(Self.fixed(benchCPU / (seconds + self.options.warmup) * 100, 1)) % of a core")
+        let benchShare = Self.fixed(benchCPU / (seconds + self.options.warmup) * 100, 1)
+        self.say("bench CPU \(Self.fixed(benchCPU, 2)) s = \(benchShare) % of a core")
         for client in clients { client?.disconnect() }
     }
 
@@ -259,13 +229,30 @@ struct BenchRun {
         return (histogram, delivered)
     }
 
+    /// The non-empty lines of a text file.
+    static func lines(of path: String) -> [String] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { String($0).trimmingLeadingSpaces }.filter { !$0.isEmpty }
+    }
+
     static func parse(url: String) -> (String, Int, String)? {
         guard url.hasPrefix("ws://") else { return nil }
         let rest = url.dropFirst(5)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
         let path = slash < rest.endIndex ? String(rest[slash...]) : "/"
-        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) else {
+        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...])
+        else {
             return nil
         }
         return (String(authority[..<colon]), port, path)

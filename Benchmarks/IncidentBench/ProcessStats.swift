@@ -1,16 +1,20 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// CPU time and memory of a process, from /proc.
 struct ProcessStats {
     /// User plus system CPU seconds.
     var cpuSeconds: Double
+    /// User CPU seconds alone (the rest is the kernel: syscalls and, on loopback, the peer's TCP receive path).
+    var userSeconds: Double
     /// Resident set size in bytes.
     var rssBytes: Int
 
     static func read(pid: Int32) -> ProcessStats? {
-        guard let stat = Self.file("/proc/\(pid)/stat"), let status = Self.file("/proc/\(pid)/status") else { return nil }
+        guard let stat = Self.file("/proc/\(pid)/stat"), let status = Self.file("/proc/\(pid)/status") else {
+            return nil
+        }
         // Fields after the command name (which may contain spaces) start at ")"; utime and stime are fields 14, 15.
         guard let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -20,7 +24,7 @@ struct ProcessStats {
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             rss = (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
         }
-        return ProcessStats(cpuSeconds: (utime + stime) / ticks, rssBytes: rss)
+        return ProcessStats(cpuSeconds: (utime + stime) / ticks, userSeconds: utime / ticks, rssBytes: rss)
     }
 
     /// This process's CPU seconds (getrusage).

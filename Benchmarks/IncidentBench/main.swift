@@ -1,8 +1,9 @@
 import Dispatch
+import Foundation
 import Transport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // A synchronous main that waits on a semaphore: valgrind 3.19 crashes on an `async` main that also starts threads,
@@ -36,6 +37,7 @@ case "serve":
     router.add(.get, "/healthz") { _ in .text(200, "ok\n") }
     var configuration = HTTPServer.Configuration(host: options.host, port: options.port)
     if let loops = options.loops { configuration.eventLoops = loops }
+    configuration.flushDelay = .microseconds(options.flushDelayMicroseconds)
     let server = HTTPServer(configuration: configuration, router: router)
     do {
         try server.start()
@@ -43,10 +45,34 @@ case "serve":
         print("incident-bench serve: cannot listen on \(options.host):\(options.port): \(error)")
         exit(1)
     }
-    BenchRun(options: options).say("incident-bench serving on \(options.host):\(server.port) with \(configuration.eventLoops) loop(s)")
+    BenchRun(options: options).say(
+        "incident-bench serving on \(options.host):\(server.port) with \(configuration.eventLoops) loop(s)"
+    )
     runBlocking { await server.shutdownOnSignals() }
 case "run":
     runBlocking { await BenchRun(options: options).run() }
+case "room":
+    runBlocking {
+        var options = options
+        let setup = RoomSetup(base: options.service)
+        do {
+            let connections = try await setup.prepare(
+                connections: options.connections, rooms: options.rooms, password: options.password)
+            let tokenFile = "/tmp/incident-bench-tokens-\(getpid())"
+            try connections.map(\.token).joined(separator: "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            defer { unlink(tokenFile) }
+            var rooms: [String] = []
+            for connection in connections where !rooms.contains(connection.room) { rooms.append(connection.room) }
+            options.roomIDs = rooms
+            options.tokenFile = tokenFile
+            options.pathTemplate = "/ws/{room}"
+            options.url = "ws" + options.service.dropFirst(4) + "/"
+            await BenchRun(options: options).run()
+        } catch {
+            print("incident-bench room: \(error)")
+            exit(1)
+        }
+    }
 default:
     print(BenchOptions.usage)
     exit(2)

@@ -32,8 +32,8 @@ do {
         fail(error.description)
     }
 
-    let bus = InMemoryEventBus()
     let presence = InMemoryPresenceRegistry()
+    let bus: any RoomEventBus
     var stores: (users: any UserStore, rooms: any RoomStore, messages: any MessageStore, files: any FileStore,
         notifications: any NotificationStore, revocations: any RevocationStore)
     switch configuration.store {
@@ -45,6 +45,7 @@ do {
             InMemoryMessageStore(database: database), InMemoryFileStore(database: database),
             InMemoryNotificationStore(database: database), InMemoryRevocationStore(database: database)
         )
+        bus = InMemoryEventBus()
     case .postgres:
         let postgres: PostgresConfiguration
         do { postgres = try PostgresConfiguration(environment: environment) } catch { fail(error.description) }
@@ -57,6 +58,8 @@ do {
             postgresStores.users, postgresStores.rooms, postgresStores.messages, postgresStores.files,
             postgresStores.notifications, postgresStores.revocations
         )
+        // Processes that share the database share rooms: live events cross over LISTEN/NOTIFY.
+        bus = PostgresEventBus(url: postgres.url)
     }
 
     let tokens: HMACTokenService

@@ -2,10 +2,12 @@ import JWT
 import Testing
 
 struct DurationParserTests {
-    @Test(arguments: [
-        ("3600", 3_600), ("0", 0), ("90s", 90), ("30m", 1_800), ("8h", 28_800), ("1d", 86_400), ("1h30m", 5_400),
-        ("1d2h3m4s", 93_784), ("007m", 420),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("3600", 3_600), ("0", 0), ("90s", 90), ("30m", 1_800), ("8h", 28_800), ("1d", 86_400), ("1h30m", 5_400),
+            ("1d2h3m4s", 93_784), ("007m", 420),
+        ] as [(String, Int64)]
+    )
     func parses(_ text: String, _ seconds: Int64) {
         #expect(DurationParser.parse(text) == .seconds(seconds))
     }

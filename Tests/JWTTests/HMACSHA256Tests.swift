@@ -15,31 +15,51 @@ struct HMACSHA256Tests {
 
     static let vectors: [Vector] = [
         Vector(
-            name: "1", key: [UInt8](repeating: 0x0B, count: 20), data: Array("Hi There".utf8),
-            expected: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+            name: "1",
+            key: [UInt8](repeating: 0x0B, count: 20),
+            data: Array("Hi There".utf8),
+            expected: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        ),
         Vector(
-            name: "2 (key shorter than the length of the output)", key: Array("Jefe".utf8),
+            name: "2 (key shorter than the length of the output)",
+            key: Array("Jefe".utf8),
             data: Array("what do ya want for nothing?".utf8),
-            expected: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            expected: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        ),
         Vector(
-            name: "3", key: [UInt8](repeating: 0xAA, count: 20), data: [UInt8](repeating: 0xDD, count: 50),
-            expected: "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+            name: "3",
+            key: [UInt8](repeating: 0xAA, count: 20),
+            data: [UInt8](repeating: 0xDD, count: 50),
+            expected: "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"
+        ),
         Vector(
-            name: "4", key: Array(1...25), data: [UInt8](repeating: 0xCD, count: 50),
-            expected: "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
+            name: "4",
+            key: Array(1...25),
+            data: [UInt8](repeating: 0xCD, count: 50),
+            expected: "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"
+        ),
         Vector(
-            name: "5 (truncation to 128 bits)", key: [UInt8](repeating: 0x0C, count: 20),
-            data: Array("Test With Truncation".utf8), expected: "a3b6167473100ee06e0c796c2955552b", truncatedTo: 16),
+            name: "5 (truncation to 128 bits)",
+            key: [UInt8](repeating: 0x0C, count: 20),
+            data: Array("Test With Truncation".utf8),
+            expected: "a3b6167473100ee06e0c796c2955552b",
+            truncatedTo: 16
+        ),
         Vector(
-            name: "6 (key larger than the block size)", key: [UInt8](repeating: 0xAA, count: 131),
+            name: "6 (key larger than the block size)",
+            key: [UInt8](repeating: 0xAA, count: 131),
             data: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
-            expected: "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+            expected: "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        ),
         Vector(
-            name: "7 (key and data larger than the block size)", key: [UInt8](repeating: 0xAA, count: 131),
+            name: "7 (key and data larger than the block size)",
+            key: [UInt8](repeating: 0xAA, count: 131),
             data: Array(
                 ("This is a test using a larger than block-size key and a larger than block-size data. "
-                    + "The key needs to be hashed before being used by the HMAC algorithm.").utf8),
-            expected: "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
+                    + "The key needs to be hashed before being used by the HMAC algorithm.").utf8
+            ),
+            expected: "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"
+        ),
     ]
 
     @Test(arguments: Self.vectors)

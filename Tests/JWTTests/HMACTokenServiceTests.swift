@@ -9,7 +9,10 @@ struct HMACTokenServiceTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
     static let alice = User(id: UserID("alice"), displayName: "林小明", email: "alice@example.com", isAdmin: false)
 
-    static func service(_ keys: [(String, String)] = [("k1", secret)], ttl: Duration = .seconds(8 * 3_600)) throws
+    static func service(
+        _ keys: [(String, String)] = [("k1", secret)],
+        ttl: Duration = .seconds(8 * 3_600)
+    ) throws
         -> HMACTokenService
     {
         let keyring = try TokenKeyring(keys: keys.map { TokenKeyring.Key(id: $0.0, secret: Array($0.1.utf8)) })
@@ -24,7 +27,10 @@ struct HMACTokenServiceTests {
     }
 
     static func payload(
-        sub: String = "alice", iat: Int = 1_800_000_000, exp: Int = 1_800_003_600, extra: String = ""
+        sub: String = "alice",
+        iat: Int = 1_800_000_000,
+        exp: Int = 1_800_003_600,
+        extra: String = ""
     ) -> String {
         #"{"sub":"\#(sub)","name":"Alice","adm":false,"iat":\#(iat),"exp":\#(exp),"jti":"abc"\#(extra)}"#
     }
@@ -32,8 +38,11 @@ struct HMACTokenServiceTests {
     static let goodHeader = #"{"alg":"HS256","typ":"JWT","kid":"k1"}"#
 
     func expectRefused(
-        _ token: String, _ code: TokenVerificationError.Code, by service: HMACTokenService? = nil,
-        at now: Date = Self.now, sourceLocation: SourceLocation = #_sourceLocation
+        _ token: String,
+        _ code: TokenVerificationError.Code,
+        by service: HMACTokenService? = nil,
+        at now: Date = Self.now,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let service = try service ?? Self.service()
         #expect(throws: TokenVerificationError(code), sourceLocation: sourceLocation) {
@@ -112,7 +121,12 @@ struct HMACTokenServiceTests {
     }
 
     @Test func shortSecretStopsTheService() {
-        #expect(throws: JWTConfigurationError(setting: "JWT_SECRET", reason: "the secret of key id \"default\" is 31 bytes; at least 32 are required")) {
+        #expect(
+            throws: JWTConfigurationError(
+                setting: "JWT_SECRET",
+                reason: "the secret of key id \"default\" is 31 bytes; at least 32 are required"
+            )
+        ) {
             try HMACTokenService(environment: ["JWT_SECRET": String(repeating: "s", count: 31)])
         }
     }
@@ -175,15 +189,24 @@ struct HMACTokenServiceTests {
         }
         // A truncated or extended tag is refused before any comparison.
         try self.expectRefused(
-            segments[0] + "." + segments[1] + "." + Base64URL.encode(tag.prefix(16)), .badSignature, by: service)
+            segments[0] + "." + segments[1] + "." + Base64URL.encode(tag.prefix(16)),
+            .badSignature,
+            by: service
+        )
         try self.expectRefused(
-            segments[0] + "." + segments[1] + "." + Base64URL.encode(tag + [0]), .badSignature, by: service)
+            segments[0] + "." + segments[1] + "." + Base64URL.encode(tag + [0]),
+            .badSignature,
+            by: service
+        )
         try self.expectRefused(segments[0] + "." + segments[1] + ".", .badSignature, by: service)
     }
 
     @Test func wrongKeyIsRefused() throws {
         let token = Self.forge(
-            header: Self.goodHeader, payload: Self.payload(), key: "another-secret-that-is-long-enough-000000")
+            header: Self.goodHeader,
+            payload: Self.payload(),
+            key: "another-secret-that-is-long-enough-000000"
+        )
         try self.expectRefused(token, .badSignature)
     }
 
@@ -216,13 +239,17 @@ struct HMACTokenServiceTests {
     @Test func refusesCriticalExtensionsAndOtherTypes() throws {
         try self.expectRefused(
             Self.forge(header: #"{"alg":"HS256","kid":"k1","crit":["b64"],"b64":false}"#, payload: Self.payload()),
-            .unsupportedHeader)
+            .unsupportedHeader
+        )
         try self.expectRefused(
             Self.forge(header: #"{"alg":"HS256","kid":"k1","typ":"at+jwe"}"#, payload: Self.payload()),
-            .unsupportedHeader)
+            .unsupportedHeader
+        )
         #expect(throws: Never.self) {
             try Self.service().verify(
-                Self.forge(header: #"{"alg":"HS256","kid":"k1","typ":"jwt"}"#, payload: Self.payload()), at: Self.now)
+                Self.forge(header: #"{"alg":"HS256","kid":"k1","typ":"jwt"}"#, payload: Self.payload()),
+                at: Self.now
+            )
         }
     }
 
@@ -255,7 +282,8 @@ struct HMACTokenServiceTests {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         let last = try #require(alphabet.firstIndex(of: tag[tag.count - 1]))
         let sibling = alphabet[last ^ 1]
-        let nonCanonical = segments[0] + "." + segments[1] + "." + String(decoding: tag.dropLast() + [sibling], as: UTF8.self)
+        let nonCanonical =
+            segments[0] + "." + segments[1] + "." + String(decoding: tag.dropLast() + [sibling], as: UTF8.self)
         try self.expectRefused(nonCanonical, .badSignature)
     }
 
@@ -300,10 +328,13 @@ struct HMACTokenServiceTests {
 
     @Test func refusesDuplicateClaims() throws {
         // Two readers of {"sub":"alice","sub":"admin"} could disagree on who this is: it is not JSON we accept.
-        let payload = #"{"sub":"alice","sub":"admin","name":"A","adm":false,"iat":1800000000,"exp":1800003600,"jti":"j"}"#
+        let payload =
+            #"{"sub":"alice","sub":"admin","name":"A","adm":false,"iat":1800000000,"exp":1800003600,"jti":"j"}"#
         try self.expectRefused(Self.forge(header: Self.goodHeader, payload: payload), .malformed)
         try self.expectRefused(
-            Self.forge(header: #"{"alg":"HS256","alg":"none","kid":"k1"}"#, payload: Self.payload()), .malformed)
+            Self.forge(header: #"{"alg":"HS256","alg":"none","kid":"k1"}"#, payload: Self.payload()),
+            .malformed
+        )
     }
 
     @Test func refusesJSONThatIsNotAnObject() throws {
@@ -330,7 +361,9 @@ struct HMACTokenServiceTests {
 
     @Test func unknownOrMistypedKeyIDIsRefused() throws {
         try self.expectRefused(
-            Self.forge(header: #"{"alg":"HS256","kid":"k9"}"#, payload: Self.payload()), .unknownKey)
+            Self.forge(header: #"{"alg":"HS256","kid":"k9"}"#, payload: Self.payload()),
+            .unknownKey
+        )
         try self.expectRefused(Self.forge(header: #"{"alg":"HS256","kid":1}"#, payload: Self.payload()), .unknownKey)
         try self.expectRefused(Self.forge(header: #"{"alg":"HS256","kid":""}"#, payload: Self.payload()), .unknownKey)
     }
@@ -338,7 +371,10 @@ struct HMACTokenServiceTests {
     @Test func withoutKeyIDOnlyTheActiveKeyIsTried() throws {
         let service = try Self.service([("k2", "the-next-secret-is-also-long-enough-9876"), ("k1", Self.secret)])
         let byActive = Self.forge(
-            header: #"{"alg":"HS256"}"#, payload: Self.payload(), key: "the-next-secret-is-also-long-enough-9876")
+            header: #"{"alg":"HS256"}"#,
+            payload: Self.payload(),
+            key: "the-next-secret-is-also-long-enough-9876"
+        )
         #expect(try service.verify(byActive, at: Self.now).userID == UserID("alice"))
         let byOld = Self.forge(header: #"{"alg":"HS256"}"#, payload: Self.payload(), key: Self.secret)
         try self.expectRefused(byOld, .badSignature, by: service)
@@ -369,7 +405,8 @@ struct HMACTokenServiceTests {
         let key = try #require(Base64URL.decode(Self.rfc7515Key))
         #expect(
             Base64URL.encode(HMACSHA256.authenticationCode(key: key, message: Array(input.utf8)))
-                == "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+                == "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        )
     }
 
     @Test func rfc7515AppendixA1ClaimsAreNotOurs() throws {
@@ -400,5 +437,16 @@ struct HMACTokenServiceTests {
         #expect(throws: TokenVerificationError(.badSignature)) {
             try service.verifiedPayload(of: String(decoding: token, as: UTF8.self))
         }
+    }
+
+    // MARK: - Encoding
+
+    @Test(arguments: ["Ann \"The Hammer\" O'Neil", "line\nbreak\ttab\u{1}", "林小明 🏭", "back\\slash", ""])
+    func displayNamesRoundTrip(_ name: String) throws {
+        let service = try Self.service()
+        let user = User(id: UserID("ann@example.com"), displayName: name, email: "ann@example.com", isAdmin: false)
+        let issued = try service.issue(for: user, at: Self.now)
+        #expect(try service.verify(issued.token, at: Self.now).displayName == name)
+        #expect(try service.verify(issued.token, at: Self.now).userID == UserID("ann@example.com"))
     }
 }

@@ -43,20 +43,22 @@ struct TokenKeyringTests {
         #expect(throws: Never.self) { try TokenKeyring(secret: String(repeating: "x", count: 32), secrets: nil) }
     }
 
-    @Test(arguments: [
-        (nil, nil, "JWT_SECRET"),
-        ("", "", "JWT_SECRET"),
-        ("too-short", nil, "JWT_SECRET"),
-        (nil, "k1:too-short", "JWT_SECRETS"),
-        (nil, "k1-without-colon", "JWT_SECRETS"),
-        (nil, "k1:\(secretA),k1:\(secretB)", "JWT_SECRETS"),
-        (nil, "k1:\(secretA), k2:\(secretB)", "JWT_SECRETS"),
-        (nil, ":\(secretA)", "JWT_SECRETS"),
-        (nil, "k1:\(secretA),", "JWT_SECRETS"),
-        (nil, "kid/1:\(secretA)", "JWT_SECRETS"),
-        (secretA, "default:\(secretB)", "JWT_SECRETS"),
-        ("too-short", "k1:\(secretA)", "JWT_SECRET"),
-    ] as [(String?, String?, String)])
+    @Test(
+        arguments: [
+            (nil, nil, "JWT_SECRET"),
+            ("", "", "JWT_SECRET"),
+            ("too-short", nil, "JWT_SECRET"),
+            (nil, "k1:too-short", "JWT_SECRETS"),
+            (nil, "k1-without-colon", "JWT_SECRETS"),
+            (nil, "k1:\(secretA),k1:\(secretB)", "JWT_SECRETS"),
+            (nil, "k1:\(secretA), k2:\(secretB)", "JWT_SECRETS"),
+            (nil, ":\(secretA)", "JWT_SECRETS"),
+            (nil, "k1:\(secretA),", "JWT_SECRETS"),
+            (nil, "kid/1:\(secretA)", "JWT_SECRETS"),
+            (secretA, "default:\(secretB)", "JWT_SECRETS"),
+            ("too-short", "k1:\(secretA)", "JWT_SECRET"),
+        ] as [(String?, String?, String)]
+    )
     func refusesBadSettingsNamingThem(_ secret: String?, _ secrets: String?, _ setting: String) {
         do {
             _ = try TokenKeyring(secret: secret, secrets: secrets)

@@ -31,28 +31,34 @@ struct LDAPConfigurationTests {
         #expect(configuration.userFilter == "(&(objectClass=user)(sAMAccountName={u}))")
         #expect(configuration.adminGroup == "CN=Incident Admins,OU=Groups,DC=example,DC=com")
         #expect(configuration.timeout == .seconds(3))
-        #expect(try LDAPConfiguration(environment: ["LDAP_URL": "ldaps://dc1.corp:636 ldaps://dc2.corp:636", "LDAP_BASE_DN": "dc=corp"]).isEncrypted)
+        #expect(
+            try LDAPConfiguration(environment: [
+                "LDAP_URL": "ldaps://dc1.corp:636 ldaps://dc2.corp:636", "LDAP_BASE_DN": "dc=corp",
+            ]).isEncrypted
+        )
     }
 
-    @Test(arguments: [
-        ("LDAP_URL", nil, "LDAP_URL"),
-        ("LDAP_URL", "http://127.0.0.1", "LDAP_URL"),
-        ("LDAP_URL", "ldapi:///var/run/slapd", "LDAP_URL"),
-        ("LDAP_URL", "ldap://host:notaport", "LDAP_URL"),
-        ("LDAP_BASE_DN", nil, "LDAP_BASE_DN"),
-        ("LDAP_BASE_DN", "not a dn", "LDAP_BASE_DN"),
-        ("LDAP_BIND_DN", "not a dn", "LDAP_BIND_DN"),
-        ("LDAP_BIND_PASSWORD", nil, "LDAP_BIND_PASSWORD"),
-        ("LDAP_USER_FILTER", "(uid=alice)", "LDAP_USER_FILTER"),
-        ("LDAP_USER_FILTER", "uid={u}", "LDAP_USER_FILTER"),
-        ("LDAP_USER_FILTER", "(uid={u})(cn=*)", "LDAP_USER_FILTER"),
-        ("LDAP_USER_FILTER", "(uid={u}", "LDAP_USER_FILTER"),
-        ("LDAP_ADMIN_GROUP", "admins", "LDAP_ADMIN_GROUP"),
-        ("LDAP_START_TLS", "maybe", "LDAP_START_TLS"),
-        ("LDAP_CA_FILE", "/nonexistent/ca.pem", "LDAP_CA_FILE"),
-        ("LDAP_TIMEOUT", "0", "LDAP_TIMEOUT"),
-        ("LDAP_TIMEOUT", "5s", "LDAP_TIMEOUT"),
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            ("LDAP_URL", nil, "LDAP_URL"),
+            ("LDAP_URL", "http://127.0.0.1", "LDAP_URL"),
+            ("LDAP_URL", "ldapi:///var/run/slapd", "LDAP_URL"),
+            ("LDAP_URL", "ldap://host:notaport", "LDAP_URL"),
+            ("LDAP_BASE_DN", nil, "LDAP_BASE_DN"),
+            ("LDAP_BASE_DN", "not a dn", "LDAP_BASE_DN"),
+            ("LDAP_BIND_DN", "not a dn", "LDAP_BIND_DN"),
+            ("LDAP_BIND_PASSWORD", nil, "LDAP_BIND_PASSWORD"),
+            ("LDAP_USER_FILTER", "(uid=alice)", "LDAP_USER_FILTER"),
+            ("LDAP_USER_FILTER", "uid={u}", "LDAP_USER_FILTER"),
+            ("LDAP_USER_FILTER", "(uid={u})(cn=*)", "LDAP_USER_FILTER"),
+            ("LDAP_USER_FILTER", "(uid={u}", "LDAP_USER_FILTER"),
+            ("LDAP_ADMIN_GROUP", "admins", "LDAP_ADMIN_GROUP"),
+            ("LDAP_START_TLS", "maybe", "LDAP_START_TLS"),
+            ("LDAP_CA_FILE", "/nonexistent/ca.pem", "LDAP_CA_FILE"),
+            ("LDAP_TIMEOUT", "0", "LDAP_TIMEOUT"),
+            ("LDAP_TIMEOUT", "5s", "LDAP_TIMEOUT"),
+        ] as [(String, String?, String)]
+    )
     func refusesBadSettingsNamingThem(_ name: String, _ value: String?, _ setting: String) {
         var environment = Self.base
         environment[name] = value
@@ -69,7 +75,9 @@ struct LDAPConfigurationTests {
         var environment = Self.base
         environment["LDAP_URL"] = "ldaps://127.0.0.1:636"
         environment["LDAP_START_TLS"] = "true"
-        #expect(throws: LDAPConfigurationError(setting: "LDAP_START_TLS", reason: "cannot be used with an ldaps:// URL")) {
+        #expect(
+            throws: LDAPConfigurationError(setting: "LDAP_START_TLS", reason: "cannot be used with an ldaps:// URL")
+        ) {
             try LDAPConfiguration(environment: environment)
         }
     }

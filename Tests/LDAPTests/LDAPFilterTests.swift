@@ -24,7 +24,8 @@ struct LDAPFilterTests {
         let filter = LDAPFilter.userFilter(template: LDAPConfiguration.defaultUserFilter, username: "a*)(")
         #expect(
             filter == "(|(sAMAccountName=a\\2a\\29\\28)(userPrincipalName=a\\2a\\29\\28)(mail=a\\2a\\29\\28)"
-                + "(uid=a\\2a\\29\\28))")
+                + "(uid=a\\2a\\29\\28))"
+        )
     }
 
     @Test func escapedValuesCannotOpenOrCloseAClause() {

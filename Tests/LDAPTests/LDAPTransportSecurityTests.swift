@@ -11,10 +11,13 @@ struct LDAPTransportSecurityTests {
     @Test func ldapsWithTheDirectorysCA() async throws {
         let configuration = try TestDirectory.configuration(
             url: try TestEnvironment.require("TEST_LDAPS_URL"),
-            caCertificateFile: try TestEnvironment.require("TEST_LDAP_CA_FILE"))
+            caCertificateFile: try TestEnvironment.require("TEST_LDAP_CA_FILE")
+        )
         #expect(configuration.isEncrypted)
         let entry = try await LDAPUserDirectory(configuration: configuration).authenticate(
-            username: "alice", password: TestDirectory.alicePassword)
+            username: "alice",
+            password: TestDirectory.alicePassword
+        )
         #expect(entry.isAdmin)
     }
 
@@ -29,26 +32,37 @@ struct LDAPTransportSecurityTests {
 
     @Test func startTLSWithTheDirectorysCA() async throws {
         let configuration = try TestDirectory.configuration(
-            startTLS: true, caCertificateFile: try TestEnvironment.require("TEST_LDAP_CA_FILE"))
+            startTLS: true,
+            caCertificateFile: try TestEnvironment.require("TEST_LDAP_CA_FILE")
+        )
         #expect(configuration.isEncrypted)
         let entry = try await LDAPUserDirectory(configuration: configuration).authenticate(
-            username: "linxm", password: "林-密碼-2024")
+            username: "linxm",
+            password: "林-密碼-2024"
+        )
         #expect(entry.displayName == "林小明")
     }
 
     @Test func startTLSWithAnUntrustedCertificateIsRefused() async throws {
         let configuration = try TestDirectory.configuration(startTLS: true)
         await expectFailure(
-            .tlsFailure, .directoryUnavailable, directory: LDAPUserDirectory(configuration: configuration),
-            username: "alice", password: TestDirectory.alicePassword)
+            .tlsFailure,
+            .directoryUnavailable,
+            directory: LDAPUserDirectory(configuration: configuration),
+            username: "alice",
+            password: TestDirectory.alicePassword
+        )
     }
 
     @Test func startTLSOnAPortWithoutTLSIsRefused() async throws {
         // ldaps:// port spoken to as plain LDAP: no silent downgrade to a clear-text bind.
         let url = try TestEnvironment.require("TEST_LDAPS_URL").replacingOccurrences(of: "ldaps://", with: "ldap://")
         let configuration = try TestDirectory.configuration(
-            url: url, startTLS: true, caCertificateFile: try TestEnvironment.require("TEST_LDAP_CA_FILE"),
-            timeout: .seconds(2))
+            url: url,
+            startTLS: true,
+            caCertificateFile: try TestEnvironment.require("TEST_LDAP_CA_FILE"),
+            timeout: .seconds(2)
+        )
         let directory = LDAPUserDirectory(configuration: configuration)
         await #expect(throws: DomainError.directoryUnavailable) {
             try await directory.authenticate(username: "alice", password: TestDirectory.alicePassword)

@@ -13,7 +13,9 @@ struct LDAPUserDirectoryTests {
     @Test(arguments: ["alice", "ALICE", "alice@example.com", "alice@corp.example.com", "Alice@Example.com"])
     func adminSignsInByAnyOfTheirNames(_ username: String) async throws {
         let entry = try await TestDirectory.directory().authenticate(
-            username: username, password: TestDirectory.alicePassword)
+            username: username,
+            password: TestDirectory.alicePassword
+        )
         #expect(entry.distinguishedName == "uid=alice,ou=people,dc=example,dc=com")
         #expect(entry.displayName == "Alice Anderson")
         #expect(entry.email == "alice@example.com")
@@ -21,7 +23,8 @@ struct LDAPUserDirectoryTests {
         #expect(
             Set(entry.groups.map { $0.lowercased() }) == [
                 "cn=incident-admins,ou=groups,dc=example,dc=com", "cn=staff,ou=groups,dc=example,dc=com",
-            ])
+            ]
+        )
     }
 
     @Test func memberOfOtherGroupsIsNotAdmin() async throws {
@@ -44,7 +47,10 @@ struct LDAPUserDirectoryTests {
 
     @Test func missingMailAndDisplayNameFallBack() async throws {
         // Carol has no mail and no displayName; her password is full of filter characters, sent as is.
-        let entry = try await TestDirectory.directory().authenticate(username: "carol", password: #"p(a)ss*w\rd)(uid=*"#)
+        let entry = try await TestDirectory.directory().authenticate(
+            username: "carol",
+            password: #"p(a)ss*w\rd)(uid=*"#
+        )
         #expect(entry.email == "carol@corp.example.com")
         #expect(entry.displayName == "Carol Clark")
         #expect(entry.groups.isEmpty)
@@ -53,23 +59,30 @@ struct LDAPUserDirectoryTests {
 
     @Test func backslashInANameStillMatchesItself() async throws {
         let entry = try await TestDirectory.directory().authenticate(
-            username: #"back\slash"#, password: "backslash-test-password")
+            username: #"back\slash"#,
+            password: "backslash-test-password"
+        )
         #expect(entry.displayName == "Back Slash")
         #expect(entry.distinguishedName.lowercased() == #"uid=back\5cslash,ou=people,dc=example,dc=com"#)
     }
 
     @Test func adminGroupIsComparedAsADistinguishedName() async throws {
         let configuration = try TestDirectory.configuration(
-            adminGroup: "CN=Incident-Admins, OU=Groups,DC=Example,DC=COM")
+            adminGroup: "CN=Incident-Admins, OU=Groups,DC=Example,DC=COM"
+        )
         let entry = try await LDAPUserDirectory(configuration: configuration).authenticate(
-            username: "alice", password: TestDirectory.alicePassword)
+            username: "alice",
+            password: TestDirectory.alicePassword
+        )
         #expect(entry.isAdmin)
     }
 
     @Test func withoutAdminGroupNobodyIsAdmin() async throws {
         let configuration = try TestDirectory.configuration(adminGroup: .some(nil))
         let entry = try await LDAPUserDirectory(configuration: configuration).authenticate(
-            username: "alice", password: TestDirectory.alicePassword)
+            username: "alice",
+            password: TestDirectory.alicePassword
+        )
         #expect(!entry.isAdmin)
     }
 
@@ -78,26 +91,47 @@ struct LDAPUserDirectoryTests {
     @Test func wrongPassword() async throws {
         let directory = try TestDirectory.directory()
         await expectFailure(
-            .invalidCredentials, .invalidCredentials, directory: directory, username: "alice", password: "wrong")
+            .invalidCredentials,
+            .invalidCredentials,
+            directory: directory,
+            username: "alice",
+            password: "wrong"
+        )
         await expectFailure(
-            .invalidCredentials, .invalidCredentials, directory: directory, username: "alice",
-            password: TestDirectory.alicePassword.uppercased())
+            .invalidCredentials,
+            .invalidCredentials,
+            directory: directory,
+            username: "alice",
+            password: TestDirectory.alicePassword.uppercased()
+        )
         // Another user's password is just as wrong.
         await expectFailure(
-            .invalidCredentials, .invalidCredentials, directory: directory, username: "alice",
-            password: "bob-test-password")
+            .invalidCredentials,
+            .invalidCredentials,
+            directory: directory,
+            username: "alice",
+            password: "bob-test-password"
+        )
     }
 
     @Test func unknownUser() async throws {
         await expectFailure(
-            .noSuchUser, .invalidCredentials, directory: try TestDirectory.directory(), username: "mallory",
-            password: "anything")
+            .noSuchUser,
+            .invalidCredentials,
+            directory: try TestDirectory.directory(),
+            username: "mallory",
+            password: "anything"
+        )
     }
 
     @Test func entryWithoutPasswordCannotSignIn() async throws {
         await expectFailure(
-            .invalidCredentials, .invalidCredentials, directory: try TestDirectory.directory(), username: "nopassword",
-            password: "anything")
+            .invalidCredentials,
+            .invalidCredentials,
+            directory: try TestDirectory.directory(),
+            username: "nopassword",
+            password: "anything"
+        )
     }
 
     @Test func emptyPasswordIsRefusedBeforeAnyNetworkTraffic() async throws {
@@ -107,12 +141,20 @@ struct LDAPUserDirectoryTests {
         await expectFailure(.refusedInput, .invalidCredentials, directory: directory, username: "alice", password: "")
         await expectFailure(.refusedInput, .invalidCredentials, directory: directory, username: "", password: "x")
         await expectFailure(
-            .refusedInput, .invalidCredentials, directory: directory, username: String(repeating: "a", count: 257),
-            password: "x")
+            .refusedInput,
+            .invalidCredentials,
+            directory: directory,
+            username: String(repeating: "a", count: 257),
+            password: "x"
+        )
         // And against the real directory, where a DN with an empty password would be an anonymous bind.
         await expectFailure(
-            .refusedInput, .invalidCredentials, directory: try TestDirectory.directory(), username: "alice",
-            password: "")
+            .refusedInput,
+            .invalidCredentials,
+            directory: try TestDirectory.directory(),
+            username: "alice",
+            password: ""
+        )
     }
 
     @Test(arguments: [
@@ -122,17 +164,26 @@ struct LDAPUserDirectoryTests {
     func filterInjectionNeverSignsIn(_ username: String) async throws {
         // Alice's real password: an injected wildcard or clause that matched her entry would sign in.
         await expectFailure(
-            .noSuchUser, .invalidCredentials, directory: try TestDirectory.directory(), username: username,
-            password: TestDirectory.alicePassword)
+            .noSuchUser,
+            .invalidCredentials,
+            directory: try TestDirectory.directory(),
+            username: username,
+            password: TestDirectory.alicePassword
+        )
     }
 
     @Test func ambiguousNameIsRefusedEvenWithTheRightPassword() async throws {
         await expectFailure(
-            .ambiguousUser, .invalidCredentials, directory: try TestDirectory.directory(),
-            username: "twins@example.com", password: "twin-test-password")
+            .ambiguousUser,
+            .invalidCredentials,
+            directory: try TestDirectory.directory(),
+            username: "twins@example.com",
+            password: "twin-test-password"
+        )
         #expect(
             try await TestDirectory.directory().authenticate(username: "twin1", password: "twin-test-password")
-                .displayName == "Twin One")
+                .displayName == "Twin One"
+        )
     }
 
     // MARK: - Misconfiguration
@@ -142,8 +193,12 @@ struct LDAPUserDirectoryTests {
         let configuration = try TestDirectory.configuration(bindPassword: "not-the-service-password")
         let directory = LDAPUserDirectory(configuration: configuration, onFailure: log.handler)
         await expectFailure(
-            .serviceAccountRefused, .directoryUnavailable, directory: directory, username: "alice",
-            password: TestDirectory.alicePassword)
+            .serviceAccountRefused,
+            .directoryUnavailable,
+            directory: directory,
+            username: "alice",
+            password: TestDirectory.alicePassword
+        )
         #expect(log.recorded.map(\.code) == [.serviceAccountRefused])
         #expect(log.recorded.first?.resultCode == 49)
     }
@@ -151,8 +206,12 @@ struct LDAPUserDirectoryTests {
     @Test func missingBaseDNIsTheDirectorysFault() async throws {
         let configuration = try TestDirectory.configuration(baseDN: "dc=nowhere,dc=com")
         await expectFailure(
-            .operationFailed, .directoryUnavailable, directory: LDAPUserDirectory(configuration: configuration),
-            username: "alice", password: TestDirectory.alicePassword)
+            .operationFailed,
+            .directoryUnavailable,
+            directory: LDAPUserDirectory(configuration: configuration),
+            username: "alice",
+            password: TestDirectory.alicePassword
+        )
     }
 
     @Test func failuresAreReportedWithoutThePassword() async throws {
@@ -187,22 +246,4 @@ struct LDAPUserDirectoryTests {
             for try await correct in group { #expect(correct) }
         }
     }
-}
-
-/// A loopback port where nothing listens: bound, then closed again.
-func closedPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-            bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-        }
-    }
-    try #require(bound)
-    return Int(UInt16(bigEndian: address.sin_port))
 }

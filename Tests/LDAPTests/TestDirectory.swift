@@ -2,7 +2,6 @@ import Application
 import Domain
 import Foundation
 import LDAP
-import Synchronization
 import TestSupport
 import Testing
 
@@ -11,8 +10,13 @@ enum TestDirectory {
     static let alicePassword = "alice-test-password"
 
     static func configuration(
-        url: String? = nil, startTLS: Bool = false, bindPassword: String? = nil, baseDN: String? = nil,
-        adminGroup: String?? = nil, caCertificateFile: String? = nil, timeout: Duration = .seconds(5),
+        url: String? = nil,
+        startTLS: Bool = false,
+        bindPassword: String? = nil,
+        baseDN: String? = nil,
+        adminGroup: String?? = nil,
+        caCertificateFile: String? = nil,
+        timeout: Duration = .seconds(5),
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> LDAPConfiguration {
         try LDAPConfiguration(
@@ -23,7 +27,9 @@ enum TestDirectory {
                 ?? TestEnvironment.require("TEST_LDAP_BIND_PASSWORD", sourceLocation: sourceLocation),
             baseDN: baseDN ?? TestEnvironment.require("TEST_LDAP_BASE_DN", sourceLocation: sourceLocation),
             adminGroup: adminGroup ?? TestEnvironment.require("TEST_LDAP_ADMIN_GROUP", sourceLocation: sourceLocation),
-            caCertificateFile: caCertificateFile, timeout: timeout)
+            caCertificateFile: caCertificateFile,
+            timeout: timeout
+        )
     }
 
     static func directory(_ configuration: LDAPConfiguration) -> LDAPUserDirectory {
@@ -35,21 +41,14 @@ enum TestDirectory {
     }
 }
 
-/// Collects what `onFailure` reports.
-final class FailureLog: Sendable {
-    private let errors = Mutex<[LDAPDirectoryError]>([])
-
-    var handler: @Sendable (LDAPDirectoryError) -> Void {
-        { error in self.errors.withLock { $0.append(error) } }
-    }
-
-    var recorded: [LDAPDirectoryError] { self.errors.withLock { $0 } }
-}
-
 /// Expects `body` to fail with `code`, and the port to report `domainError`.
 func expectFailure(
-    _ code: LDAPDirectoryError.Code, _ domainError: DomainError, directory: LDAPUserDirectory, username: String,
-    password: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ code: LDAPDirectoryError.Code,
+    _ domainError: DomainError,
+    directory: LDAPUserDirectory,
+    username: String,
+    password: String,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) async {
     do {
         let entry = try await directory.signIn(username: username, password: password)
@@ -61,4 +60,22 @@ func expectFailure(
     await #expect(throws: domainError, sourceLocation: sourceLocation) {
         try await directory.authenticate(username: username, password: password)
     }
+}
+
+/// A loopback port where nothing listens: bound, then closed again.
+func closedPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+            bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+        }
+    }
+    try #require(bound)
+    return Int(UInt16(bigEndian: address.sin_port))
 }

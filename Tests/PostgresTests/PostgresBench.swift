@@ -15,18 +15,25 @@ struct PostgresBench {
         ProcessInfo.processInfo.environment["PG_BENCH_URL"] ?? ProcessInfo.processInfo.environment["TEST_DATABASE_URL"]
     }
 
+    static func requireURL() throws -> String {
+        guard let url = Self.url else { throw PostgresError(.configuration) }
+        return url
+    }
+
     static func report(_ line: String) {
         print("PostgresBench: \(line)")
     }
 
     @Test(arguments: [false, true])
     func throughputOfFiftySendersIntoOneRoom(groupCommit: Bool) async throws {
-        let database = try await PostgresTestDatabase.make(poolSize: 20, maxOverflow: 30, baseURL: try #require(Self.url))
+        let database = try await PostgresTestDatabase.make(
+            poolSize: 20, maxOverflow: 30, baseURL: try Self.requireURL())
         defer { database.pool.close() }
         let stores = database.stores
         let fixture = StoreFixture(stores: stores)
         let room = try await fixture.makeRoom()
-        let committer = GroupCommitter(store: stores.messages, bus: SilentBus())
+        let counting = CountingMessageStore(base: stores.messages)
+        let committer = GroupCommitter(store: counting, bus: SilentBus())
         let senders = 50
         let perSender = groupCommit ? 200 : 40
         let started = ContinuousClock.now
@@ -35,7 +42,8 @@ struct PostgresBench {
                 group.addTask {
                     for index in 0..<perSender {
                         let message = fixture.newText(
-                            in: room, sender: "s\(sender)@example.com", text: "pressure reading \(sender)-\(index) 压力正常",
+                            in: room, sender: "s\(sender)@example.com",
+                            text: "pressure reading \(sender)-\(index) 压力正常",
                             clientID: "c\(index)", at: Date())
                         if groupCommit {
                             _ = try await committer.commit(message)
@@ -50,6 +58,12 @@ struct PostgresBench {
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let total = senders * perSender
+        if groupCommit {
+            let sizes = counting.batchSizes
+            Self.report(
+                "group commit: \(sizes.count) transactions, mean batch \(total / max(1, sizes.count)), "
+                    + "largest \(sizes.max() ?? 0)")
+        }
         Self.report(
             "\(groupCommit ? "with" : "without") group commit: \(total) messages from \(senders) senders in "
                 + String(format: "%.2f s = %.0f messages/s", seconds, Double(total) / seconds))
@@ -57,12 +71,14 @@ struct PostgresBench {
     }
 
     @Test func historyAndSearchOverOneHundredThousandMessages() async throws {
-        let database = try await PostgresTestDatabase.make(poolSize: 4, maxOverflow: 0, baseURL: try #require(Self.url))
+        let database = try await PostgresTestDatabase.make(poolSize: 4, maxOverflow: 0, baseURL: try Self.requireURL())
         defer { database.pool.close() }
         let stores = database.stores
         let fixture = StoreFixture(stores: stores)
         let room = try await fixture.makeRoom()
-        let words = ["valve", "conveyor", "hopper", "spindle", "coolant", "sensor", "motor", "belt", "人员", "检查", "设备", "温度"]
+        let words = [
+            "valve", "conveyor", "hopper", "spindle", "coolant", "sensor", "motor", "belt", "人员", "检查", "设备", "温度",
+        ]
         var batch: [NewMessage] = []
         for index in 1...100_000 {
             var text = "\(words[index % words.count]) update \(index) \(words[(index / 7) % words.count])"
@@ -87,7 +103,8 @@ struct PostgresBench {
             }
             times.sort()
             Self.report(
-                String(format: "%@: median %.2f ms, p90 %.2f ms (%d rows)", label, times[times.count / 2],
+                String(
+                    format: "%@: median %.2f ms, p90 %.2f ms (%d rows)", label, times[times.count / 2],
                     times[times.count * 9 / 10], count))
         }
         try await measure("history newest 50 of 100 000") {
@@ -122,4 +139,46 @@ struct PostgresBench {
 struct SilentBus: RoomEventBus {
     func publish(_ event: LiveEvent) async {}
     func subscribe(_ handler: @escaping @Sendable (LiveEvent) -> Void) async {}
+}
+
+/// Records the size of every `append` call, to see how many messages group commit puts in one transaction.
+final class CountingMessageStore: MessageStore, @unchecked Sendable {
+    let base: any MessageStore
+    private let lock = NSLock()
+    private var sizes: [Int] = []
+
+    init(base: any MessageStore) { self.base = base }
+
+    var batchSizes: [Int] { self.lock.withLock { self.sizes } }
+
+    func append(_ messages: [NewMessage]) async throws -> [AppendResult] {
+        self.lock.withLock { self.sizes.append(messages.count) }
+        return try await self.base.append(messages)
+    }
+
+    func message(id: MessageID) async throws -> Message? { try await self.base.message(id: id) }
+    func history(of roomID: RoomID, _ query: HistoryQuery) async throws -> HistoryPage {
+        try await self.base.history(of: roomID, query)
+    }
+    func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64) async throws -> [Message] {
+        try await self.base.changes(in: roomID, afterRev: afterRev, throughSequence: throughSequence)
+    }
+    func edit(_ id: MessageID, content: MessageContent, mentions: [UserID], by editor: UserID, at: Date)
+        async throws -> Message
+    { try await self.base.edit(id, content: content, mentions: mentions, by: editor, at: at) }
+    func editHistory(of id: MessageID) async throws -> [EditRecord] { try await self.base.editHistory(of: id) }
+    func delete(_ id: MessageID, by actor: UserID, at: Date) async throws -> Message {
+        try await self.base.delete(id, by: actor, at: at)
+    }
+    func react(_ id: MessageID, user: UserID, emoji: Emoji, action: ReactionAction, at: Date) async throws
+        -> (message: Message, changed: Bool)
+    { try await self.base.react(id, user: user, emoji: emoji, action: action, at: at) }
+    func search(in roomID: RoomID, text: String, limit: Int, offset: Int) async throws
+        -> (messages: [Message], total: Int)
+    { try await self.base.search(in: roomID, text: text, limit: limit, offset: offset) }
+    func readings(
+        in roomID: RoomID, named name: String, atLeast minimum: Double?, atMost maximum: Double?, limit: Int
+    ) async throws -> [Message] {
+        try await self.base.readings(in: roomID, named: name, atLeast: minimum, atMost: maximum, limit: limit)
+    }
 }

@@ -16,7 +16,8 @@ struct PostgresConnectionTests {
                     "SELECT $1::text, $2::int8, $3::float8, $4::bool, $5::uuid, $6::timestamptz, $7::text[], $8::json, $9::jsonb, NULL::text",
                     [
                         .text("héllo 世界 🎉"), .int(-42), .double(3.25), .bool(true), .uuid(uuid), .date(date),
-                        .textArray(["a", "b\"c", "{d}", "e\\f", "", "NULL"]), .json(.object(["z": .number(1), "a": .number(2)])),
+                        .textArray(["a", "b\"c", "{d}", "e\\f", "", "NULL"]),
+                        .json(.object(["z": .number(1), "a": .number(2)])),
                         .jsonb(.object(["k": .string("v")])),
                     ]
                 ).first)
@@ -41,7 +42,9 @@ struct PostgresConnectionTests {
         database.pool.close()
     }
 
-    @Test(arguments: ["it's", "'; DROP TABLE messages; --", "\"quoted\"", "back\\slash", "%_*?", "😀👩‍👩‍👧", "林小明 报告", "\u{FEFF}bom"])
+    @Test(arguments: [
+        "it's", "'; DROP TABLE messages; --", "\"quoted\"", "back\\slash", "%_*?", "😀👩‍👩‍👧", "林小明 报告", "\u{FEFF}bom",
+    ])
     func hostileStringsRoundTripAsParameters(_ text: String) async throws {
         let database = try await PostgresTestDatabase.make(migrate: false)
         let echoed = try await database.pool.withConnection { connection in
@@ -61,7 +64,9 @@ struct PostgresConnectionTests {
             (error as? PostgresError)?.code == .nulInParameter
         }
         // The connection is still fine afterwards.
-        let one = try await database.pool.withConnection { try $0.query("SELECT 1::int8").first?.decode(Int.self, at: 0) }
+        let one = try await database.pool.withConnection {
+            try $0.query("SELECT 1::int8").first?.decode(Int.self, at: 0)
+        }
         #expect(one == 1)
         database.pool.close()
     }

@@ -21,7 +21,8 @@ struct PostgresMessageStoreTests {
                 group.addTask {
                     let stores = processes[sender % 2]
                     for index in 0..<20 {
-                        let message = fixture.newText(in: room, sender: "s\(sender)@example.com", text: "\(sender)/\(index)")
+                        let message = fixture.newText(
+                            in: room, sender: "s\(sender)@example.com", text: "\(sender)/\(index)")
                         _ = try await stores.messages.append([message])
                     }
                 }
@@ -35,7 +36,8 @@ struct PostgresMessageStoreTests {
         #expect(Set(page.messages.map(\.rev)).count == 1_001)
         // Each sender's messages are in the order they were sent.
         for sender in 0..<50 {
-            let texts = page.messages.filter { $0.senderID == UserID("s\(sender)@example.com") }.compactMap(\.content?.text)
+            let texts = page.messages.filter { $0.senderID == UserID("s\(sender)@example.com") }.compactMap(
+                \.content?.text)
             #expect(texts == (0..<20).map { "\(sender)/\($0)" })
         }
         let stored = try #require(try await processes[0].rooms.room(id: room.id))
@@ -76,9 +78,12 @@ struct PostgresMessageStoreTests {
         defer { database.pool.close() }
         let fixture = StoreFixture(stores: database.stores)
         let room = try await fixture.makeRoom()
-        let ghost = fixture.newMessage(in: RoomID(uuid: UUID()), sender: "a@example.com", kind: .text, content: .text("x"))
+        let ghost = fixture.newMessage(
+            in: RoomID(uuid: UUID()), sender: "a@example.com", kind: .text, content: .text("x"))
         await #expect(throws: DomainError.notFound("Room")) {
-            _ = try await database.stores.messages.append([fixture.newText(in: room, sender: "a@example.com", text: "ok"), ghost])
+            _ = try await database.stores.messages.append([
+                fixture.newText(in: room, sender: "a@example.com", text: "ok"), ghost,
+            ])
         }
         #expect(try await database.stores.rooms.room(id: room.id)?.lastSequenceNumber == 1)
     }
@@ -95,7 +100,8 @@ struct PostgresMessageStoreTests {
         ]).map(\.message)
         let later = fixture.now.addingTimeInterval(60)
         let edited = try await stores.messages.edit(
-            sent[0].id, content: .text("first, fixed"), mentions: [UserID("b@example.com")], by: UserID("a@example.com"),
+            sent[0].id, content: .text("first, fixed"), mentions: [UserID("b@example.com")],
+            by: UserID("a@example.com"),
             at: later)
         #expect(edited.content == .text("first, fixed"))
         #expect(edited.editedAt == later)
@@ -106,34 +112,44 @@ struct PostgresMessageStoreTests {
 
         let thumbs = try Emoji("👍")
         let heart = try Emoji("❤️")
-        let r1 = try await stores.messages.react(sent[1].id, user: UserID("b@example.com"), emoji: thumbs, action: .added, at: later)
+        let r1 = try await stores.messages.react(
+            sent[1].id, user: UserID("b@example.com"), emoji: thumbs, action: .added, at: later)
         #expect(r1.changed && r1.message.rev == 5)
-        let again = try await stores.messages.react(sent[1].id, user: UserID("b@example.com"), emoji: thumbs, action: .added, at: later)
+        let again = try await stores.messages.react(
+            sent[1].id, user: UserID("b@example.com"), emoji: thumbs, action: .added, at: later)
         #expect(!again.changed && again.message.rev == 5)
-        _ = try await stores.messages.react(sent[1].id, user: UserID("c@example.com"), emoji: heart, action: .added, at: later)
-        let r3 = try await stores.messages.react(sent[1].id, user: UserID("a@example.com"), emoji: thumbs, action: .added, at: later)
-        #expect(r3.message.reactions == [
-            ReactionSummary(emoji: "👍", userIDs: [UserID("b@example.com"), UserID("a@example.com")]),
-            ReactionSummary(emoji: "❤️", userIDs: [UserID("c@example.com")]),
-        ])
-        let removed = try await stores.messages.react(sent[1].id, user: UserID("b@example.com"), emoji: thumbs, action: .removed, at: later)
+        _ = try await stores.messages.react(
+            sent[1].id, user: UserID("c@example.com"), emoji: heart, action: .added, at: later)
+        let r3 = try await stores.messages.react(
+            sent[1].id, user: UserID("a@example.com"), emoji: thumbs, action: .added, at: later)
+        #expect(
+            r3.message.reactions == [
+                ReactionSummary(emoji: "👍", userIDs: [UserID("b@example.com"), UserID("a@example.com")]),
+                ReactionSummary(emoji: "❤️", userIDs: [UserID("c@example.com")]),
+            ])
+        let removed = try await stores.messages.react(
+            sent[1].id, user: UserID("b@example.com"), emoji: thumbs, action: .removed, at: later)
         // Emojis are ordered by their first remaining use: a's 👍 came after c's ❤️.
         #expect(removed.changed)
-        #expect(removed.message.reactions == [
-            ReactionSummary(emoji: "❤️", userIDs: [UserID("c@example.com")]),
-            ReactionSummary(emoji: "👍", userIDs: [UserID("a@example.com")]),
-        ])
+        #expect(
+            removed.message.reactions == [
+                ReactionSummary(emoji: "❤️", userIDs: [UserID("c@example.com")]),
+                ReactionSummary(emoji: "👍", userIDs: [UserID("a@example.com")]),
+            ])
 
         let deleted = try await stores.messages.delete(sent[0].id, by: UserID("owner@example.com"), at: later)
-        #expect(deleted.content == nil && deleted.deletedAt == later && deleted.deletedBy == UserID("owner@example.com"))
+        #expect(
+            deleted.content == nil && deleted.deletedAt == later && deleted.deletedBy == UserID("owner@example.com"))
         await #expect(throws: DomainError.notFound("Message")) {
             _ = try await stores.messages.delete(sent[0].id, by: UserID("owner@example.com"), at: later)
         }
         await #expect(throws: DomainError.notFound("Message")) {
-            _ = try await stores.messages.edit(sent[0].id, content: .text("x"), mentions: [], by: UserID("a@example.com"), at: later)
+            _ = try await stores.messages.edit(
+                sent[0].id, content: .text("x"), mentions: [], by: UserID("a@example.com"), at: later)
         }
         await #expect(throws: DomainError.notFound("Message")) {
-            _ = try await stores.messages.react(sent[0].id, user: UserID("a@example.com"), emoji: thumbs, action: .added, at: later)
+            _ = try await stores.messages.react(
+                sent[0].id, user: UserID("a@example.com"), emoji: thumbs, action: .added, at: later)
         }
         // Catch-up: after rev 3 (both messages sent), the changed messages in the order of their last change.
         let changes = try await stores.messages.changes(in: room.id, afterRev: 3, throughSequence: 3)
@@ -149,23 +165,31 @@ struct PostgresMessageStoreTests {
         let stores = database.stores
         let fixture = StoreFixture(stores: stores)
         let room = try await fixture.makeRoom()
-        _ = try await stores.messages.append((1...30).map {
-            fixture.newText(in: room, sender: "a@example.com", text: "m\($0)", at: fixture.now.addingTimeInterval(Double($0)))
-        })
-        let newest = try await stores.messages.history(of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 10))
+        _ = try await stores.messages.append(
+            (1...30).map {
+                fixture.newText(
+                    in: room, sender: "a@example.com", text: "m\($0)", at: fixture.now.addingTimeInterval(Double($0)))
+            })
+        let newest = try await stores.messages.history(
+            of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 10))
         #expect(newest.messages.map(\.sequenceNumber) == Array((22...31).reversed()))
         #expect(newest.hasMore)
-        let older = try await stores.messages.history(of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: 5, beforeTime: nil), limit: 10))
+        let older = try await stores.messages.history(
+            of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: 5, beforeTime: nil), limit: 10))
         #expect(older.messages.map(\.sequenceNumber) == [4, 3, 2, 1])
         #expect(!older.hasMore)
         let byTime = try await stores.messages.history(
-            of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: fixture.now.addingTimeInterval(3)), limit: 10))
+            of: room.id,
+            HistoryQuery(
+                direction: .newestFirst(beforeSequence: nil, beforeTime: fixture.now.addingTimeInterval(3)), limit: 10))
         #expect(byTime.messages.map(\.sequenceNumber) == [3, 2, 1])
-        let after = try await stores.messages.history(of: room.id, HistoryQuery(direction: .oldestFirst(afterSequence: 28), limit: 2))
+        let after = try await stores.messages.history(
+            of: room.id, HistoryQuery(direction: .oldestFirst(afterSequence: 28), limit: 2))
         #expect(after.messages.map(\.sequenceNumber) == [29, 30])
         #expect(after.hasMore)
         let systemOnly = try await stores.messages.history(
-            of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 10, kind: .system))
+            of: room.id,
+            HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 10, kind: .system))
         #expect(systemOnly.messages.map(\.sequenceNumber) == [1])
     }
 
@@ -181,8 +205,10 @@ struct PostgresMessageStoreTests {
             fixture.newText(in: room, sender: "a@example.com", text: "液压泵压力下降，请检查"),
             fixture.newText(in: room, sender: "a@example.com", text: "pressure back to normal"),
             fixture.newText(in: room, sender: "a@example.com", text: "100% done_ok"),
-            fixture.newMessage(in: room.id, sender: "a@example.com", kind: .incidentData, content: .readings(["pressure": .number(3)])),
-            fixture.newText(in: other.id == room.id ? room : other, sender: "a@example.com", text: "pressure elsewhere"),
+            fixture.newMessage(
+                in: room.id, sender: "a@example.com", kind: .incidentData, content: .readings(["pressure": .number(3)])),
+            fixture.newText(
+                in: other.id == room.id ? room : other, sender: "a@example.com", text: "pressure elsewhere"),
             fixture.newText(in: room, sender: "a@example.com", text: "deleted pressure note"),
         ]).map(\.message)
         _ = try await stores.messages.delete(sent[6].id, by: UserID("a@example.com"), at: fixture.now)
@@ -218,18 +244,25 @@ struct PostgresMessageStoreTests {
             ["pressure": .number(99)],
             ["temperature": .number(92), "unit": .string("C")],
         ]
-        let sent = try await stores.messages.append(values.map {
-            fixture.newMessage(in: room.id, sender: "a@example.com", kind: .incidentData, content: .readings($0))
-        }).map(\.message)
-        let hot = try await stores.messages.readings(in: room.id, named: "temperature", atLeast: 80, atMost: nil, limit: 10)
+        let sent = try await stores.messages.append(
+            values.map {
+                fixture.newMessage(in: room.id, sender: "a@example.com", kind: .incidentData, content: .readings($0))
+            }
+        ).map(\.message)
+        let hot = try await stores.messages.readings(
+            in: room.id, named: "temperature", atLeast: 80, atMost: nil, limit: 10)
         #expect(hot.map(\.id) == [sent[1].id, sent[4].id])
-        let band = try await stores.messages.readings(in: room.id, named: "temperature", atLeast: 70, atMost: 90, limit: 10)
+        let band = try await stores.messages.readings(
+            in: room.id, named: "temperature", atLeast: 70, atMost: 90, limit: 10)
         #expect(band.map(\.id) == [sent[0].id, sent[1].id])
-        let all = try await stores.messages.readings(in: room.id, named: "temperature", atLeast: nil, atMost: nil, limit: 10)
+        let all = try await stores.messages.readings(
+            in: room.id, named: "temperature", atLeast: nil, atMost: nil, limit: 10)
         #expect(all.count == 4)
         // Key order of the readings is kept as sent (the report lists them in that order).
         #expect(all.last?.content == .readings(["temperature": .number(92), "unit": .string("C")]))
-        #expect(Array(try #require(all.first?.content.flatMap { if case .readings(let r) = $0 { r } else { nil } }).keys) == ["temperature", "pressure"])
+        #expect(
+            Array(try #require(all.first?.content.flatMap { if case .readings(let r) = $0 { r } else { nil } }).keys)
+                == ["temperature", "pressure"])
     }
 
     @Test(arguments: [
@@ -243,7 +276,8 @@ struct PostgresMessageStoreTests {
         let room = try await fixture.makeRoom()
         let metadata: JSONObject = ["note": .string(text), "z": .number(1), "a": .null]
         let sent = try await database.stores.messages.append([
-            fixture.newMessage(in: room.id, sender: "a@example.com", kind: .text, content: .text(text), metadata: metadata)
+            fixture.newMessage(
+                in: room.id, sender: "a@example.com", kind: .text, content: .text(text), metadata: metadata)
         ])
         let stored = try #require(try await database.stores.messages.message(id: sent[0].message.id))
         #expect(stored.content == .text(text))
@@ -257,8 +291,11 @@ struct PostgresMessageStoreTests {
         defer { database.pool.close() }
         let fixture = StoreFixture(stores: database.stores)
         let room = try await fixture.makeRoom()
-        await #expect(throws: DomainError.validationFailed(field: "content", reason: "must not contain NUL characters")) {
-            _ = try await database.stores.messages.append([fixture.newText(in: room, sender: "a@example.com", text: "a\u{0}b")])
+        await #expect(throws: DomainError.validationFailed(field: "content", reason: "must not contain NUL characters"))
+        {
+            _ = try await database.stores.messages.append([
+                fixture.newText(in: room, sender: "a@example.com", text: "a\u{0}b")
+            ])
         }
         #expect(try await database.stores.rooms.room(id: room.id)?.lastSequenceNumber == 1)
     }
@@ -269,12 +306,14 @@ struct PostgresMessageStoreTests {
         let fixture = StoreFixture(stores: database.stores)
         let room = try await fixture.makeRoom()
         let file = StoredFile(
-            id: FileID(uuid: UUID()), roomID: room.id, filename: "泵 photo's.png", contentType: "image/png", size: 123_456,
+            id: FileID(uuid: UUID()), roomID: room.id, filename: "泵 photo's.png", contentType: "image/png",
+            size: 123_456,
             fileType: .image, objectKey: "rooms/\(room.id)/x.png", uploadedBy: UserID("a@example.com"),
             uploadedAt: fixture.now.addingTimeInterval(0.123))
         try await database.stores.files.add(file)
         let sent = try await database.stores.messages.append([
-            fixture.newMessage(in: room.id, sender: "a@example.com", kind: .imageRef, content: .text("the leak"), file: file)
+            fixture.newMessage(
+                in: room.id, sender: "a@example.com", kind: .imageRef, content: .text("the leak"), file: file)
         ])
         let stored = try #require(try await database.stores.messages.message(id: sent[0].message.id))
         #expect(stored.file == file)

@@ -32,7 +32,9 @@ struct PostgresPoolTests {
             try await group.waitForAll()
         }
         // Once the sleepers are done the pool serves again.
-        let one = try await database.pool.withConnection { try $0.query("SELECT 1::int8").first?.decode(Int.self, at: 0) }
+        let one = try await database.pool.withConnection {
+            try $0.query("SELECT 1::int8").first?.decode(Int.self, at: 0)
+        }
         #expect(one == 1)
     }
 
@@ -68,11 +70,16 @@ struct PostgresPoolTests {
 
     @Test func recycledConnectionsAreReplaced() async throws {
         let base = try TestEnvironment.require("TEST_DATABASE_URL")
-        let pool = PostgresPool(configuration: PostgresConfiguration(url: base, poolSize: 1, maxOverflow: 0, recycle: 0.2))
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(url: base, poolSize: 1, maxOverflow: 0, recycle: 0.2))
         defer { pool.close() }
-        let first = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()::int8").first?.decode(Int64.self, at: 0) }
+        let first = try await pool.withConnection {
+            try $0.query("SELECT pg_backend_pid()::int8").first?.decode(Int64.self, at: 0)
+        }
         try await Task.sleep(for: .milliseconds(300))
-        let second = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()::int8").first?.decode(Int64.self, at: 0) }
+        let second = try await pool.withConnection {
+            try $0.query("SELECT pg_backend_pid()::int8").first?.decode(Int64.self, at: 0)
+        }
         #expect(first != second)
     }
 

@@ -19,7 +19,8 @@ struct PostgresRestartTests {
         let output = base + "-\(command).out"
         let shell = "PG_BASE='\(base)' PG_PORT=\(port) '\(Self.script)' \(command) >'\(output)' 2>/dev/null"
         var pid: pid_t = 0
-        let arguments: [UnsafeMutablePointer<CChar>?] = ["/bin/sh", "-c", shell].map { (text: String) in strdup(text) } + [nil]
+        let arguments: [UnsafeMutablePointer<CChar>?] =
+            ["/bin/sh", "-c", shell].map { (text: String) in strdup(text) } + [nil]
         defer { for argument in arguments { free(argument) } }
         let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, arguments, environ)
         guard spawned == 0 else {
@@ -33,17 +34,39 @@ struct PostgresRestartTests {
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
+    /// A loopback port nothing listens on now (the kernel's pick for port 0).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
+            }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func restartLosesNoCommittedMessageAndThePoolRecovers() async throws {
         _ = try TestEnvironment.require("TEST_DATABASE_URL")
         let base = NSTemporaryDirectory() + "incident-rooms-pg-restart-\(getpid())"
-        let port = 55_500 + Int(getpid() % 400)
-        let exports = try Self.service("up", base: base, port: port)
+        let port = try Self.freePort()
+        // Down runs whatever happened to up, so a half-started cluster is not left behind.
         defer { _ = try? Self.service("down", base: base, port: port) }
-        let url = try #require(exports.split(separator: "=", maxSplits: 1).last.map {
-            $0.trimmingCharacters(in: .whitespacesAndNewlines)
-        })
-        let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 4, maxOverflow: 0, poolTimeout: 5))
+        let exports = try Self.service("up", base: base, port: port)
+        let url = try #require(
+            exports.split(separator: "=", maxSplits: 1).last.map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            })
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(url: url, poolSize: 4, maxOverflow: 0, poolTimeout: 5))
         defer { pool.close() }
         try await PostgresMigrator(pool: pool).migrate()
         let stores = PostgresStores(pool: pool)
@@ -59,7 +82,8 @@ struct PostgresRestartTests {
                     var index = 0
                     while !stop.isSet {
                         index += 1
-                        let message = fixture.newText(in: room, sender: "writer\(sender)@example.com", text: "m\(sender)-\(index)")
+                        let message = fixture.newText(
+                            in: room, sender: "writer\(sender)@example.com", text: "m\(sender)-\(index)")
                         do {
                             let results = try await stores.messages.append([message])
                             acknowledged.add(results.map(\.message.id))

@@ -19,40 +19,50 @@ struct PostgresRoomStoreTests {
         let later = fixture.now.addingTimeInterval(10)
         let (resolved, announcement) = try await stores.rooms.update(
             room.id, changes: RoomChanges(severity: .critical, status: .resolved), at: later,
-            announcement: fixture.newMessage(in: room.id, sender: "owner@example.com", kind: .system, content: .text("resolved"), at: later))
+            announcement: fixture.newMessage(
+                in: room.id, sender: "owner@example.com", kind: .system, content: .text("resolved"), at: later))
         #expect(resolved.status == .resolved && resolved.severity == .critical && resolved.resolvedAt == later)
         #expect(resolved.updatedAt == later && resolved.lastActivityAt == later)
         #expect(announcement.sequenceNumber == 2 && resolved.lastSequenceNumber == 2)
 
-        let bob = Member(roomID: room.id, userID: UserID("bob@example.com"), displayName: "Bob", role: .editor, addedAt: later)
+        let bob = Member(
+            roomID: room.id, userID: UserID("bob@example.com"), displayName: "Bob", role: .editor, addedAt: later)
         let (added, _) = try await stores.rooms.add(
-            bob, announcement: fixture.newMessage(in: room.id, sender: "owner@example.com", kind: .system, content: .text("added Bob")))
+            bob,
+            announcement: fixture.newMessage(
+                in: room.id, sender: "owner@example.com", kind: .system, content: .text("added Bob")))
         #expect(added == bob)
         await #expect(throws: DomainError.self) {
             _ = try await stores.rooms.add(
-                bob, announcement: fixture.newMessage(in: room.id, sender: "owner@example.com", kind: .system, content: .text("again")))
+                bob,
+                announcement: fixture.newMessage(
+                    in: room.id, sender: "owner@example.com", kind: .system, content: .text("again")))
         }
         let (promoted, _) = try await stores.rooms.changeRole(
             of: bob.userID, in: room.id, to: .owner,
-            announcement: fixture.newMessage(in: room.id, sender: "owner@example.com", kind: .system, content: .text("role")))
+            announcement: fixture.newMessage(
+                in: room.id, sender: "owner@example.com", kind: .system, content: .text("role")))
         #expect(promoted.role == .owner)
         #expect(try await stores.rooms.members(of: room.id).map(\.userID) == [UserID("owner@example.com"), bob.userID])
         #expect(try await stores.rooms.memberships(of: bob.userID) == [room.id: .owner])
         _ = try await stores.rooms.remove(
             bob.userID, from: room.id,
-            announcement: fixture.newMessage(in: room.id, sender: "owner@example.com", kind: .system, content: .text("removed")))
+            announcement: fixture.newMessage(
+                in: room.id, sender: "owner@example.com", kind: .system, content: .text("removed")))
         #expect(try await stores.rooms.member(bob.userID, of: room.id) == nil)
         await #expect(throws: DomainError.notFound("Member")) {
             _ = try await stores.rooms.remove(
                 bob.userID, from: room.id,
-                announcement: fixture.newMessage(in: room.id, sender: "owner@example.com", kind: .system, content: .text("x")))
+                announcement: fixture.newMessage(
+                    in: room.id, sender: "owner@example.com", kind: .system, content: .text("x")))
         }
         // The refused change stored no message: 1 created + resolved + added + role + removed.
         #expect(try await stores.rooms.room(id: room.id)?.lastSequenceNumber == 5)
         await #expect(throws: DomainError.notFound("Room")) {
             _ = try await stores.rooms.update(
                 RoomID(uuid: UUID()), changes: RoomChanges(title: "x"), at: later,
-                announcement: fixture.newMessage(in: room.id, sender: "owner@example.com", kind: .system, content: .text("x")))
+                announcement: fixture.newMessage(
+                    in: room.id, sender: "owner@example.com", kind: .system, content: .text("x")))
         }
     }
 
@@ -69,7 +79,8 @@ struct PostgresRoomStoreTests {
         #expect(all.total == 2 && all.rooms.map(\.id) == [b.id, a.id])
         let anns = try await stores.rooms.rooms(matching: RoomQuery(memberID: UserID("ann@example.com")))
         #expect(anns.rooms.map(\.id) == [a.id])
-        #expect(try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "RESIN")).rooms.map(\.id) == [b.id])
+        #expect(
+            try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "RESIN")).rooms.map(\.id) == [b.id])
         #expect(try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "lot-2")).total == 2)
         #expect(try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, status: .resolved)).total == 0)
         let paged = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, limit: 1, offset: 1))

@@ -14,7 +14,9 @@ struct PostgresSmallStoreTests {
         let database = try await PostgresTestDatabase.make()
         defer { database.pool.close() }
         let users = database.stores.users
-        let ann = User(id: UserID("ann@example.com"), displayName: "Ann", email: "ann@example.com", isAdmin: false, lastLoginAt: self.now)
+        let ann = User(
+            id: UserID("ann@example.com"), displayName: "Ann", email: "ann@example.com", isAdmin: false,
+            lastLoginAt: self.now)
         #expect(try await users.upsert(ann) == ann)
         var renamed = ann
         renamed.displayName = "林安"
@@ -31,8 +33,10 @@ struct PostgresSmallStoreTests {
         let roomID = RoomID(uuid: UUID())
         func file(_ offset: TimeInterval) -> StoredFile {
             StoredFile(
-                id: FileID(uuid: UUID()), roomID: roomID, filename: "f\(offset).log", contentType: "text/plain", size: 10,
-                fileType: .log, objectKey: "k\(offset)", uploadedBy: UserID("a@example.com"), uploadedAt: self.now.addingTimeInterval(offset))
+                id: FileID(uuid: UUID()), roomID: roomID, filename: "f\(offset).log", contentType: "text/plain",
+                size: 10,
+                fileType: .log, objectKey: "k\(offset)", uploadedBy: UserID("a@example.com"),
+                uploadedAt: self.now.addingTimeInterval(offset))
         }
         let older = file(1)
         let newer = file(2)
@@ -63,7 +67,9 @@ struct PostgresSmallStoreTests {
         #expect(try await store.unreadCount(for: user) == 3)
         #expect(try await store.markRead(notifications[0].id, for: user, at: self.now))
         #expect(!(try await store.markRead(notifications[1].id, for: UserID("ben@example.com"), at: self.now)))
-        #expect(try await store.notifications(for: user, unreadOnly: true, limit: 10).map(\.id) == expected.map(\.id).filter { $0 != notifications[0].id })
+        #expect(
+            try await store.notifications(for: user, unreadOnly: true, limit: 10).map(\.id)
+                == expected.map(\.id).filter { $0 != notifications[0].id })
         try await store.markAllRead(for: user, at: self.now)
         #expect(try await store.unreadCount(for: user) == 0)
     }

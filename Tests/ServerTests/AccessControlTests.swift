@@ -5,8 +5,8 @@ import Transport
 
 /// Who may see and do what, through the real routes and sockets.
 struct AccessControlTests {
-    @Test func aNonMemberCannotReadSearchConnectOrListTheRoom() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available) func aNonMemberCannotReadSearchConnectOrListTheRoom(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server)
         let stranger = try await server.login("stranger")
@@ -27,8 +27,8 @@ struct AccessControlTests {
         #expect(unknown.status == 404)
     }
 
-    @Test func aRemovedMembersSocketIsClosedWithPolicyViolation() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available) func aRemovedMembersSocketIsClosedWithPolicyViolation(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR")])
         let maint = try await server.socket("/ws/\(room.roomID)", token: room.token("maint"))
@@ -45,12 +45,22 @@ struct AccessControlTests {
         #expect(closeCode == 1008)
     }
 
-    @Test func revokedExpiredAndForgedTokensAreRefusedEverywhere() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available) func revokedExpiredAndForgedTokensAreRefusedEverywhere(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server)
         let token = room.token("op")
+        let open = try await server.socket("/ws/\(room.roomID)", token: token)
+        _ = try await open.next("connected")
         #expect(try await server.call("POST", "/api/auth/logout", token: token).status == 204)
+        var closeCode: UInt16?
+        for _ in 0..<20 {
+            if case .close(let code, _) = try await open.receive(timeout: .seconds(5)) {
+                closeCode = code
+                break
+            }
+        }
+        #expect(closeCode == 1008, "a socket opened with a token closes when the token is revoked")
         for (method, path) in [("GET", "/api/auth/me"), ("GET", "/api/rooms"), ("GET", "/api/rooms/\(room.roomID)/messages")] {
             let response = try await server.call(method, path, token: token)
             #expect(response.status == 401, "\(path)")
@@ -65,8 +75,8 @@ struct AccessControlTests {
         #expect(try await server.call("GET", "/api/rooms", token: "not.a.jwt").status == 401)
     }
 
-    @Test func loginFailuresAreTheSameAndLockOutAfterFive() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available) func loginFailuresAreTheSameAndLockOutAfterFive(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let unknown = try await server.call("POST", "/api/auth/login", body: ["username": .string("nobody"), "password": .string("x")])
         let wrong = try await server.call("POST", "/api/auth/login", body: ["username": .string("maint"), "password": .string("x")])

@@ -5,8 +5,8 @@ import Transport
 
 /// Bad input through the real routes gets a clear error, never a 500, a crash or lost data.
 struct HostileInputTests {
-    @Test func malformedIdsLimitsAndBodiesAreRefusedClearly() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available) func malformedIdsLimitsAndBodiesAreRefusedClearly(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR")])
         let token = room.token("maint")
@@ -37,8 +37,8 @@ struct HostileInputTests {
         }
     }
 
-    @Test func contentAtTheLimitIsStoredAndOneByteOverIsRefused() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available) func contentAtTheLimitIsStoredAndOneByteOverIsRefused(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR")])
         let base = "/api/rooms/\(room.roomID)/messages"
@@ -53,8 +53,8 @@ struct HostileInputTests {
         #expect(history.json["messages"]?[0]?["content"]?.stringValue == atLimit)
     }
 
-    @Test func hostileWebSocketEventsGetErrorsAndTheConnectionStays() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available) func hostileWebSocketEventsGetErrorsAndTheConnectionStays(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR")])
         let socket = try await server.socket("/ws/\(room.roomID)", token: room.token("maint"))

@@ -4,8 +4,9 @@ import Testing
 
 /// The seed's scenarios, end to end over real sockets.
 @Suite(.serialized) struct SeedScenarioTests {
-    @Test func happyPathFromFirstReportToResolvedReport() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available)
+    func happyPathFromFirstReportToResolvedReport(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         var room = try await RoomFixture.open(on: server)
         let op = try await room.socket("op")
@@ -73,8 +74,9 @@ import Testing
         await maint.close()
     }
 
-    @Test func viewerIsRefusedButStaysConnectedAndKeepsReceiving() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available)
+    func viewerIsRefusedButStaysConnectedAndKeepsReceiving(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server, members: [("viewer", "VIEWER"), ("maint", "EDITOR")])
         let viewer = try await room.socket("viewer")
@@ -96,8 +98,9 @@ import Testing
         await maint.close()
     }
 
-    @Test func reconnectingClientEndsWithTheStateOfOneThatNeverLeft() async throws {
-        let server = try await TestServer()
+    @Test(arguments: StoreKind.available)
+    func reconnectingClientEndsWithTheStateOfOneThatNeverLeft(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR"), ("quality", "EDITOR")])
         let stayer = try await room.socket("quality", query: "?last_seq=0")

@@ -23,7 +23,12 @@ func parse(_ bytes: [UInt8], chunk: Int) -> (requests: [ParsedRequest], error: H
             while let event = try parser.next() {
                 switch event {
                 case .head(let head):
-                    current = ParsedRequest(method: head.method.rawValue, target: head.target, body: [], keepAlive: head.keepAlive)
+                    current = ParsedRequest(
+                        method: head.method.rawValue,
+                        target: head.target,
+                        body: [],
+                        keepAlive: head.keepAlive
+                    )
                 case .body(let part):
                     current?.body += part
                 case .end:
@@ -42,8 +47,10 @@ struct HTTPRequestParserTests {
     static let pipelined = Array(
         ("GET /a?x=1 HTTP/1.1\r\nHost: h\r\n\r\n"
             + "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
-            + "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n"
-            + "GET /d HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").utf8)
+            + "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n"
+            + "GET /d HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").utf8
+    )
 
     @Test(arguments: 1...64)
     func parsesPipelinedRequestsSplitAtEveryChunkSize(_ chunk: Int) {
@@ -55,48 +62,51 @@ struct HTTPRequestParserTests {
                 ParsedRequest(method: "POST", target: "/b", body: Array("hello".utf8), keepAlive: true),
                 ParsedRequest(method: "POST", target: "/c", body: Array("abc0123456789".utf8), keepAlive: true),
                 ParsedRequest(method: "GET", target: "/d", body: [], keepAlive: false),
-            ])
+            ]
+        )
     }
 
-    @Test(arguments: [
-        // Smuggling shapes.
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x3\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-        ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding : chunked\r\n\r\n", 400),
-        // Header injection and malformed lines.
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: h\nX: a\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: a\u{0}b\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n folded\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: h\r\nNo colon here\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: h\r\n: empty name\r\n\r\n", 400),
-        ("GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("GET / HTTP/1.1 extra\r\nHost: h\r\n\r\n", 400),
-        ("GET /\u{7F} HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("GET noslash HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\n\r\n", 400),
-        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-        ("GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
-        ("GET / HTTX/1.1\r\nHost: h\r\n\r\n", 400),
-        ("G(T / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
-        // Bad chunked framing.
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3 x\r\nabc\r\n", 400),
-        ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n", 400),
-    ] as [(String, Int)])
+    @Test(
+        arguments: [
+            // Smuggling shapes.
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x3\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+            ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding : chunked\r\n\r\n", 400),
+            // Header injection and malformed lines.
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: h\nX: a\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: a\u{0}b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n folded\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: h\r\nNo colon here\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: h\r\n: empty name\r\n\r\n", 400),
+            ("GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET / HTTP/1.1 extra\r\nHost: h\r\n\r\n", 400),
+            ("GET /\u{7F} HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET noslash HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            ("GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
+            ("GET / HTTX/1.1\r\nHost: h\r\n\r\n", 400),
+            ("G(T / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            // Bad chunked framing.
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3 x\r\nabc\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n", 400),
+        ] as [(String, Int)]
+    )
     func refusesHostileInput(_ text: String, _ status: Int) {
         for chunk in [1, 7, text.utf8.count] {
             let (_, error) = parse(Array(text.utf8), chunk: chunk)
@@ -158,7 +168,10 @@ struct HTTPRequestParserTests {
         #expect(r10.first?.keepAlive == false)
         let (r10k, _) = parse(Array("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n".utf8), chunk: 100)
         #expect(r10k.first?.keepAlive == true)
-        let (r11, _) = parse(Array("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, close\r\n\r\n".utf8), chunk: 100)
+        let (r11, _) = parse(
+            Array("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, close\r\n\r\n".utf8),
+            chunk: 100
+        )
         #expect(r11.first?.keepAlive == false)
     }
 

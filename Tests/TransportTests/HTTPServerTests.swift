@@ -20,9 +20,12 @@ struct HTTPServerTests {
             .text(200, "search \(request.pathParameters["room_id"]!) q=\(request.query("q") ?? "-")")
         }
         router.add(.get, "/stream") { _ in
-            HTTPResponse(status: 200, body: .stream { writer in
-                for i in 0..<5 { try await writer.write("part\(i);") }
-            })
+            HTTPResponse(
+                status: 200,
+                body: .stream { writer in
+                    for i in 0..<5 { try await writer.write("part\(i);") }
+                }
+            )
         }
         router.add(.get, "/inject") { _ in
             var response = HTTPResponse.text(200, "x")
@@ -34,9 +37,12 @@ struct HTTPServerTests {
     }
 
     @Test func answersPipelinedRequestsInOrder() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
-            await client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            await client.send(
+                "GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"
+            )
             let first = await client.response()
             let second = await client.response()
             let third = await client.response()
@@ -48,7 +54,7 @@ struct HTTPServerTests {
     }
 
     @Test func keepsTheConnectionAliveAndClosesWhenAsked() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(await client.response()?.status == 200)
@@ -61,9 +67,13 @@ struct HTTPServerTests {
 
     @Test(arguments: [1, 3, 10])
     func readsAChunkedBodySentInPieces(_ piece: Int) async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
-            let request = Array("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".utf8)
+            let request = Array(
+                ("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+                    .utf8
+            )
             var offset = 0
             while offset < request.count {
                 await client.send(Array(request[offset..<min(request.count, offset + piece)]))
@@ -75,7 +85,7 @@ struct HTTPServerTests {
     }
 
     @Test func sends100ContinueBeforeTheBody() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
             let interim = await client.response()
@@ -88,9 +98,11 @@ struct HTTPServerTests {
     }
 
     @Test func refusesADeclaredBodyOverTheLimitWith413AndCloses() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
-            await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4294967296\r\nExpect: 100-continue\r\n\r\n")
+            await client.send(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4294967296\r\nExpect: 100-continue\r\n\r\n"
+            )
             let response = await client.response()
             #expect(response?.status == 413)
             #expect(response?.text.contains("\"code\":\"payload_too_large\"") == true)
@@ -99,7 +111,7 @@ struct HTTPServerTests {
     }
 
     @Test func refusesAChunkedBodyThatGrowsOverTheLimit() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
             for _ in 0..<10 { await client.send("10\r\n0123456789abcdef\r\n") }
@@ -109,17 +121,29 @@ struct HTTPServerTests {
         }
     }
 
-    @Test(arguments: [
-        ("GET /fast HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17_000) + "\r\n\r\n", 431, "request_header_fields_too_large"),
-        ("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n", 400, "invalid_request"),
-        ("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nhi!", 400, "invalid_request"),
-        ("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", 400, "invalid_request"),
-        ("GET /fast HTTP/1.1\r\nHost: t\r\nX: a\rInjected: 1\r\n\r\n", 400, "invalid_request"),
-        ("BREW /fast HTTP/1.1\r\nHost: t\r\n\r\n", 501, "not_implemented"),
-        ("GET /fa%zzst HTTP/1.1\r\nHost: t\r\n\r\n", 400, "invalid_request"),
-    ] as [(String, Int, String)])
+    @Test(
+        arguments: [
+            (
+                "GET /fast HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17_000) + "\r\n\r\n", 431,
+                "request_header_fields_too_large"
+            ),
+            (
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "2\r\nhi\r\n0\r\n\r\n",
+                400, "invalid_request"
+            ),
+            (
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nhi!", 400,
+                "invalid_request"
+            ),
+            ("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", 400, "invalid_request"),
+            ("GET /fast HTTP/1.1\r\nHost: t\r\nX: a\rInjected: 1\r\n\r\n", 400, "invalid_request"),
+            ("BREW /fast HTTP/1.1\r\nHost: t\r\n\r\n", 501, "not_implemented"),
+            ("GET /fa%zzst HTTP/1.1\r\nHost: t\r\n\r\n", 400, "invalid_request"),
+        ] as [(String, Int, String)]
+    )
     func answersMalformedRequestsAndCloses(_ request: String, _ status: Int, _ code: String) async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send(request)
             let response = await client.response()
@@ -131,7 +155,7 @@ struct HTTPServerTests {
     }
 
     @Test func answersUnknownRoutesAndMethodsInTheErrorShapeOrThroughTheFallback() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("GET /nope HTTP/1.1\r\nHost: t\r\n\r\nDELETE /fast HTTP/1.1\r\nHost: t\r\n\r\n")
             let missing = await client.response()
@@ -141,15 +165,17 @@ struct HTTPServerTests {
             #expect(wrongMethod?.status == 405)
             #expect(wrongMethod?.headers["Allow"] == "GET, HEAD")
         }
-        try await withServer(routes: { router in
-            Self.routes(router)
-            router.fallback = { request, miss in
-                switch miss {
-                case .notFound: .text(404, "custom \(request.path)")
-                case .methodNotAllowed(let allowed): .text(405, "custom \(allowed.map(\.rawValue))")
+        try await withServer(
+            router: makeRouter { router in
+                Self.routes(router)
+                router.fallback = { request, miss in
+                    switch miss {
+                    case .notFound: .text(404, "custom \(request.path)")
+                    case .methodNotAllowed(let allowed): .text(405, "custom \(allowed.map(\.rawValue))")
+                    }
                 }
             }
-        }) { server in
+        ) { server in
             let client = try RawClient(port: server.port)
             await client.send("GET /nope HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(await client.response()?.text == "custom /nope")
@@ -157,7 +183,7 @@ struct HTTPServerTests {
     }
 
     @Test func prefersLiteralSegmentsAndDecodesParameters() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("GET /rooms/r%201/messages/search?q=a+b HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(await client.response()?.text == "search r 1 q=a b")
@@ -167,11 +193,13 @@ struct HTTPServerTests {
     }
 
     @Test func answersHeadWithoutABody() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("HEAD /fast HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
             // The HEAD response announces 4 bytes but carries none: the next response follows at once.
-            _ = await client.wait { String(decoding: $0, as: UTF8.self).components(separatedBy: "HTTP/1.1 200").count == 3 }
+            _ = await client.wait {
+                String(decoding: $0, as: UTF8.self).components(separatedBy: "HTTP/1.1 200").count == 3
+            }
             let text = String(decoding: client.received, as: UTF8.self)
             #expect(text.hasSuffix("\r\n\r\nfast"))
             #expect(text.components(separatedBy: "Content-Length: 4").count == 3)
@@ -179,7 +207,7 @@ struct HTTPServerTests {
     }
 
     @Test func streamsAChunkedResponse() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
             let response = await client.response()
@@ -189,7 +217,7 @@ struct HTTPServerTests {
     }
 
     @Test func dropsResponseHeadersThatWouldInjectLines() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("GET /inject HTTP/1.1\r\nHost: t\r\n\r\n")
             let response = await client.response()
@@ -200,7 +228,7 @@ struct HTTPServerTests {
     }
 
     @Test func reportsThePeerAddressWithoutThePort() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let client = try RawClient(port: server.port)
             await client.send("GET /peer HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(await client.response()?.text == "127.0.0.1")
@@ -208,7 +236,10 @@ struct HTTPServerTests {
     }
 
     @Test func closesASlowlorisWith408AfterTheHeaderTimeout() async throws {
-        try await withServer({ $0.headerTimeout = .milliseconds(300) }, routes: Self.routes) { server in
+        try await withServer(
+            testConfiguration { $0.headerTimeout = .milliseconds(300) },
+            router: makeRouter(Self.routes)
+        ) { server in
             let client = try RawClient(port: server.port)
             let start = ContinuousClock.now
             // One byte every 20 ms never completes the head: the deadline is for the whole head, not per byte.
@@ -226,7 +257,10 @@ struct HTTPServerTests {
     }
 
     @Test func closesAnIdleKeepAliveConnection() async throws {
-        try await withServer({ $0.idleTimeout = .milliseconds(200) }, routes: Self.routes) { server in
+        try await withServer(
+            testConfiguration { $0.idleTimeout = .milliseconds(200) },
+            router: makeRouter(Self.routes)
+        ) { server in
             let client = try RawClient(port: server.port)
             await client.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(await client.response()?.status == 200)
@@ -237,23 +271,25 @@ struct HTTPServerTests {
 
     @Test func spoolsABodyToAFileThatIsDeletedAfterTheHandler() async throws {
         let seen = Mutex<(path: String?, content: [UInt8], existed: Bool)>((nil, [], false))
-        try await withServer(routes: { router in
-            router.add(.post, "/upload", body: .spoolToFile(limit: 1 << 20)) { request in
-                guard let path = request.bodyFile else { return .empty(500) }
-                var content: [UInt8] = []
-                let fd = open(path, O_RDONLY)
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                while true {
-                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                    if n <= 0 { break }
-                    content += buffer[0..<n]
+        try await withServer(
+            router: makeRouter { router in
+                router.add(.post, "/upload", body: .spoolToFile(limit: 1 << 20)) { request in
+                    guard let path = request.bodyFile else { return .empty(500) }
+                    var content: [UInt8] = []
+                    let fd = open(path, O_RDONLY)
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    while true {
+                        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                        if n <= 0 { break }
+                        content += buffer[0..<n]
+                    }
+                    close(fd)
+                    let captured = content
+                    seen.withLock { $0 = (path, captured, true) }
+                    return .text(201, "stored \(captured.count) body \(request.body.count)")
                 }
-                close(fd)
-                let captured = content
-                seen.withLock { $0 = (path, captured, true) }
-                return .text(201, "stored \(captured.count) body \(request.body.count)")
             }
-        }) { server in
+        ) { server in
             let client = try RawClient(port: server.port)
             let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
             await client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: \(payload.count)\r\n\r\n")
@@ -263,30 +299,112 @@ struct HTTPServerTests {
             #expect(record.content == payload)
             let path = try #require(record.path)
             #expect(access(path, F_OK) != 0)
+            // An empty body still comes as an (empty) file.
+            await client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+            #expect(await client.response()?.text == "stored 0 body 0")
         }
     }
 
     @Test func refusesToStartOnAPortInUse() async throws {
-        try await withServer(routes: Self.routes) { server in
+        try await withServer(router: makeRouter(Self.routes)) { server in
             let second = HTTPServer(
-                configuration: .init(host: "127.0.0.1", port: server.port, eventLoops: 1), router: Router())
+                configuration: .init(host: "127.0.0.1", port: server.port, eventLoops: 1),
+                router: Router()
+            )
             #expect(throws: SystemError.self) { try second.start() }
         }
     }
 
     @Test func finishesInFlightRequestsOnShutdown() async throws {
-        let router = Router()
-        Self.routes(router)
-        let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, eventLoops: 1), router: router)
+        let started = Mutex(false)
+        let router = makeRouter { router in
+            router.add(.get, "/slow") { _ in
+                started.withLock { $0 = true }
+                try? await Task.sleep(for: .milliseconds(100))
+                return .text(200, "slow")
+            }
+        }
+        let server = HTTPServer(configuration: testConfiguration { $0.eventLoops = 1 }, router: router)
         try server.start()
         let client = try RawClient(port: server.port)
         await client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(20))
+        #expect(await eventually { started.withLock { $0 } })
         async let stopped: Void = server.shutdown()
         let response = await client.response()
         #expect(response?.text == "slow")
         #expect(response?.headers["Connection"] == "close")
         await stopped
         #expect(server.openConnections == 0)
+    }
+
+    @Test func stopsReadingFromAClientThatPipelinesWithoutReading() async throws {
+        try await withServer(router: makeRouter(Self.routes)) { server in
+            let client = try RawClient(port: server.port)
+            let burst = Array(String(repeating: "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n", count: 30_000).utf8)
+            // Write until the socket stays full: the server must stop consuming long before 60 MB.
+            var accepted = 0
+            var stalledSince: ContinuousClock.Instant?
+            while accepted < 60_000_000 {
+                let n = burst.withUnsafeBytes { write(client.fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    accepted += n
+                    stalledSince = nil
+                    continue
+                }
+                if let since = stalledSince, ContinuousClock.now - since > .milliseconds(300) { break }
+                if stalledSince == nil { stalledSince = ContinuousClock.now }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(accepted < 30_000_000, "the server kept reading: \(accepted) bytes accepted")
+            // The connection still works once the client reads.
+            #expect(await client.response()?.text == "fast")
+        }
+    }
+
+    @Test func stopsAStreamingHandlerWhenTheClientGoesAway() async throws {
+        let outcome = Mutex<(chunks: Int, threw: Bool)>((0, false))
+        let router = makeRouter { router in
+            router.add(.get, "/forever") { _ in
+                HTTPResponse(
+                    status: 200,
+                    body: .stream { writer in
+                        let chunk = [UInt8](repeating: 120, count: 64 * 1024)
+                        do {
+                            while true {
+                                try await writer.write(chunk)
+                                outcome.withLock { $0.chunks += 1 }
+                            }
+                        } catch {
+                            outcome.withLock { $0.threw = true }
+                            throw error
+                        }
+                    }
+                )
+            }
+        }
+        try await withServer(router: router) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET /forever HTTP/1.1\r\nHost: t\r\n\r\n")
+            // Not reading: backpressure holds the writer to the socket buffers plus 256 KiB.
+            #expect(await eventually { outcome.withLock { $0.chunks } > 0 })
+            try await Task.sleep(for: .milliseconds(200))
+            let stalled = outcome.withLock { $0.chunks }
+            #expect(stalled < 200, "the writer ran ahead: \(stalled) chunks of 64 KiB")
+            client.disconnect()
+            #expect(await eventually { outcome.withLock { $0.threw } })
+        }
+    }
+
+    @Test(arguments: ["/fast", "/nope"])
+    func answersAClientThatHalfClosesAfterItsRequest(_ path: String) async throws {
+        try await withServer(router: makeRouter(Self.routes)) { server in
+            let client = try RawClient(port: server.port)
+            await client.send("GET \(path) HTTP/1.1\r\nHost: t\r\n\r\n")
+            client.shutdownWrite()
+            let response = await client.response()
+            #expect(response?.status == (path == "/fast" ? 200 : 404))
+            // The EOF may be read before or after the answer is made; either way the answer arrives, then the end.
+            #expect(await client.waitForEOF())
+        }
     }
 }

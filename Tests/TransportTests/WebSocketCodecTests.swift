@@ -18,7 +18,12 @@ func clientFrame(_ opcode: UInt8, _ payload: [UInt8], fin: Bool = true, mask: [U
 }
 
 /// Decodes `bytes` fed in pieces of `chunk`; returns frames and the first error.
-func decode(_ bytes: [UInt8], chunk: Int, role: WebSocketFrameDecoder.Role = .server, max: Int = 1 << 20)
+func decode(
+    _ bytes: [UInt8],
+    chunk: Int,
+    role: WebSocketFrameDecoder.Role = .server,
+    max: Int = 1 << 20
+)
     -> (frames: [WebSocketFrame], error: WebSocketError?)
 {
     var decoder = WebSocketFrameDecoder(role: role, maxPayload: max)
@@ -39,7 +44,8 @@ func decode(_ bytes: [UInt8], chunk: Int, role: WebSocketFrameDecoder.Role = .se
 
 struct WebSocketFrameDecoderTests {
     static let stream: [UInt8] =
-        clientFrame(0x1, Array("hello".utf8)) + clientFrame(0x9, [7, 7]) + clientFrame(0x2, [UInt8](repeating: 9, count: 300))
+        clientFrame(0x1, Array("hello".utf8)) + clientFrame(0x9, [7, 7])
+        + clientFrame(0x2, [UInt8](repeating: 9, count: 300))
         + clientFrame(0x1, Array(repeating: 65, count: 70_000)) + clientFrame(0x8, [0x03, 0xE8])
 
     @Test(arguments: Array(1...17) + [100, 4096])
@@ -77,15 +83,17 @@ struct WebSocketFrameDecoderTests {
         #expect(error?.closeCode == 1002)
     }
 
-    @Test(arguments: [
-        [0xC1, 0x80, 1, 2, 3, 4],  // RSV1
-        [0xA1, 0x80, 1, 2, 3, 4],  // RSV2
-        [0x91, 0x80, 1, 2, 3, 4],  // RSV3
-        [0x83, 0x80, 1, 2, 3, 4],  // reserved data opcode
-        [0x8B, 0x80, 1, 2, 3, 4],  // reserved control opcode
-        [0x09, 0x80, 1, 2, 3, 4],  // fragmented ping
-        [0x89, 0x80 | 126, 0, 126, 1, 2, 3, 4],  // ping over 125 bytes
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0xC1, 0x80, 1, 2, 3, 4],  // RSV1
+            [0xA1, 0x80, 1, 2, 3, 4],  // RSV2
+            [0x91, 0x80, 1, 2, 3, 4],  // RSV3
+            [0x83, 0x80, 1, 2, 3, 4],  // reserved data opcode
+            [0x8B, 0x80, 1, 2, 3, 4],  // reserved control opcode
+            [0x09, 0x80, 1, 2, 3, 4],  // fragmented ping
+            [0x89, 0x80 | 126, 0, 126, 1, 2, 3, 4],  // ping over 125 bytes
+        ] as [[UInt8]]
+    )
     func refusesProtocolViolations(_ bytes: [UInt8]) {
         let (_, error) = decode(bytes, chunk: 1)
         #expect(error?.closeCode == 1002)
@@ -107,6 +115,35 @@ struct WebSocketFrameDecoderTests {
         let (clientFrames, clientError) = decode(unmasked, chunk: 4096, role: .client)
         #expect(clientError == nil)
         #expect(clientFrames.first?.payload == payload)
+    }
+}
+
+struct PartialPayloadTests {
+    @Test(arguments: [1, 2, 5, 13])
+    func handsOutEachArrivingPieceOfAnIncompleteFrameOnce(_ piece: Int) throws {
+        let payload = Array("validate while it trickles in".utf8)
+        let frame = clientFrame(0x1, payload)
+        var decoder = WebSocketFrameDecoder(role: .server, maxPayload: 1000)
+        var seen: [UInt8] = []
+        var firsts = 0
+        var offset = 0
+        var complete: WebSocketFrame?
+        while offset < frame.count {
+            decoder.append(Array(frame[offset..<min(frame.count, offset + piece)]))
+            offset += piece
+            if let done = try decoder.next() {
+                complete = done
+                break
+            }
+            if let partial = decoder.partialPayload() {
+                #expect(partial.opcode == .text)
+                if partial.first { firsts += 1 }
+                seen += partial.bytes
+            }
+        }
+        #expect(complete?.payload == payload)
+        #expect(firsts <= 1)
+        #expect(payload.starts(with: seen))
     }
 }
 
@@ -152,7 +189,9 @@ struct WebSocketMessageAssemblerTests {
         var assembler = WebSocketMessageAssembler(maxMessageSize: 10)
         _ = try assembler.push(WebSocketFrame(fin: false, opcode: .binary, payload: [UInt8](repeating: 0, count: 6)))
         #expect(throws: WebSocketError(closeCode: 1009, reason: "message too big")) {
-            try assembler.push(WebSocketFrame(fin: true, opcode: .continuation, payload: [UInt8](repeating: 0, count: 6)))
+            try assembler.push(
+                WebSocketFrame(fin: true, opcode: .continuation, payload: [UInt8](repeating: 0, count: 6))
+            )
         }
     }
 }

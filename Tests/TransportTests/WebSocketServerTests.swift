@@ -9,14 +9,17 @@ struct WebSocketServerTests {
     }
 
     @Test func echoesTextBinaryAndFragmentedMessages() async throws {
-        try await withServer(routes: TestEndpoints.install) { server in
+        try await withServer(router: makeRouter(TestEndpoints.install)) { server in
             let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/echo")
             try await client.send(text: "héllo")
             #expect(try await client.receive() == .text("héllo"))
             try await client.send(binary: [0, 1, 2, 255])
             #expect(try await client.receive() == .binary([0, 1, 2, 255]))
             // Two fragments with a ping between them.
-            try await client.send(raw: clientFrame(0x1, Array("frag".utf8), fin: false) + clientFrame(0x9, [1]) + clientFrame(0x0, Array("ment".utf8)))
+            try await client.send(
+                raw: clientFrame(0x1, Array("frag".utf8), fin: false) + clientFrame(0x9, [1])
+                    + clientFrame(0x0, Array("ment".utf8))
+            )
             #expect(try await client.receive() == .text("fragment"))
             let big = String(repeating: "x", count: 200_000)
             try await client.send(text: big)
@@ -26,9 +29,11 @@ struct WebSocketServerTests {
     }
 
     @Test func answersTheHandshakeAndDeclinesCompression() async throws {
-        try await withServer(routes: TestEndpoints.install) { server in
+        try await withServer(router: makeRouter(TestEndpoints.install)) { server in
             let client = try RawClient(port: server.port)
-            await client.send(Self.upgradeRequest("/ws/echo", extra: "Sec-WebSocket-Extensions: permessage-deflate\r\n"))
+            await client.send(
+                Self.upgradeRequest("/ws/echo", extra: "Sec-WebSocket-Extensions: permessage-deflate\r\n")
+            )
             let response = await client.response()
             #expect(response?.status == 101)
             #expect(response?.headers["Sec-WebSocket-Accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
@@ -37,12 +42,19 @@ struct WebSocketServerTests {
     }
 
     @Test func negotiatesTheSubprotocolTheEndpointChooses() async throws {
-        try await withServer(routes: { router in
-            router.addWebSocket("/ws/p") { request in
-                let offered = request.headers["Sec-WebSocket-Protocol"] ?? ""
-                return .accept(WebSocketAcceptance(delegate: RecordingDelegate(), subprotocol: offered.contains("chat.v1") ? "chat.v1" : nil))
+        try await withServer(
+            router: makeRouter { router in
+                router.addWebSocket("/ws/p") { request in
+                    let offered = request.headers["Sec-WebSocket-Protocol"] ?? ""
+                    return .accept(
+                        WebSocketAcceptance(
+                            delegate: RecordingDelegate(),
+                            subprotocol: offered.contains("chat.v1") ? "chat.v1" : nil
+                        )
+                    )
+                }
             }
-        }) { server in
+        ) { server in
             let client = try RawClient(port: server.port)
             await client.send(Self.upgradeRequest("/ws/p", extra: "Sec-WebSocket-Protocol: chat.v2, chat.v1\r\n"))
             #expect(await client.response()?.headers["Sec-WebSocket-Protocol"] == "chat.v1")
@@ -50,7 +62,11 @@ struct WebSocketServerTests {
     }
 
     @Test func answers426ForAnotherVersionAnd403ForARefusedOrigin() async throws {
-        try await withServer({ $0.originCheck = { $0 == "https://ok.example" } }, routes: TestEndpoints.install) { server in
+        try await withServer(
+            testConfiguration { $0.originCheck = { $0 == "https://ok.example" } },
+            router: makeRouter(TestEndpoints.install)
+        ) {
+            server in
             let client = try RawClient(port: server.port)
             await client.send(Self.upgradeRequest("/ws/echo", version: "8", extra: "Origin: https://ok.example\r\n"))
             let old = await client.response()
@@ -65,34 +81,46 @@ struct WebSocketServerTests {
     }
 
     @Test func reportsARejectedUpgradeWithItsStatusAndBody() async throws {
-        try await withServer(routes: { router in
-            router.addWebSocket("/ws/:room") { _ in .reject(.error(401, code: "unauthorized", message: "no token")) }
-        }) { server in
-            await #expect(throws: WebSocketClientError.handshakeRejected(status: 401, body: Array(#"{"error":{"code":"unauthorized","message":"no token"}}"#.utf8))) {
+        try await withServer(
+            router: makeRouter { router in
+                router.addWebSocket("/ws/:room") { _ in .reject(.error(401, code: "unauthorized", message: "no token"))
+                }
+            }
+        ) { server in
+            await #expect(
+                throws: WebSocketClientError.handshakeRejected(
+                    status: 401,
+                    body: Array(#"{"error":{"code":"unauthorized","message":"no token"}}"#.utf8)
+                )
+            ) {
                 _ = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/r1")
             }
         }
     }
 
-    @Test(arguments: [
-        // Unmasked client frame.
-        ([0x81, 0x02, 0x68, 0x69] as [UInt8], UInt16(1002)),
-        // A 4 GiB length: refused from the header, before any payload.
-        ([0x82, 0xFF, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4], 1009),
-        // Reserved bit.
-        (clientFrame(0x41, [1]), 1002),
-        // Invalid UTF-8.
-        (clientFrame(0x1, [0xC0, 0xAF]), 1007),
-        // Close with an invalid code.
-        (clientFrame(0x8, [0x03, 0xED]), 1002),
-        // Continuation without a message.
-        (clientFrame(0x0, [1]), 1002),
-    ] as [([UInt8], UInt16)])
+    @Test(
+        arguments: [
+            // Unmasked client frame.
+            ([0x81, 0x02, 0x68, 0x69] as [UInt8], UInt16(1002)),
+            // A 4 GiB length: refused from the header, before any payload.
+            ([0x82, 0xFF, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4], 1009),
+            // Reserved bit.
+            (clientFrame(0x41, [1]), 1002),
+            // Invalid UTF-8.
+            (clientFrame(0x1, [0xC0, 0xAF]), 1007),
+            // Close with an invalid code.
+            (clientFrame(0x8, [0x03, 0xED]), 1002),
+            // Continuation without a message.
+            (clientFrame(0x0, [1]), 1002),
+        ] as [([UInt8], UInt16)]
+    )
     func closesOnProtocolViolationsWithTheRightCode(_ bytes: [UInt8], _ code: UInt16) async throws {
         let delegate = RecordingDelegate()
-        try await withServer(routes: { router in
-            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
-        }) { server in
+        try await withServer(
+            router: makeRouter { router in
+                router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+            }
+        ) { server in
             let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
             try await client.send(raw: bytes)
             guard case .close(let received, _) = try await client.receive() else {
@@ -104,21 +132,40 @@ struct WebSocketServerTests {
         }
     }
 
+    @Test func failsFastOnInvalidUTF8BeforeTheFrameIsComplete() async throws {
+        try await withServer(router: makeRouter(TestEndpoints.install)) { server in
+            let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/echo")
+            // A text frame announcing 100 bytes; only its first 4 arrive, and 0xC0 can never be valid UTF-8.
+            let whole = clientFrame(0x1, [0x61, 0x62, 0xC0, 0x80] + [UInt8](repeating: 0x61, count: 96))
+            try await client.send(raw: Array(whole.prefix(2 + 4 + 4)))
+            #expect(try await client.receive() == .close(code: 1007, reason: "invalid UTF-8"))
+        }
+    }
+
     @Test func closesWith1009OnAMessageOverTheLimit() async throws {
-        try await withServer(routes: { router in
-            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: RecordingDelegate(), maxMessageSize: 1000)) }
-        }) { server in
+        try await withServer(
+            router: makeRouter { router in
+                router.addWebSocket("/ws") { _ in
+                    .accept(WebSocketAcceptance(delegate: RecordingDelegate(), maxMessageSize: 1000))
+                }
+            }
+        ) { server in
             let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
-            try await client.send(raw: clientFrame(0x1, Array(repeating: 97, count: 600), fin: false) + clientFrame(0x0, Array(repeating: 97, count: 600)))
+            try await client.send(
+                raw: clientFrame(0x1, Array(repeating: 97, count: 600), fin: false)
+                    + clientFrame(0x0, Array(repeating: 97, count: 600))
+            )
             #expect(try await client.receive() == .close(code: 1009, reason: "message too big"))
         }
     }
 
     @Test func completesTheClosingHandshake() async throws {
         let delegate = RecordingDelegate(echo: true)
-        try await withServer(routes: { router in
-            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
-        }) { server in
+        try await withServer(
+            router: makeRouter { router in
+                router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+            }
+        ) { server in
             let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
             try await client.send(text: "a")
             #expect(try await client.receive() == .text("a"))
@@ -130,12 +177,15 @@ struct WebSocketServerTests {
 
     @Test func closesAConnectionThatDoesNotAnswerPings() async throws {
         let delegate = RecordingDelegate()
-        try await withServer({
-            $0.pingInterval = .milliseconds(50)
-            $0.pongTimeout = .milliseconds(100)
-        }, routes: { router in
-            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
-        }) { server in
+        try await withServer(
+            testConfiguration {
+                $0.pingInterval = .milliseconds(50)
+                $0.pongTimeout = .milliseconds(100)
+            },
+            router: makeRouter { router in
+                router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+            }
+        ) { server in
             // A client that answers pings stays.
             let polite = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
             // A raw one that never answers is closed.
@@ -157,9 +207,12 @@ struct WebSocketServerTests {
             let frame = OutboundFrame.text(String(repeating: "z", count: 10_000))
             for _ in 0..<2000 { connection.send(frame) }
         })
-        try await withServer({ $0.maxOutboundBytes = 256 * 1024 }, routes: { router in
-            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
-        }) { server in
+        try await withServer(
+            testConfiguration { $0.maxOutboundBytes = 256 * 1024 },
+            router: makeRouter { router in
+                router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+            }
+        ) { server in
             let silent = try RawClient(port: server.port)
             await silent.send(Self.upgradeRequest("/ws"))
             #expect(await eventually { delegate.closeCode == .some(1013) })
@@ -170,9 +223,12 @@ struct WebSocketServerTests {
         let delegate = RecordingDelegate(onOpen: { connection in
             for _ in 0..<100 { connection.send(.text("x")) }
         })
-        try await withServer({ $0.maxOutboundFrames = 10 }, routes: { router in
-            router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
-        }) { server in
+        try await withServer(
+            testConfiguration { $0.maxOutboundFrames = 10 },
+            router: makeRouter { router in
+                router.addWebSocket("/ws") { _ in .accept(WebSocketAcceptance(delegate: delegate)) }
+            }
+        ) { server in
             let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
             #expect(await eventually { delegate.closeCode == .some(1013) })
             var codes: [UInt16?] = []
@@ -187,7 +243,7 @@ struct WebSocketServerTests {
     }
 
     @Test func broadcastsToTheRoomOnly() async throws {
-        try await withServer(routes: TestEndpoints.install) { server in
+        try await withServer(router: makeRouter(TestEndpoints.install)) { server in
             let a = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/bench/r1")
             let b = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/bench/r1")
             let other = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/bench/r2")
@@ -198,7 +254,33 @@ struct WebSocketServerTests {
             var aSaw: [WebSocketClientMessage] = []
             while aSaw.last != .text("hello room") { aSaw.append(try await a.receive()) }
             #expect(try await b.receive() == .text("hello room"))
-            await #expect(throws: WebSocketClientError.timeout) { _ = try await other.receive(timeout: .milliseconds(200)) }
+            await #expect(throws: WebSocketClientError.timeout) {
+                _ = try await other.receive(timeout: .milliseconds(200))
+            }
+        }
+    }
+
+    @Test func broadcastsAcrossLoops() async throws {
+        try await withServer(testConfiguration { $0.eventLoops = 4 }, router: makeRouter(TestEndpoints.install)) {
+            server in
+            var clients: [WebSocketClient] = []
+            for _ in 0..<12 {
+                let client = try await WebSocketClient.connect(
+                    host: "127.0.0.1",
+                    port: server.port,
+                    path: "/ws/bench/x"
+                )
+                // A round trip proves this client has joined before the next one connects.
+                try await client.send(text: "joined")
+                while try await client.receive() != .text("joined") {}
+                clients.append(client)
+            }
+            try await clients[0].send(text: "to everyone")
+            for client in clients {
+                var message = try await client.receive()
+                while message == .text("joined") { message = try await client.receive() }
+                #expect(message == .text("to everyone"))
+            }
         }
     }
 

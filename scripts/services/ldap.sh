@@ -11,6 +11,7 @@
 # INCIDENT_LDAP_DIR overrides the test directory's location, so a test can run a second instance it may stop.
 # Logs go to stderr; stdout carries only `export NAME=value` lines.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # slapd and slapadd live in sbin, which a non-root PATH may lack
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/scripts/lib/common.sh"
 CONFIG="$ROOT/Config/ldap"
@@ -44,10 +45,11 @@ is_running() {
 
 port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Below Linux's ephemeral range (32768 and up), so no outgoing connection of another process holds it meanwhile.
 free_port() {
     local port i
     for ((i = 0; i < 100; i++)); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((20000 + RANDOM % 12000))
         port_is_free "$port" && { echo "$port"; return 0; }
     done
     log "no free loopback port found"
@@ -126,7 +128,7 @@ start_instance() {
     local dir=$1 i
     shift
     slapd -f "$dir/slapd.conf" -h "$*" >>"$dir/slapd.out" 2>&1 || {
-        log "slapd did not start:"
+        log "slapd did not start (it reports why only with -d 1):"
         cat "$dir/slapd.out" >&2
         return 1
     }
@@ -156,11 +158,18 @@ up() {
     make_certificates "$TEST_DIR"
     write_config "$TEST_DIR" "dc=example,dc=com" tls
     load "$TEST_DIR" "$CONFIG/test.ldif"
-    local port tls_port
-    port=$(free_port)
-    tls_port=$(free_port)
-    while [ "$tls_port" = "$port" ]; do tls_port=$(free_port); done
-    start_instance "$TEST_DIR" "ldap://127.0.0.1:$port/" "ldaps://127.0.0.1:$tls_port/"
+    local port tls_port attempt
+    # A free port can be taken between the check and slapd's bind: try other ports a few times.
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port)
+        tls_port=$(free_port)
+        while [ "$tls_port" = "$port" ]; do tls_port=$(free_port); done
+        start_instance "$TEST_DIR" "ldap://127.0.0.1:$port/" "ldaps://127.0.0.1:$tls_port/" && break
+        # A slapd that started but never answered must not outlive the attempt.
+        stop_instance "$TEST_DIR"
+        [ "$attempt" -lt 5 ] || return 1
+        log "retrying on other ports"
+    done
     log "test directory: ldap://127.0.0.1:$port and ldaps://127.0.0.1:$tls_port (pid $(cat "$TEST_DIR/slapd.pid"))"
     cat <<OUT
 export TEST_LDAP_URL=ldap://127.0.0.1:$port

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL 15 for tests and the demo.
 #   up       throwaway cluster under /tmp (fsync off: fast, not durable); prints `export TEST_DATABASE_URL=...`
+#            (folder and port, 56000-56999, are derived from the checkout's path)
 #   down     stops the throwaway cluster and deletes it
 #   restart  restarts the running throwaway cluster (the restart-recovery test uses it)
 #   demo     persistent cluster under the project's .data/postgres; prints `export DATABASE_URL=...`
@@ -24,13 +25,18 @@ case "$MODE" in
         DURABILITY=()
         ;;
     *)
-        BASE=${PG_BASE:-${TMPDIR:-/tmp}/incident-rooms-pg}
-        PORT=${PG_PORT:-55432}
+        # Per checkout, so several clones or worktrees on one machine never stop or wipe each other's cluster.
+        KEY=$(printf '%s' "$PWD" | cksum | cut -d' ' -f1)
+        BASE=${PG_BASE:-${TMPDIR:-/tmp}/incident-rooms-pg-$KEY}
+        PORT=${PG_PORT:-$((56000 + KEY % 1000))}
         DURABILITY=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
         ;;
 esac
 PGDATA=$BASE/data
 SOCK=$BASE/sock
+# The port the cluster was started on, so restart and down find it even when the default was taken.
+PORT_FILE=$BASE/port
+if [ -z "${PG_PORT:-}" ] && [ -s "$PORT_FILE" ]; then PORT=$(cat "$PORT_FILE"); fi
 
 as_pg() { runuser -u postgres -- "$@"; }
 psql_pg() { as_pg env PGOPTIONS=--client-min-messages=warning psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U postgres "$@"; }
@@ -58,6 +64,14 @@ start() {
             st=$(ps -o stat= -p "$old" 2>/dev/null || true)
             if [ -z "$st" ] || [ "${st:0:1}" = Z ]; then rm -f "$PGDATA/postmaster.pid" "$SOCK/.s.PGSQL.$PORT.lock"; fi
         fi
+        # Something else may hold the port: take the next free one.
+        local tries=0
+        while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
+            tries=$((tries + 1))
+            [ "$tries" -le 50 ] || { log "postgres: no free port near $PORT"; exit 1; }
+            PORT=$((PORT + 1))
+        done
+        echo "$PORT" >"$PORT_FILE"
         log "postgres: starting on 127.0.0.1:$PORT"
         as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$BASE/server.log" -w -t 30 \
             -o "-p $PORT -k $SOCK -c listen_addresses=127.0.0.1 -c max_connections=300 ${DURABILITY[*]}" \

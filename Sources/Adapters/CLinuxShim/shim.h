@@ -62,6 +62,19 @@ static inline int shim_epoll_del(int epfd, int fd) {
     ev.data.u64 = 0;
     return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &ev);
 }
+/* writev without SIGPIPE: a peer that reset the connection must cost an EPIPE, not the process. */
+static inline ssize_t shim_writev_nosignal(int fd, struct iovec *iov, int count) {
+    struct msghdr message;
+    message.msg_name = 0;
+    message.msg_namelen = 0;
+    message.msg_iov = iov;
+    message.msg_iovlen = (size_t)count;
+    message.msg_control = 0;
+    message.msg_controllen = 0;
+    message.msg_flags = 0;
+    return sendmsg(fd, &message, MSG_NOSIGNAL);
+}
+
 /* epoll_event is packed on x86_64; these accessors keep Swift away from its layout. */
 static inline int shim_epoll_event_fd(const struct epoll_event *events, int i) { return events[i].data.fd; }
 static inline unsigned int shim_epoll_event_events(const struct epoll_event *events, int i) { return events[i].events; }

@@ -3,7 +3,9 @@
 /// A token has exactly one encoding: padding, the `+` and `/` alphabet, whitespace and non-zero trailing bits are
 /// all refused, so two different strings can never carry the same signed bytes.
 package enum Base64URL {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8
+    )
 
     /// 0xFF marks a byte outside the alphabet.
     private static let values: [UInt8] = {
@@ -67,6 +69,7 @@ package enum Base64URL {
         return output
     }
 
+    /// Decodes the UTF-8 of `text`, as strictly as `decode(_:)` on bytes.
     package static func decode(_ text: String) -> [UInt8]? {
         Self.decode(Array(text.utf8))
     }

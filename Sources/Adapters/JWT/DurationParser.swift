@@ -47,7 +47,9 @@ package enum DurationParser {
     package static func parse(_ text: String, setting: String) throws(JWTConfigurationError) -> Duration {
         guard let duration = Self.parse(text) else {
             throw JWTConfigurationError(
-                setting: setting, reason: "expected a duration such as 3600, 90s, 30m, 8h or 1d, got \"\(text)\"")
+                setting: setting,
+                reason: "expected a duration such as 3600, 90s, 30m, 8h or 1d, got \"\(text)\""
+            )
         }
         return duration
     }

@@ -19,8 +19,14 @@ package enum HMACSHA256 {
             messageBytes.withUnsafeBufferPointer { messageBuffer in
                 tag.withUnsafeMutableBufferPointer { tagBuffer in
                     HMAC(
-                        EVP_sha256(), keyBuffer.baseAddress, Int32(key.count), messageBuffer.baseAddress,
-                        message.count, tagBuffer.baseAddress, &tagLength)
+                        EVP_sha256(),
+                        keyBuffer.baseAddress,
+                        Int32(key.count),
+                        messageBuffer.baseAddress,
+                        message.count,
+                        tagBuffer.baseAddress,
+                        &tagLength
+                    )
                 }
             }
         }

@@ -14,6 +14,7 @@ package struct HMACTokenService: TokenService {
     /// The longest `JWT_TTL` accepted: a stolen token must not live for months.
     package static let maximumTimeToLive: Duration = .seconds(30 * 86_400)
 
+    /// The keys: the active one signs, all of them verify.
     package let keyring: TokenKeyring
     /// How long an issued token is valid (`JWT_TTL`).
     package let timeToLive: Duration
@@ -22,7 +23,9 @@ package struct HMACTokenService: TokenService {
 
     /// A service signing with `keyring.active`; throws when `timeToLive` is not positive or over 30 days.
     package init(
-        keyring: TokenKeyring, timeToLive: Duration = .seconds(8 * 3_600), leeway: Duration = .seconds(60)
+        keyring: TokenKeyring,
+        timeToLive: Duration = .seconds(8 * 3_600),
+        leeway: Duration = .seconds(60)
     ) throws(JWTConfigurationError) {
         guard timeToLive >= .seconds(1), timeToLive <= Self.maximumTimeToLive else {
             throw JWTConfigurationError(setting: "JWT_TTL", reason: "must be between 1 second and 30 days")
@@ -44,6 +47,7 @@ package struct HMACTokenService: TokenService {
 
     // MARK: - Issuing
 
+    /// A token for `user`, valid from `now` (whole seconds) for `timeToLive`, with a fresh random `jti`.
     package func issue(for user: User, at now: Date) throws -> IssuedToken {
         guard let random = HMACSHA256.randomBytes(16) else { throw DomainError.unavailable }
         // NumericDate in whole seconds (RFC 7519 §2): what a verifier reads back is exactly what was signed.
@@ -66,14 +70,19 @@ package struct HMACTokenService: TokenService {
             + Base64URL.encode(JSONWriter.encode(.object(payload)))
         let tag = HMACSHA256.authenticationCode(key: self.keyring.active.secret, message: signingInput.utf8)
         let claims = TokenClaims(
-            userID: user.id, displayName: user.displayName, isAdmin: user.isAdmin,
+            userID: user.id,
+            displayName: user.displayName,
+            isAdmin: user.isAdmin,
             issuedAt: Date(timeIntervalSince1970: TimeInterval(issuedAt)),
-            expiresAt: Date(timeIntervalSince1970: TimeInterval(expiresAt)), tokenID: tokenID)
+            expiresAt: Date(timeIntervalSince1970: TimeInterval(expiresAt)),
+            tokenID: tokenID
+        )
         return IssuedToken(token: signingInput + "." + Base64URL.encode(tag), claims: claims)
     }
 
     // MARK: - Verifying
 
+    /// The claims of a valid token; `DomainError.unauthorized` for any refusal (`claims(of:at:)` says why).
     package func verify(_ token: String, at now: Date) throws -> TokenClaims {
         do {
             return try self.claims(of: token, at: now)
@@ -90,8 +99,9 @@ package struct HMACTokenService: TokenService {
 
     /// Checks size, shape, header and signature, and returns the payload object; the claims are not looked at.
     package func verifiedPayload(of token: String) throws(TokenVerificationError) -> JSONObject {
-        let bytes = Array(token.utf8.prefix(Self.maximumTokenLength + 1))
-        guard bytes.count <= Self.maximumTokenLength else { throw TokenVerificationError(.tooLarge) }
+        // Counting a native string's UTF-8 is O(1): a huge token is refused before a single byte is copied.
+        guard token.utf8.count <= Self.maximumTokenLength else { throw TokenVerificationError(.tooLarge) }
+        let bytes = Array(token.utf8)
         let dots = bytes.indices.filter { bytes[$0] == UInt8(ascii: ".") }
         guard dots.count == 2 else { throw TokenVerificationError(.malformed) }
         let headerText = bytes[..<dots[0]]
@@ -119,7 +129,7 @@ package struct HMACTokenService: TokenService {
     /// Reads the service's claims from a payload whose signature holds, and checks them against `now`.
     package func claims(from payload: JSONObject, at now: Date) throws(TokenVerificationError) -> TokenClaims {
         guard case .string(let subject)? = payload["sub"],
-            !subject.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+            subject.contains(where: { !$0.isWhitespace }),
             case .string(let name)? = payload["name"],
             case .bool(let isAdmin)? = payload["adm"],
             case .string(let tokenID)? = payload["jti"], !tokenID.isEmpty,
@@ -146,9 +156,13 @@ package struct HMACTokenService: TokenService {
         guard issuedAt <= current + leeway else { throw TokenVerificationError(.issuedInFuture) }
 
         return TokenClaims(
-            userID: UserID(subject), displayName: name, isAdmin: isAdmin,
-            issuedAt: Date(timeIntervalSince1970: issuedAt), expiresAt: Date(timeIntervalSince1970: expiresAt),
-            tokenID: tokenID)
+            userID: UserID(subject),
+            displayName: name,
+            isAdmin: isAdmin,
+            issuedAt: Date(timeIntervalSince1970: issuedAt),
+            expiresAt: Date(timeIntervalSince1970: expiresAt),
+            tokenID: tokenID
+        )
     }
 
     // MARK: - Helpers

@@ -5,15 +5,20 @@
 package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// One secret and its id.
     package struct Key: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+        /// The `kid` written into the header of the tokens it signs.
         package var id: String
+        /// The HMAC key bytes.
         package var secret: [UInt8]
 
+        /// A key; the keyring checks the id and the length.
         package init(id: String, secret: [UInt8]) {
             self.id = id
             self.secret = secret
         }
 
+        /// The id and the length, never the secret.
         package var description: String { "Key(\(self.id), \(self.secret.count) bytes)" }
+        /// The same as `description`.
         package var debugDescription: String { self.description }
     }
 
@@ -54,7 +59,9 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
             for item in list.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let colon = item.firstIndex(of: ":") else {
                     throw JWTConfigurationError(
-                        setting: "JWT_SECRETS", reason: "expected kid:secret pairs separated by commas")
+                        setting: "JWT_SECRETS",
+                        reason: "expected kid:secret pairs separated by commas"
+                    )
                 }
                 keys.append(Key(id: String(item[..<colon]), secret: Array(item[item.index(after: colon)...].utf8)))
             }
@@ -67,7 +74,8 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
                 guard HMACSHA256.constantTimeEquals(existing.secret, key.secret) else {
                     throw JWTConfigurationError(
                         setting: "JWT_SECRETS",
-                        reason: "key id \"default\" is reserved for JWT_SECRET and has a different secret")
+                        reason: "key id \"default\" is reserved for JWT_SECRET and has a different secret"
+                    )
                 }
             } else {
                 keys.append(key)
@@ -81,10 +89,12 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
         self.keys.first { $0.id == id }
     }
 
+    /// Key ids only.
     package var description: String {
         "TokenKeyring(active: \(self.active.id), keys: \(self.keys.map(\.id)))"
     }
 
+    /// The same as `description`.
     package var debugDescription: String { self.description }
 
     private static func validate(_ keys: [Key], setting: String) throws(JWTConfigurationError) {
@@ -93,7 +103,8 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
             guard Self.isValidKeyID(key.id) else {
                 throw JWTConfigurationError(
                     setting: setting,
-                    reason: "key id \"\(key.id)\" must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
+                    reason: "key id \"\(key.id)\" must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"
+                )
             }
             guard seen.insert(key.id).inserted else {
                 throw JWTConfigurationError(setting: setting, reason: "key id \"\(key.id)\" appears twice")
@@ -102,7 +113,8 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
                 throw JWTConfigurationError(
                     setting: setting,
                     reason: "the secret of key id \"\(key.id)\" is \(key.secret.count) bytes; "
-                        + "at least \(Self.minimumSecretLength) are required")
+                        + "at least \(Self.minimumSecretLength) are required"
+                )
             }
         }
     }

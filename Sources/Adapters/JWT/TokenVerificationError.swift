@@ -3,6 +3,7 @@
 /// Every code reaches the client as the same `DomainError.unauthorized`, so a forger learns nothing about which
 /// check failed. The description names the check, never the token, a claim value or a key.
 package struct TokenVerificationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The check that failed.
     package enum Code: String, Hashable, Sendable {
         /// Over the 8 KB limit; refused before any decoding.
         case tooLarge
@@ -24,11 +25,14 @@ package struct TokenVerificationError: Error, Hashable, Sendable, CustomStringCo
         case issuedInFuture
     }
 
+    /// The check that failed.
     package var code: Code
 
+    /// A refusal by the check `code`.
     package init(_ code: Code) {
         self.code = code
     }
 
+    /// The check's name only.
     package var description: String { "TokenVerificationError.\(self.code.rawValue)" }
 }

@@ -10,27 +10,34 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
     package static let defaultUserFilter = "(|(sAMAccountName={u})(userPrincipalName={u})(mail={u})(uid={u}))"
 
     /// `ldap://host[:port]` or `ldaps://host[:port]`; several separated by spaces are tried in turn (libldap).
-    package var url: String
+    package let url: String
     /// Upgrade `ldap://` with StartTLS before any bind, so passwords never cross the network in clear.
-    package var startTLS: Bool
+    package let startTLS: Bool
     /// The service account that searches for users; empty with `bindPassword` for an anonymous search.
-    package var bindDN: String
-    package var bindPassword: String
+    package let bindDN: String
+    /// The service account's password; never printed (`description` redacts it).
+    package let bindPassword: String
     /// Where users are searched (the whole subtree).
-    package var baseDN: String
+    package let baseDN: String
     /// An RFC 4515 filter in which `{u}` stands for the escaped username.
-    package var userFilter: String
+    package let userFilter: String
     /// Members of this group (by `memberOf`) are service administrators; nil makes no one an administrator.
-    package var adminGroup: String?
+    package let adminGroup: String?
     /// A PEM file of the CAs that may sign the directory's certificate; nil uses the system's store.
-    package var caCertificateFile: String?
+    package let caCertificateFile: String?
     /// Network (connect) and operation timeout, each.
-    package var timeout: Duration
+    package let timeout: Duration
 
     /// Checks every value, throwing an error that names the setting at fault.
     package init(
-        url: String, startTLS: Bool = false, bindDN: String, bindPassword: String, baseDN: String,
-        userFilter: String = Self.defaultUserFilter, adminGroup: String? = nil, caCertificateFile: String? = nil,
+        url: String,
+        startTLS: Bool = false,
+        bindDN: String,
+        bindPassword: String,
+        baseDN: String,
+        userFilter: String = Self.defaultUserFilter,
+        adminGroup: String? = nil,
+        caCertificateFile: String? = nil,
         timeout: Duration = .seconds(5)
     ) throws(LDAPConfigurationError) {
         self.url = url
@@ -52,7 +59,9 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
-        guard let url = value("LDAP_URL") else { throw LDAPConfigurationError(setting: "LDAP_URL", reason: "is required") }
+        guard let url = value("LDAP_URL") else {
+            throw LDAPConfigurationError(setting: "LDAP_URL", reason: "is required")
+        }
         guard let baseDN = value("LDAP_BASE_DN") else {
             throw LDAPConfigurationError(setting: "LDAP_BASE_DN", reason: "is required")
         }
@@ -70,10 +79,16 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             timeout = .seconds(seconds)
         }
         try self.init(
-            url: url, startTLS: startTLS, bindDN: value("LDAP_BIND_DN") ?? "",
-            bindPassword: value("LDAP_BIND_PASSWORD") ?? "", baseDN: baseDN,
-            userFilter: value("LDAP_USER_FILTER") ?? Self.defaultUserFilter, adminGroup: value("LDAP_ADMIN_GROUP"),
-            caCertificateFile: value("LDAP_CA_FILE"), timeout: timeout)
+            url: url,
+            startTLS: startTLS,
+            bindDN: value("LDAP_BIND_DN") ?? "",
+            bindPassword: value("LDAP_BIND_PASSWORD") ?? "",
+            baseDN: baseDN,
+            userFilter: value("LDAP_USER_FILTER") ?? Self.defaultUserFilter,
+            adminGroup: value("LDAP_ADMIN_GROUP"),
+            caCertificateFile: value("LDAP_CA_FILE"),
+            timeout: timeout
+        )
     }
 
     /// Whether passwords travel encrypted: every URL is `ldaps://`, or StartTLS is on.
@@ -81,6 +96,7 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
         self.startTLS || self.urls.allSatisfy { $0.lowercased().hasPrefix("ldaps://") }
     }
 
+    /// Every setting but the password, for the start-up log.
     package var description: String {
         "LDAPConfiguration(url: \(self.url), startTLS: \(self.startTLS), bindDN: \(self.bindDN), "
             + "bindPassword: <redacted>, baseDN: \(self.baseDN), userFilter: \(self.userFilter), "
@@ -88,6 +104,7 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             + "timeout: \(self.timeout))"
     }
 
+    /// The same as `description`: the password stays out of debug output too.
     package var debugDescription: String { self.description }
 
     private var urls: [Substring] { self.url.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
@@ -98,7 +115,10 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             let lowered = url.lowercased()
             guard lowered.hasPrefix("ldap://") || lowered.hasPrefix("ldaps://"), Self.parsesAsLDAPURL(String(url))
             else {
-                throw LDAPConfigurationError(setting: "LDAP_URL", reason: "expected ldap://host[:port] or ldaps://host[:port]")
+                throw LDAPConfigurationError(
+                    setting: "LDAP_URL",
+                    reason: "expected ldap://host[:port] or ldaps://host[:port]"
+                )
             }
             // StartTLS inside an ldaps:// session is refused by servers; one of the two was meant.
             guard !(self.startTLS && lowered.hasPrefix("ldaps://")) else {
@@ -123,7 +143,9 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
         }
         guard self.userFilter.contains("{u}"), Self.isParenthesized(self.userFilter) else {
             throw LDAPConfigurationError(
-                setting: "LDAP_USER_FILTER", reason: "expected a parenthesized filter containing {u}")
+                setting: "LDAP_USER_FILTER",
+                reason: "expected a parenthesized filter containing {u}"
+            )
         }
         if let adminGroup = self.adminGroup, !Self.isDistinguishedName(adminGroup) {
             throw LDAPConfigurationError(setting: "LDAP_ADMIN_GROUP", reason: "is not a valid DN")
@@ -179,10 +201,12 @@ package struct LDAPConfigurationError: Error, Hashable, Sendable, CustomStringCo
     /// What is wrong, never the value (it may be a password).
     package var reason: String
 
+    /// An error about `setting`; `reason` must not quote its value.
     package init(setting: String, reason: String) {
         self.setting = setting
         self.reason = reason
     }
 
+    /// `SETTING: reason`, the one line the server prints before stopping.
     package var description: String { "\(self.setting): \(self.reason)" }
 }

@@ -13,21 +13,28 @@ final class LDAPConnection {
     init(configuration: LDAPConfiguration) throws(LDAPDirectoryError) {
         let components = configuration.timeout.components
         self.timeout = timeval(
-            tv_sec: Int(components.seconds), tv_usec: Int(components.attoseconds / 1_000_000_000_000))
+            tv_sec: Int(components.seconds),
+            tv_usec: Int(components.attoseconds / 1_000_000_000_000)
+        )
         var handle: OpaquePointer?
         let status = ldap_initialize(&handle, configuration.url)
         self.handle = handle
         guard status == LDAP_SUCCESS, handle != nil else {
             throw LDAPDirectoryError(.operationFailed, operation: "initialize", resultCode: status)
         }
-        try self.configure(configuration)
-        if configuration.startTLS {
-            let status = ldap_start_tls_s(handle, nil, nil)
-            guard status == LDAP_SUCCESS else {
-                // Down or silent is reachability; anything else here is the TLS handshake or the certificate.
-                let isReachability = status == LDAP_SERVER_DOWN || status == LDAP_TIMEOUT
-                throw self.failure(status, operation: "start_tls", code: isReachability ? nil : .tlsFailure)
+        do throws(LDAPDirectoryError) {
+            try self.configure(configuration)
+            if configuration.startTLS {
+                let status = ldap_start_tls_s(handle, nil, nil)
+                guard status == LDAP_SUCCESS else {
+                    // Down or silent is reachability; anything else here is the TLS handshake or the certificate.
+                    let isReachability = status == LDAP_SERVER_DOWN || status == LDAP_TIMEOUT
+                    throw self.failure(status, operation: "start_tls", code: isReachability ? nil : .tlsFailure)
+                }
             }
+        } catch {
+            self.close()
+            throw error
         }
     }
 
@@ -45,9 +52,10 @@ final class LDAPConnection {
 
     // MARK: - Operations
 
-    /// A simple bind (RFC 4513 §5.1.3); `password` must not be empty, or the server would treat it as anonymous.
+    /// A simple bind (RFC 4513 §5.1.3). An empty `password` is refused here too: the server would treat it as an
+    /// anonymous bind and report success.
     func bind(dn: String, password: [UInt8], operation: String) throws(LDAPDirectoryError) {
-        precondition(!password.isEmpty, "an empty password is an unauthenticated bind")
+        guard !password.isEmpty else { throw LDAPDirectoryError(.refusedInput, operation: operation) }
         var status: Int32 = LDAP_SUCCESS
         var bytes = password
         bytes.withUnsafeMutableBufferPointer { buffer in
@@ -69,7 +77,12 @@ final class LDAPConnection {
     /// The entries under `base` that match `filter`, with `attributes`; at most `limit` of them.
     ///
     /// More than `limit` matches is `.ambiguousUser`: the server stops at the size limit and says so.
-    func search(base: String, filter: String, attributes: [String], limit: Int32) throws(LDAPDirectoryError)
+    func search(
+        base: String,
+        filter: String,
+        attributes: [String],
+        limit: Int32
+    ) throws(LDAPDirectoryError)
         -> [LDAPEntry]
     {
         var names: [UnsafeMutablePointer<CChar>?] = attributes.map { strdup($0) }
@@ -79,8 +92,18 @@ final class LDAPConnection {
         var timeout = self.timeout
         let status = names.withUnsafeMutableBufferPointer { names in
             ldap_search_ext_s(
-                self.handle, base, LDAP_SCOPE_SUBTREE, filter, names.baseAddress, 0, nil, nil, &timeout, limit,
-                &result)
+                self.handle,
+                base,
+                LDAP_SCOPE_SUBTREE,
+                filter,
+                names.baseAddress,
+                0,
+                nil,
+                nil,
+                &timeout,
+                limit,
+                &result
+            )
         }
         defer { if let result { ldap_msgfree(result) } }
         if status == LDAP_SIZELIMIT_EXCEEDED {
@@ -152,7 +175,11 @@ final class LDAPConnection {
             || status == LDAP_INSUFFICIENT_ACCESS || status == LDAP_UNWILLING_TO_PERFORM
     }
 
-    private func failure(_ status: Int32, operation: String, code: LDAPDirectoryError.Code?)
+    private func failure(
+        _ status: Int32,
+        operation: String,
+        code: LDAPDirectoryError.Code?
+    )
         -> LDAPDirectoryError
     {
         var diagnostic: String?
@@ -183,17 +210,3 @@ final class LDAPConnection {
 }
 
 @available(*, unavailable) extension LDAPConnection: Sendable {}
-
-/// The attributes of one search result, keyed by lower-cased attribute name.
-struct LDAPEntry {
-    var distinguishedName: String
-    var values: [String: [String]]
-
-    func first(_ attribute: String) -> String? {
-        self.values[attribute.lowercased()]?.first { !$0.isEmpty }
-    }
-
-    func all(_ attribute: String) -> [String] {
-        self.values[attribute.lowercased()] ?? []
-    }
-}

@@ -6,6 +6,7 @@ package import Domain
 /// names the step and libldap's result code; the server's diagnostic text (which may name the entry, never the
 /// password) is kept for `debugDescription`.
 package struct LDAPDirectoryError: Error, Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// What went wrong, as far as the service can act on it.
     package enum Code: String, Hashable, Sendable {
         /// Refused before any network traffic: empty password, or a name or password no directory would accept.
         case refusedInput
@@ -25,6 +26,7 @@ package struct LDAPDirectoryError: Error, Hashable, Sendable, CustomStringConver
         case operationFailed
     }
 
+    /// What went wrong.
     package var code: Code
     /// The step that failed: `input`, `initialize`, `start_tls`, `service_bind`, `search` or `user_bind`.
     package var operation: String
@@ -33,6 +35,7 @@ package struct LDAPDirectoryError: Error, Hashable, Sendable, CustomStringConver
     /// The server's or libldap's diagnostic message, when there was one.
     package var diagnostic: String?
 
+    /// An error at `operation`; `diagnostic` must never contain a password.
     package init(_ code: Code, operation: String, resultCode: Int32? = nil, diagnostic: String? = nil) {
         self.code = code
         self.operation = operation
@@ -50,6 +53,7 @@ package struct LDAPDirectoryError: Error, Hashable, Sendable, CustomStringConver
         }
     }
 
+    /// Code, step and result code only: safe for any log.
     package var description: String {
         if let resultCode = self.resultCode {
             return "LDAPDirectoryError.\(self.code.rawValue)(\(self.operation), result \(resultCode))"
@@ -57,6 +61,7 @@ package struct LDAPDirectoryError: Error, Hashable, Sendable, CustomStringConver
         return "LDAPDirectoryError.\(self.code.rawValue)(\(self.operation))"
     }
 
+    /// `description` plus the diagnostic text, which may name the entry (never the password).
     package var debugDescription: String {
         guard let diagnostic = self.diagnostic, !diagnostic.isEmpty else { return self.description }
         return "\(self.description): \(diagnostic)"

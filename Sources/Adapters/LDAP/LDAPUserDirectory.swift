@@ -1,6 +1,7 @@
 package import Application
-internal import Domain
 internal import Dispatch
+internal import Domain
+internal import Foundation
 internal import Synchronization
 
 /// Signs people in against Active Directory or any LDAPv3 directory with libldap: search, then bind.
@@ -18,6 +19,7 @@ package final class LDAPUserDirectory: UserDirectory {
     /// The attributes read from the user's entry. `memberOf` is operational on OpenLDAP: it comes only when named.
     static let attributes = ["displayName", "cn", "mail", "userPrincipalName", "memberOf"]
 
+    /// The settings this directory was built with.
     package let configuration: LDAPConfiguration
     private let queues: [DispatchQueue]
     private let next = Atomic<Int>(0)
@@ -26,15 +28,20 @@ package final class LDAPUserDirectory: UserDirectory {
     /// A directory that runs at most `concurrency` sign-ins at once; `onFailure` hears why each refused one was
     /// refused, for logs (the password never reaches it).
     package init(
-        configuration: LDAPConfiguration, concurrency: Int = 4,
+        configuration: LDAPConfiguration,
+        concurrency: Int = 4,
         onFailure: (@Sendable (LDAPDirectoryError) -> Void)? = nil
     ) {
         precondition(concurrency > 0, "concurrency must be positive")
+        // libldap writes to its sockets with write(2): a directory that closed the connection would raise SIGPIPE,
+        // whose default action ends the process. A server wants EPIPE as an error instead, everywhere.
+        signal(SIGPIPE, SIG_IGN)
         self.configuration = configuration
         self.queues = (0..<concurrency).map { DispatchQueue(label: "incident-rooms.ldap.\($0)") }
         self.onFailure = onFailure
     }
 
+    /// Signs in; throws only `DomainError.invalidCredentials` or `.directoryUnavailable` (see `signIn` for why).
     package func authenticate(username: String, password: String) async throws -> DirectoryEntry {
         do {
             return try await self.signIn(username: username, password: password)
@@ -60,7 +67,8 @@ package final class LDAPUserDirectory: UserDirectory {
                 continuation.resume(
                     returning: Result { () throws(LDAPDirectoryError) -> DirectoryEntry in
                         try Self.signInBlocking(username: username, password: password, configuration: configuration)
-                    })
+                    }
+                )
             }
         }
         return try result.get()
@@ -69,7 +77,9 @@ package final class LDAPUserDirectory: UserDirectory {
     // MARK: - On the directory's queue
 
     private static func signInBlocking(
-        username: String, password: String, configuration: LDAPConfiguration
+        username: String,
+        password: String,
+        configuration: LDAPConfiguration
     ) throws(LDAPDirectoryError) -> DirectoryEntry {
         let entry = try Self.findEntry(username: username, configuration: configuration)
         // A fresh session: a bind as the user must never leave a session that later searches as someone else.
@@ -79,18 +89,28 @@ package final class LDAPUserDirectory: UserDirectory {
         return Self.directoryEntry(from: entry, username: username, adminGroup: configuration.adminGroup)
     }
 
-    private static func findEntry(username: String, configuration: LDAPConfiguration) throws(LDAPDirectoryError)
+    private static func findEntry(
+        username: String,
+        configuration: LDAPConfiguration
+    ) throws(LDAPDirectoryError)
         -> LDAPEntry
     {
         let session = try LDAPConnection(configuration: configuration)
         defer { session.close() }
         if !configuration.bindDN.isEmpty {
             try session.bind(
-                dn: configuration.bindDN, password: Array(configuration.bindPassword.utf8), operation: "service_bind")
+                dn: configuration.bindDN,
+                password: Array(configuration.bindPassword.utf8),
+                operation: "service_bind"
+            )
         }
         let filter = LDAPFilter.userFilter(template: configuration.userFilter, username: username)
         let entries = try session.search(
-            base: configuration.baseDN, filter: filter, attributes: Self.attributes, limit: 2)
+            base: configuration.baseDN,
+            filter: filter,
+            attributes: Self.attributes,
+            limit: 2
+        )
         guard entries.count < 2 else { throw LDAPDirectoryError(.ambiguousUser, operation: "search") }
         guard let entry = entries.first, !entry.distinguishedName.isEmpty else {
             throw LDAPDirectoryError(.noSuchUser, operation: "search")
@@ -105,6 +125,8 @@ package final class LDAPUserDirectory: UserDirectory {
             distinguishedName: entry.distinguishedName,
             displayName: entry.first("displayName") ?? entry.first("cn") ?? username,
             email: entry.first("mail") ?? entry.first("userPrincipalName") ?? "",
-            groups: groups, isAdmin: isAdmin)
+            groups: groups,
+            isAdmin: isAdmin
+        )
     }
 }

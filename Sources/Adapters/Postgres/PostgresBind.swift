@@ -36,7 +36,8 @@ package struct PostgresBind: Sendable {
     }
 
     package static func uuid(_ value: UUID?) -> Self {
-        Self(oid: PostgresOID.uuid, format: 1, bytes: value.map { uuid in withUnsafeBytes(of: uuid.uuid) { Array($0) } })
+        Self(
+            oid: PostgresOID.uuid, format: 1, bytes: value.map { uuid in withUnsafeBytes(of: uuid.uuid) { Array($0) } })
     }
 
     /// A `timestamptz`, to the microsecond (PostgreSQL's precision).

@@ -23,6 +23,9 @@ package final class PostgresConnection: @unchecked Sendable {
             PQfinish(handle)
             throw PostgresError(.connectionFailed)
         }
+        // libpq prints server notices ("extension already exists", ...) to stderr by default; they are not errors,
+        // and their text can quote data, so they are dropped.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         self.handle = handle
         self.openedAt = .now
     }
@@ -108,6 +111,49 @@ package final class PostgresConnection: @unchecked Sendable {
             self.statementsSinceLease += 1
             throw PostgresError(.server, sqlState: sqlState, constraint: constraint)
         }
+    }
+
+    // MARK: - Notifications (LISTEN/NOTIFY)
+
+    /// A notification received on a channel this connection listens to.
+    package struct Notification: Sendable {
+        package var channel: String
+        package var payload: String
+    }
+
+    /// Waits up to `milliseconds` for notifications and returns those that arrived (often none).
+    ///
+    /// - Throws: `.connectionLost` when the server went away; the caller reconnects and listens again.
+    package func waitForNotifications(milliseconds: Int32) throws(PostgresError) -> [Notification] {
+        guard let handle = self.handle else { throw PostgresError(.connectionLost) }
+        var received = self.drainNotifications(handle)
+        guard received.isEmpty else { return received }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw PostgresError(.connectionLost) }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready < 0 {
+            guard errno == EINTR else { throw PostgresError(.connectionLost) }
+            return []
+        }
+        guard ready > 0 else { return [] }
+        guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(.connectionLost)
+        }
+        received = self.drainNotifications(handle)
+        return received
+    }
+
+    private func drainNotifications(_ handle: OpaquePointer) -> [Notification] {
+        var received: [Notification] = []
+        while let notification = PQnotifies(handle) {
+            received.append(
+                Notification(
+                    channel: String(cString: notification.pointee.relname),
+                    payload: String(cString: notification.pointee.extra)))
+            PQfreemem(notification)
+        }
+        return received
     }
 
     private var connectionIsBad: Bool {

@@ -95,7 +95,9 @@ package struct PostgresMessageStore: MessageStore {
                     .uuid(id.uuid), .text(Self.storedText(content)), .jsonb(Self.readings(content)),
                     .textArray(mentions.map(\.rawValue)), .date(at), .int(rev),
                 ])
-            guard let message = try Self.loadMessage(id: id, on: connection) else { throw DomainError.notFound("Message") }
+            guard let message = try Self.loadMessage(id: id, on: connection) else {
+                throw DomainError.notFound("Message")
+            }
             return message
         }
     }
@@ -124,7 +126,9 @@ package struct PostgresMessageStore: MessageStore {
                 UPDATE messages SET content = NULL, readings = NULL, deleted_at = $2, deleted_by = $3, rev = $4
                 WHERE message_id = $1
                 """, [.uuid(id.uuid), .date(at), .text(actor.rawValue), .int(rev)])
-            guard let message = try Self.loadMessage(id: id, on: connection) else { throw DomainError.notFound("Message") }
+            guard let message = try Self.loadMessage(id: id, on: connection) else {
+                throw DomainError.notFound("Message")
+            }
             return message
         }
     }
@@ -161,7 +165,9 @@ package struct PostgresMessageStore: MessageStore {
                     UPDATE messages SET rev = (SELECT rev FROM room) WHERE message_id = $1
                     """, [.uuid(id.uuid), .uuid(roomID.uuid), .date(at)])
             }
-            guard let message = try Self.loadMessage(id: id, on: connection) else { throw DomainError.notFound("Message") }
+            guard let message = try Self.loadMessage(id: id, on: connection) else {
+                throw DomainError.notFound("Message")
+            }
             return (message, changed)
         }
     }
@@ -208,23 +214,31 @@ package struct PostgresMessageStore: MessageStore {
     package func search(in roomID: RoomID, text: String, limit: Int, offset: Int) async throws
         -> (messages: [Message], total: Int)
     {
-        // A substring match: the pattern's own wildcards are escaped. The conditions repeat the partial trigram
-        // index's predicate so PostgreSQL can use it (for 3+ characters; shorter patterns scan the room's rows).
+        // A substring match: the pattern's own wildcards are escaped. The conditions repeat the partial indexes'
+        // predicate so PostgreSQL can use them: trigrams for 3+ characters, CJK bigrams for two non-ASCII characters.
         let pattern = "%" + Self.escapeLike(text) + "%"
+        let scalars = Array(text.unicodeScalars)
+        let isBigram = scalars.count == 2 && scalars.allSatisfy { $0.value > 127 }
         return try await self.pool.read { connection in
-            let filter = """
+            var filter = """
                 m.room_id = $1 AND m.deleted_at IS NULL AND m.message_type <> 'incident_data' AND m.content ILIKE $2
                 """
-            let total = try connection.query(
-                "SELECT count(*) FROM messages m WHERE \(filter)", [.uuid(roomID.uuid), .text(pattern)]
-            ).first.map { try $0.decode(Int.self, at: 0) } ?? 0
+            var binds: [PostgresBind] = [.uuid(roomID.uuid), .text(pattern)]
+            if isBigram {
+                binds.append(.text(text))
+                filter += " AND message_cjk_bigrams(m.content) @> ARRAY[lower($3)]"
+            }
+            let total =
+                try connection.query("SELECT count(*) FROM messages m WHERE \(filter)", binds)
+                .first.map { try $0.decode(Int.self, at: 0) } ?? 0
             guard total > offset, limit > 0 else { return ([], total) }
+            binds += [.int(limit), .int(max(0, offset))]
             let messages = try Self.loadMessages(
                 connection.query(
                     """
                     SELECT \(Self.columns) FROM messages m WHERE \(filter)
-                    ORDER BY m.sequence_number DESC LIMIT $3 OFFSET $4
-                    """, [.uuid(roomID.uuid), .text(pattern), .int(limit), .int(max(0, offset))]),
+                    ORDER BY m.sequence_number DESC LIMIT $\(binds.count - 1) OFFSET $\(binds.count)
+                    """, binds),
                 on: connection)
             return (messages, total)
         }

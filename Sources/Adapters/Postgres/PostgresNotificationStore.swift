@@ -73,6 +73,13 @@ package struct PostgresNotificationStore: NotificationStore {
         }
     }
 
+    /// One notification by id, on a connection the caller holds (the event bus's listener).
+    static func load(id: NotificationID, on connection: PostgresConnection) throws -> UserNotification? {
+        try connection.query(
+            "SELECT \(Self.columns) FROM notifications WHERE notification_id = $1", [.uuid(id.uuid)]
+        ).first.map(Self.decode)
+    }
+
     private static func decode(_ row: PostgresRow) throws -> UserNotification {
         guard let kind = NotificationKind(rawValue: try row.decode(String.self, at: 2)) else {
             throw PostgresError(.decoding)

@@ -31,7 +31,7 @@ package struct PostgresRoomStore: RoomStore {
                         .textArray(room.lots), .text(room.createdBy.rawValue), .date(room.createdAt),
                     ])
             } catch let error as PostgresError where error.isUniqueViolation {
-                throw DomainError.conflict("A room with this id exists.")
+                throw DomainError.conflict("The room already exists.")
             }
             try Self.insertMember(owner, on: connection)
             let message = try Self.announce(announcement, on: connection)
@@ -74,7 +74,8 @@ package struct PostgresRoomStore: RoomStore {
                     """)
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let total = try connection.query("SELECT count(*) FROM incident_rooms r \(filter)", binds)
+            let total =
+                try connection.query("SELECT count(*) FROM incident_rooms r \(filter)", binds)
                 .first.map { try $0.decode(Int.self, at: 0) } ?? 0
             let page =
                 binds + [.int(max(0, query.limit)), .int(max(0, query.offset))]
@@ -148,7 +149,9 @@ package struct PostgresRoomStore: RoomStore {
             for row in try connection.query(
                 "SELECT room_id, role FROM room_members WHERE user_id = $1", [.text(userID.rawValue)]
             ).rows {
-                guard let role = Role(rawValue: try row.decode(String.self, at: 1)) else { throw PostgresError(.decoding) }
+                guard let role = Role(rawValue: try row.decode(String.self, at: 1)) else {
+                    throw PostgresError(.decoding)
+                }
                 memberships[RoomID(uuid: try row.decode(UUID.self, at: 0))] = role
             }
             return memberships
@@ -223,7 +226,7 @@ package struct PostgresRoomStore: RoomStore {
                     .text(member.role.rawValue), .date(member.addedAt),
                 ]
             ).first.map(Self.decodeMember)
-        else { throw DomainError.conflict("The user is already a member of the room.") }
+        else { throw DomainError.conflict("The user is already a member.") }
         return stored
     }
 

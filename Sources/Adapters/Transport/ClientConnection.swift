@@ -30,7 +30,11 @@ final class ClientConnection: LoopHandler {
     private var opened: CheckedContinuation<LoopBound<ClientConnection>, any Error>?
 
     init(
-        fd: Int32, loop: EventLoop, request: [UInt8], key: String, inbox: ClientInbox,
+        fd: Int32,
+        loop: EventLoop,
+        request: [UInt8],
+        key: String,
+        inbox: ClientInbox,
         opened: CheckedContinuation<LoopBound<ClientConnection>, any Error>
     ) {
         self.fd = fd
@@ -203,7 +207,8 @@ final class ClientConnection: LoopHandler {
 
     private static func headEnd(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+        for i in 0...(bytes.count - 4)
+        where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
             return i
         }
         return nil
@@ -241,10 +246,23 @@ final class ClientConnection: LoopHandler {
                 self.closingDeadline = EventLoop.now() + 2_000_000_000
                 return
             case .text, .binary, .continuation:
-                do {
+                do throws(WebSocketError) {
+                    if let onTextBytes = self.inbox.onTextBytes, frame.opcode == .text, frame.fin {
+                        // An unfragmented text frame: validate and hand the bytes over, no String made.
+                        guard UTF8Validator.isValid(frame.payload) else {
+                            throw WebSocketError(closeCode: 1007, reason: "invalid UTF-8")
+                        }
+                        onTextBytes(frame.payload)
+                        continue
+                    }
                     guard let message = try self.assembler.push(frame) else { continue }
                     switch message {
-                    case .text(let text): self.inbox.push(.text(text))
+                    case .text(let text):
+                        if let onTextBytes = self.inbox.onTextBytes {
+                            onTextBytes(Array(text.utf8))
+                        } else {
+                            self.inbox.push(.text(text))
+                        }
                     case .binary(let bytes): self.inbox.push(.binary(bytes))
                     }
                 } catch {
@@ -259,7 +277,11 @@ final class ClientConnection: LoopHandler {
         if !self.closeSent {
             self.closeSent = true
             self.out.append(
-                WebSocketClient.encode(.close, WebSocketFrameEncoder.closePayload(code: error.closeCode, reason: error.reason)))
+                WebSocketClient.encode(
+                    .close,
+                    WebSocketFrameEncoder.closePayload(code: error.closeCode, reason: error.reason)
+                )
+            )
             self.flush()
         }
         self.deliverClose(code: error.closeCode, reason: error.reason)
@@ -283,3 +305,6 @@ final class ClientConnection: LoopHandler {
         opened?.resume(throwing: error)
     }
 }
+
+@available(*, unavailable)
+extension ClientConnection: Sendable {}

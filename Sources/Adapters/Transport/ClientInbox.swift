@@ -4,6 +4,8 @@ import Synchronization
 final class ClientInbox: Sendable {
     private let state = Mutex<State>(State())
     let onMessage: (@Sendable (WebSocketClientMessage) -> Void)?
+    /// Gets text messages as validated UTF-8 bytes, skipping the `String` (the bench's hot path).
+    let onTextBytes: (@Sendable ([UInt8]) -> Void)?
 
     private struct State {
         var messages: [WebSocketClientMessage] = []
@@ -13,8 +15,9 @@ final class ClientInbox: Sendable {
         var closed = false
     }
 
-    init(onMessage: (@Sendable (WebSocketClientMessage) -> Void)?) {
+    init(onMessage: (@Sendable (WebSocketClientMessage) -> Void)?, onTextBytes: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.onMessage = onMessage
+        self.onTextBytes = onTextBytes
     }
 
     /// Called on the loop for every message.

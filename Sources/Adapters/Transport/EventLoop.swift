@@ -27,6 +27,9 @@ package final class EventLoop: @unchecked Sendable {
     private var cachedDate: [UInt8] = []
     /// How often handlers are asked to check their deadlines (timeouts, pings).
     var sweepInterval: UInt64 = 250_000_000
+    /// How long WebSocket output may wait to be coalesced with more (0: flushed at the end of each iteration).
+    var flushDelay: UInt64 = 0
+    private var flushDeadline: UInt64 = .max
     /// One 64 KiB buffer per loop: every read lands here and parsers keep only what they must.
     let readBuffer: UnsafeMutableRawBufferPointer
     /// Scratch iovecs for `writev`.
@@ -47,9 +50,6 @@ package final class EventLoop: @unchecked Sendable {
 
     /// Creates the epoll instance and its wake-up eventfd; `start()` runs it on its own thread.
     package init(index: Int = 0) throws(SystemError) {
-        // writev has no MSG_NOSIGNAL: a peer that went away must be an EPIPE to handle, not a signal that ends
-        // the process (and every other connection with it).
-        signal(SIGPIPE, SIG_IGN)
         self.index = index
         let ep = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard ep >= 0 else { throw SystemError(errno: Glibc.errno, function: "epoll_create1") }
@@ -63,7 +63,9 @@ package final class EventLoop: @unchecked Sendable {
         self.readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         self.iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: Self.maxIOVecs)
         self.events = UnsafeMutableRawPointer.allocate(
-            byteCount: shim_epoll_event_size() * Int(Self.maxEvents), alignment: 16)
+            byteCount: shim_epoll_event_size() * Int(Self.maxEvents),
+            alignment: 16
+        )
         _ = shim_epoll_add(ep, ev, shim_epollin())
     }
 
@@ -82,12 +84,15 @@ package final class EventLoop: @unchecked Sendable {
         let box = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
-            &thread, nil,
+            &thread,
+            nil,
             { argument in
                 let loop = Unmanaged<EventLoop>.fromOpaque(argument!).takeRetainedValue()
                 loop.run()
                 return nil
-            }, box)
+            },
+            box
+        )
         precondition(rc == 0, "pthread_create failed: \(rc)")
         self.joinable.withLock { $0 = thread }
     }
@@ -119,7 +124,7 @@ package final class EventLoop: @unchecked Sendable {
     /// an array append; from elsewhere one mutex and at most one eventfd write per loop iteration.
     func scheduleFlush(_ target: any LoopFlushable) {
         if self.inLoop {
-            self.localFlushes.append(target)
+            self.addLocalFlush(target)
         } else {
             self.inbox.withLock { $0.flushes.append(target) }
             self.wake()
@@ -186,7 +191,8 @@ package final class EventLoop: @unchecked Sendable {
             let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
             func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
             let text =
-                "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+                "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
+                + "\(parts.tm_year + 1900) "
                 + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
             self.cachedDate = Array(text.utf8)
         }
@@ -216,7 +222,7 @@ package final class EventLoop: @unchecked Sendable {
             }
             if woken { self.drainInbox() }
             self.runTimers()
-            self.drainLocalFlushes()
+            if self.flushDelay == 0 || EventLoop.now() >= self.flushDeadline { self.drainLocalFlushes() }
         }
         // Each handler closes what it owns; a listener shared by all loops is closed by its server.
         for handler in self.handlers.values { handler.loopStopping() }
@@ -230,6 +236,7 @@ package final class EventLoop: @unchecked Sendable {
         var deadline = UInt64.max
         if let first = self.timers.first { deadline = first.deadline }
         if !self.handlers.isEmpty { deadline = min(deadline, self.nextSweep) }
+        if !self.localFlushes.isEmpty { deadline = min(deadline, self.flushDelay == 0 ? 0 : self.flushDeadline) }
         guard deadline != .max else { return -1 }
         let now = Self.now()
         guard deadline > now else { return 0 }
@@ -249,7 +256,16 @@ package final class EventLoop: @unchecked Sendable {
             return (inbox.tasks, inbox.flushes)
         }
         for task in tasks { task() }
-        for target in flushes { target.flushOnLoop() }
+        if self.flushDelay == 0 {
+            for target in flushes { target.flushOnLoop() }
+        } else {
+            for target in flushes { self.addLocalFlush(target) }
+        }
+    }
+
+    private func addLocalFlush(_ target: any LoopFlushable) {
+        if self.localFlushes.isEmpty && self.flushDelay > 0 { self.flushDeadline = EventLoop.now() + self.flushDelay }
+        self.localFlushes.append(target)
     }
 
     private func runTimers() {
@@ -271,27 +287,6 @@ package final class EventLoop: @unchecked Sendable {
             i += 1
         }
         self.localFlushes.removeAll(keepingCapacity: self.localFlushes.count <= 4096)
+        self.flushDeadline = .max
     }
-}
-
-/// Something that owns an fd on a loop. Touched only on that loop's thread.
-protocol LoopHandler: AnyObject {
-    /// Epoll reported `events` for the handler's fd.
-    func handleEvents(_ events: UInt32)
-    /// Periodic deadline check (timeouts, pings); `now` is monotonic nanoseconds.
-    func tick(now: UInt64)
-    /// The loop is stopping: release the fd (or leave a shared one to its owner).
-    func loopStopping()
-}
-
-/// A thread-safe handle whose queued output its loop must move to the socket.
-protocol LoopFlushable: AnyObject, Sendable {
-    /// Called on the owning loop's thread.
-    func flushOnLoop()
-}
-
-/// Carries a loop-confined reference through a `@Sendable` closure that will run on that same loop.
-struct LoopBound<Value: AnyObject>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

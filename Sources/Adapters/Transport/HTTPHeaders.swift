@@ -2,14 +2,17 @@
 package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
     private var fields: [(name: String, value: String)]
 
+    /// No fields.
     package init() {
         self.fields = []
     }
 
+    /// The given fields, in order.
     package init(_ fields: [(String, String)]) {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Fields from a literal, in order: `["Content-Type": "text/plain"]`.
     package init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }
@@ -45,7 +48,8 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, 
         self.fields.contains { Self.equalsIgnoringCase($0.name, name) }
     }
 
-    /// True when a comma-separated value of `name` holds `token` (case-insensitive), as in `Connection: keep-alive, Upgrade`.
+    /// True when a comma-separated value of `name` holds `token` (case-insensitive), as in
+    /// `Connection: keep-alive, Upgrade`.
     package func containsToken(_ token: String, in name: String) -> Bool {
         for value in self.values(for: name) {
             for part in value.split(separator: ",") {
@@ -58,10 +62,12 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, 
     /// The number of fields.
     package var count: Int { self.fields.count }
 
+    /// The fields in order, repeated names included.
     package func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         self.fields.makeIterator()
     }
 
+    /// One `Name: value` per line.
     package var description: String {
         self.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
     }
@@ -72,20 +78,11 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, 
         while true {
             switch (i.next(), j.next()) {
             case (nil, nil): return true
-            case let (x?, y?):
+            case (let x?, let y?):
                 if x == y { continue }
                 if (x | 0x20) != (y | 0x20) || !((x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A) { return false }
             case (_?, nil), (nil, _?): return false
             }
         }
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return s
     }
 }

@@ -7,6 +7,7 @@ package struct HTTPParseError: Error, Equatable, Sendable, CustomStringConvertib
     /// A short human explanation.
     package var message: String
 
+    /// An error answered with `status` and the JSON error body.
     package init(status: Int, code: String, message: String) {
         self.status = status
         self.code = code
@@ -18,8 +19,11 @@ package struct HTTPParseError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     static let headersTooLarge = HTTPParseError(
-        status: 431, code: "request_header_fields_too_large",
-        message: "the request line and headers exceed 16384 bytes")
+        status: 431,
+        code: "request_header_fields_too_large",
+        message: "the request line and headers exceed 16384 bytes"
+    )
 
+    /// `status code: message`.
     package var description: String { "\(self.status) \(self.code): \(self.message)" }
 }

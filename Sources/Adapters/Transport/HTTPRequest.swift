@@ -19,10 +19,17 @@ package struct HTTPRequest: Sendable {
     /// The peer's IP address, without the port.
     package var remoteAddress: String
 
+    /// A request; tests build them directly, the server from the wire.
     package init(
-        method: HTTPMethod, path: String, target: String, queryItems: [(name: String, value: String)] = [],
-        headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], bodyFile: String? = nil,
-        pathParameters: [String: String] = [:], remoteAddress: String = "127.0.0.1"
+        method: HTTPMethod,
+        path: String,
+        target: String,
+        queryItems: [(name: String, value: String)] = [],
+        headers: HTTPHeaders = HTTPHeaders(),
+        body: [UInt8] = [],
+        bodyFile: String? = nil,
+        pathParameters: [String: String] = [:],
+        remoteAddress: String = "127.0.0.1"
     ) {
         self.method = method
         self.path = path

@@ -32,6 +32,7 @@ package struct HTTPRequestParser: Sendable {
     private var index = 0
     private var state = State.head(scanned: 0)
 
+    /// A parser waiting for the first request.
     package init() {}
 
     /// Bytes received and not yet parsed.
@@ -129,7 +130,9 @@ package struct HTTPRequestParser: Sendable {
     private mutating func parseHead(scanned: Int) throws(HTTPParseError) -> Event? {
         // RFC 9112 §2.2: ignore empty lines before the request line (some clients send CRLF after a POST body).
         var skipped = 0
-        while self.bufferedCount >= 2 && self.buffer[self.index] == 13 && self.buffer[self.index + 1] == 10 && skipped < 8 {
+        while self.bufferedCount >= 2 && self.buffer[self.index] == 13 && self.buffer[self.index + 1] == 10
+            && skipped < 8
+        {
             self.index += 2
             skipped += 1
         }
@@ -166,7 +169,8 @@ package struct HTTPRequestParser: Sendable {
 
     private static func isTokenChar(_ c: UInt8) -> Bool {
         switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
             return "!#$%&'*+-.^_`|~".utf8.contains(c)
@@ -209,14 +213,18 @@ package struct HTTPRequestParser: Sendable {
         }
         let method = HTTPMethod(rawValue: String(decoding: parts[0], as: UTF8.self))
         let target = String(decoding: parts[1], as: UTF8.self)
-        guard target.hasPrefix("/") || (target == "*" && method == .options) || target.hasPrefix("http://")
-            || target.hasPrefix("https://")
+        guard
+            target.hasPrefix("/") || (target == "*" && method == .options) || target.hasPrefix("http://")
+                || target.hasPrefix("https://")
         else { throw .bad("malformed request target") }
 
         // Header fields.
         guard lines.count - 1 <= Self.maxHeaderCount else {
             throw HTTPParseError(
-                status: 431, code: "request_header_fields_too_large", message: "more than 100 header fields")
+                status: 431,
+                code: "request_header_fields_too_large",
+                message: "more than 100 header fields"
+            )
         }
         var headers = HTTPHeaders()
         for line in lines.dropFirst() {
@@ -252,7 +260,10 @@ package struct HTTPRequestParser: Sendable {
                 throw .bad("malformed Transfer-Encoding")
             } else {
                 throw HTTPParseError(
-                    status: 501, code: "not_implemented", message: "only the chunked transfer coding is supported")
+                    status: 501,
+                    code: "not_implemented",
+                    message: "only the chunked transfer coding is supported"
+                )
             }
         } else if !contentLengths.isEmpty {
             var length: Int?
@@ -277,8 +288,14 @@ package struct HTTPRequestParser: Sendable {
             : headers.containsToken("keep-alive", in: "Connection")
         let expectsContinue = headers["Expect"].map { HTTPHeaders.equalsIgnoringCase($0, "100-continue") } ?? false
         return HTTPRequestHead(
-            method: method, target: target, versionMinor: minor, headers: headers, framing: framing,
-            keepAlive: keepAlive, expectsContinue: expectsContinue)
+            method: method,
+            target: target,
+            versionMinor: minor,
+            headers: headers,
+            framing: framing,
+            keepAlive: keepAlive,
+            expectsContinue: expectsContinue
+        )
     }
 
     private static func digit(_ c: UInt8) -> Int? {

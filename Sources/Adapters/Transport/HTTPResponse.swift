@@ -14,6 +14,7 @@ package struct HTTPResponse: Sendable {
         case stream(@Sendable (ResponseBodyWriter) async throws -> Void)
     }
 
+    /// A response with the given status, headers and body.
     package init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: Body = .bytes([])) {
         self.status = status
         self.headers = headers
@@ -26,7 +27,11 @@ package struct HTTPResponse: Sendable {
     }
 
     /// A text response.
-    package static func text(_ status: Int, _ s: String, contentType: String = "text/plain; charset=utf-8")
+    package static func text(
+        _ status: Int,
+        _ s: String,
+        contentType: String = "text/plain; charset=utf-8"
+    )
         -> HTTPResponse
     {
         HTTPResponse(status: status, headers: ["Content-Type": contentType], body: .bytes(Array(s.utf8)))
@@ -41,29 +46,5 @@ package struct HTTPResponse: Sendable {
     package static func error(_ status: Int, code: String, message: String) -> HTTPResponse {
         let body = "{\"error\":{\"code\":\"\(JSONText.escape(code))\",\"message\":\"\(JSONText.escape(message))\"}}"
         return .json(status, Array(body.utf8))
-    }
-}
-
-/// Minimal JSON string escaping for the transport's own error bodies.
-enum JSONText {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
     }
 }

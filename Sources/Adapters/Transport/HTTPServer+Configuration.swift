@@ -23,14 +23,24 @@ extension HTTPServer {
         package var maxOutboundFrames: Int = 8192
         /// Decides on a WebSocket upgrade's `Origin` (nil when absent); false answers 403. Nil accepts all.
         package var originCheck: (@Sendable (String?) -> Bool)?
+        /// How long WebSocket output may wait on its loop to be coalesced with more output for the same
+        /// connections (fewer `writev` calls and wake-ups per frame, more latency). Zero, the default, flushes at
+        /// the end of every loop iteration. See docs/PERFORMANCE.md.
+        package var flushDelay: Duration = .zero
         /// How long a graceful shutdown waits for in-flight requests and closing handshakes.
         package var shutdownTimeout: Duration = .seconds(10)
 
+        /// The defaults are the production values (API.md); tests shorten the timeouts.
         package init(
-            host: String = "0.0.0.0", port: Int = 8000, eventLoops: Int = Int(shim_cpu_count()),
-            headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
-            pingInterval: Duration = .seconds(30), pongTimeout: Duration = .seconds(10),
-            maxOutboundBytes: Int = 4 << 20, maxOutboundFrames: Int = 8192,
+            host: String = "0.0.0.0",
+            port: Int = 8000,
+            eventLoops: Int = Int(shim_cpu_count()),
+            headerTimeout: Duration = .seconds(10),
+            idleTimeout: Duration = .seconds(60),
+            pingInterval: Duration = .seconds(30),
+            pongTimeout: Duration = .seconds(10),
+            maxOutboundBytes: Int = 4 << 20,
+            maxOutboundFrames: Int = 8192,
             originCheck: (@Sendable (String?) -> Bool)? = nil
         ) {
             self.host = host

@@ -15,6 +15,7 @@ package final class HTTPServer: Sendable {
         var stopped = false
     }
 
+    /// A server for `router`; nothing happens until `start()`.
     package init(configuration: Configuration, router: Router) {
         self.context = ServerContext(configuration: configuration, router: router)
     }
@@ -37,14 +38,16 @@ package final class HTTPServer: Sendable {
             let fd = try Socket.listen(host: configuration.host, port: configuration.port)
             state.listenerFD = fd
             state.port = Socket.localPort(fd)
-            let shortest = [
-                configuration.headerTimeout, configuration.idleTimeout, configuration.pingInterval,
-                configuration.pongTimeout,
-            ].map(\.nanoseconds).min() ?? 1_000_000_000
+            let shortest =
+                [
+                    configuration.headerTimeout, configuration.idleTimeout, configuration.pingInterval,
+                    configuration.pongTimeout,
+                ].map(\.nanoseconds).min() ?? 1_000_000_000
             for index in 0..<configuration.eventLoops {
                 let loop = try EventLoop(index: index)
                 // Deadlines are checked a few times per shortest timeout, never more often than every 5 ms.
                 loop.sweepInterval = min(250_000_000, max(5_000_000, shortest / 4))
+                loop.flushDelay = configuration.flushDelay.nanoseconds
                 // Registered before the thread starts, so no other thread touches the loop's state yet.
                 loop.register(fd, Listener(fd: fd, loop: loop, server: self.context), events: Listener.events)
                 state.loops.append(loop)
@@ -95,34 +98,5 @@ package final class HTTPServer: Sendable {
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
         limit.rlim_cur = limit.rlim_max
         setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-}
-
-/// Turns signals into an awaitable event through Dispatch signal sources.
-enum SignalWaiter {
-    static func wait(for signals: [Int32]) async {
-        final class Box: @unchecked Sendable {
-            // Guarded by `lock`; the sources must stay alive until a signal comes.
-            let lock = Mutex<CheckedContinuation<Void, Never>?>(nil)
-            var sources: [any DispatchSourceSignal] = []
-        }
-        let box = Box()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            box.lock.withLock { $0 = continuation }
-            for number in signals {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    let waiting = box.lock.withLock { c -> CheckedContinuation<Void, Never>? in
-                        defer { c = nil }
-                        return c
-                    }
-                    waiting?.resume()
-                }
-                source.resume()
-                box.sources.append(source)
-            }
-        }
-        for source in box.sources { source.cancel() }
     }
 }

@@ -37,7 +37,12 @@ final class Listener: LoopHandler {
             }
             guard let accepted else { return }
             Socket.setNoDelay(accepted.fd)
-            let connection = Connection(fd: accepted.fd, loop: self.loop, server: self.server, remoteAddress: accepted.address)
+            let connection = Connection(
+                fd: accepted.fd,
+                loop: self.loop,
+                server: self.server,
+                remoteAddress: accepted.address
+            )
             self.server.openConnections.wrappingAdd(1, ordering: .relaxed)
             self.loop.register(accepted.fd, connection, events: shim_epollin())
         }
@@ -53,3 +58,6 @@ final class Listener: LoopHandler {
         self.loop.deregister(self.fd)
     }
 }
+
+@available(*, unavailable)
+extension Listener: Sendable {}

@@ -15,7 +15,9 @@ package struct OutboundFrame: Sendable {
     /// A text frame.
     package static func text(_ s: String) -> OutboundFrame {
         var s = s
-        return s.withUTF8 { OutboundFrame(storage: WebSocketFrameEncoder.encode(opcode: .text, payload: UnsafeRawBufferPointer($0))) }
+        return s.withUTF8 {
+            OutboundFrame(storage: WebSocketFrameEncoder.encode(opcode: .text, payload: UnsafeRawBufferPointer($0)))
+        }
     }
 
     /// A binary frame.

@@ -45,7 +45,10 @@ struct OutboundQueue {
     }
 
     /// Writes as much as the socket accepts. `completed` counts storages fully written.
-    mutating func write(to fd: Int32, iovecs: UnsafeMutablePointer<iovec>) -> (result: WriteResult, completed: Int, written: Int) {
+    mutating func write(
+        to fd: Int32,
+        iovecs: UnsafeMutablePointer<iovec>
+    ) -> (result: WriteResult, completed: Int, written: Int) {
         var completed = 0
         var written = 0
         while !self.isEmpty {
@@ -60,7 +63,8 @@ struct OutboundQueue {
                 n += 1
                 i += 1
             }
-            let rc = writev(fd, iovecs, Int32(n))
+            // sendmsg is writev with flags: MSG_NOSIGNAL turns a write to a reset connection into EPIPE.
+            let rc = shim_writev_nosignal(fd, iovecs, Int32(n))
             if rc < 0 {
                 let e = Glibc.errno
                 if e == EINTR { continue }

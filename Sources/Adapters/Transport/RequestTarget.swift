@@ -9,7 +9,9 @@ package struct RequestTarget: Sendable, Equatable {
 
     /// One query pair.
     package struct QueryItem: Sendable, Equatable {
+        /// The decoded name.
         package var name: String
+        /// The decoded value (empty when the pair had no `=`).
         package var value: String
     }
 

@@ -28,6 +28,8 @@ package final class ResponseBodyWriter: Sendable {
 
 /// The client went away while a streamed body was being written.
 package struct ConnectionClosedError: Error, CustomStringConvertible {
+    /// The error.
     package init() {}
+    /// A fixed text.
     package var description: String { "the connection was closed" }
 }

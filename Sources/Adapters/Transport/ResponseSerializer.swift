@@ -2,7 +2,11 @@
 enum ResponseSerializer {
     /// The head of `response`. `contentLength` nil means chunked.
     static func head(
-        _ response: HTTPResponse, contentLength: Int?, keepAlive: Bool, versionMinor: Int, date: [UInt8]
+        _ response: HTTPResponse,
+        contentLength: Int?,
+        keepAlive: Bool,
+        versionMinor: Int,
+        date: [UInt8]
     ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)

@@ -34,11 +34,14 @@ package final class Router: Sendable {
         case miss(RouteMiss)
     }
 
+    /// An empty router.
     package init() {}
 
     /// Adds an HTTP route. `body` says how the request body is received and its size limit.
     package func add(
-        _ method: HTTPMethod, _ pattern: String, body: BodyPolicy = .buffer(limit: 1 << 20),
+        _ method: HTTPMethod,
+        _ pattern: String,
+        body: BodyPolicy = .buffer(limit: 1 << 20),
         _ handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) {
         let route = Route(method: method, segments: Self.parse(pattern), target: .http(body, handler))
@@ -46,7 +49,8 @@ package final class Router: Sendable {
     }
 
     /// Adds a WebSocket endpoint (a GET with `Upgrade: websocket`); the handler accepts or rejects the upgrade.
-    package func addWebSocket(_ pattern: String, _ handler: @escaping @Sendable (HTTPRequest) async -> WebSocketUpgrade) {
+    package func addWebSocket(_ pattern: String, _ handler: @escaping @Sendable (HTTPRequest) async -> WebSocketUpgrade)
+    {
         let route = Route(method: .get, segments: Self.parse(pattern), target: .webSocket(handler))
         self.state.withLock { $0.routes.append(route) }
     }
@@ -76,7 +80,8 @@ package final class Router: Sendable {
                 continue
             }
             // An upgrade request prefers a WebSocket route and a plain request an HTTP one, on the same path.
-            let score = [isSocket == wantsWebSocket, route.method == method]
+            let score =
+                [isSocket == wantsWebSocket, route.method == method]
                 + route.segments.map { segment -> Bool in
                     switch segment {
                     case .literal: true

@@ -76,7 +76,9 @@ enum Socket {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept4(listener, $0, &length, shim_accept_flags()) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    accept4(listener, $0, &length, shim_accept_flags())
+                }
             }
             if fd >= 0 { return (fd, Self.ipString(storage)) }
             switch Glibc.errno {
@@ -87,7 +89,11 @@ enum Socket {
         }
     }
 
-    private static func address(host: String, port: Int, into storage: inout sockaddr_storage) throws(SystemError)
+    private static func address(
+        host: String,
+        port: Int,
+        into storage: inout sockaddr_storage
+    ) throws(SystemError)
         -> socklen_t
     {
         var v4 = sockaddr_in()
@@ -117,9 +123,13 @@ enum Socket {
         var copy = storage
         return withUnsafePointer(to: &copy) { p -> Int in
             if Int32(storage.ss_family) == AF_INET6 {
-                return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                return p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
             }
-            return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            return p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                Int(UInt16(bigEndian: $0.pointee.sin_port))
+            }
         }
     }
 

@@ -7,11 +7,13 @@ package struct SystemError: Error, CustomStringConvertible {
     /// The system call that failed.
     package var function: StaticString
 
+    /// The failure of `function` with `errno`.
     package init(errno: CInt, function: StaticString) {
         self.errno = errno
         self.function = function
     }
 
+    /// The call, the error in words where known, and the number.
     package var description: String {
         "\(self.function) failed: \(Self.message(for: self.errno)) (errno \(self.errno))"
     }

@@ -7,6 +7,7 @@ package struct UTF8Validator: Sendable {
     private var lower: UInt8 = 0x80
     private var upper: UInt8 = 0xBF
 
+    /// A validator at the start of a text.
     package init() {}
 
     /// True when no sequence is cut short at the end of the bytes seen so far.
@@ -20,7 +21,9 @@ package struct UTF8Validator: Sendable {
         while i < count {
             if self.needed == 0 {
                 // ASCII fast path, eight bytes at a time.
-                while i + 8 <= count && base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                while i + 8 <= count
+                    && base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+                {
                     i += 8
                 }
                 guard i < count else { break }

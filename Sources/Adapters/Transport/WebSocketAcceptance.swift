@@ -7,6 +7,7 @@ package struct WebSocketAcceptance: Sendable {
     /// The largest message (after reassembling fragments) accepted; larger ones close the connection with 1009.
     package var maxMessageSize: Int
 
+    /// Accepts with `delegate`, an optional subprotocol and a message size limit (1 MiB by default).
     package init(delegate: any WebSocketDelegate, subprotocol: String? = nil, maxMessageSize: Int = 1 << 20) {
         self.delegate = delegate
         self.subprotocol = subprotocol

@@ -4,7 +4,8 @@ import Synchronization
 /// A WebSocket client on the same codec, masking every frame (RFC 6455 §5.3); for tests and the bench tool.
 ///
 /// It runs on an `EventLoop` like the server's connections. Messages either queue for `receive`, or, when
-/// `onMessage` is given, go straight to that callback on the loop thread (the bench uses this: no task per frame).
+/// `onMessage` is given, go straight to that callback on the loop thread (the bench uses this: no task per frame);
+/// `onTextBytes` gets text messages as UTF-8 bytes without making a `String`.
 package final class WebSocketClient: Sendable {
     /// The loop the connection lives on.
     package let loop: EventLoop
@@ -28,8 +29,14 @@ package final class WebSocketClient: Sendable {
     /// Connects and completes the opening handshake. Throws `WebSocketClientError.handshakeRejected` for a
     /// non-101 answer, `.timeout` when the handshake takes longer than `timeout`.
     package static func connect(
-        host: String, port: Int, path: String, headers: [(String, String)] = [], timeout: Duration = .seconds(5),
-        loop: EventLoop? = nil, onMessage: (@Sendable (WebSocketClientMessage) -> Void)? = nil
+        host: String,
+        port: Int,
+        path: String,
+        headers: [(String, String)] = [],
+        timeout: Duration = .seconds(5),
+        loop: EventLoop? = nil,
+        onMessage: (@Sendable (WebSocketClientMessage) -> Void)? = nil,
+        onTextBytes: (@Sendable ([UInt8]) -> Void)? = nil
     ) async throws -> WebSocketClient {
         let loop = loop ?? Self.sharedLoop
         let key = WebSocketHandshake.randomKey()
@@ -44,13 +51,19 @@ package final class WebSocketClient: Sendable {
         } catch {
             throw WebSocketClientError.connectFailed(errno: error.errno)
         }
-        let inbox = ClientInbox(onMessage: onMessage)
+        let inbox = ClientInbox(onMessage: onMessage, onTextBytes: onTextBytes)
         let deadline = timeout.nanoseconds
         let bound = try await withCheckedThrowingContinuation {
             (continuation: CheckedContinuation<LoopBound<ClientConnection>, any Error>) in
             loop.execute {
                 let connection = ClientConnection(
-                    fd: fd, loop: loop, request: bytes, key: key, inbox: inbox, opened: continuation)
+                    fd: fd,
+                    loop: loop,
+                    request: bytes,
+                    key: key,
+                    inbox: inbox,
+                    opened: continuation
+                )
                 loop.register(fd, connection, events: shim_epollout())
                 loop.schedule(at: EventLoop.now() + deadline) { connection.timedOut() }
             }
@@ -106,7 +119,7 @@ package final class WebSocketClient: Sendable {
         let connection = self.connection
         let frame = Self.encode(.close, WebSocketFrameEncoder.closePayload(code: code, reason: ""))
         self.loop.execute { connection.value.sendClose(frame) }
-        if self.inbox.onMessage == nil {
+        if self.inbox.onMessage == nil && self.inbox.onTextBytes == nil {
             while true {
                 guard let message = try? await self.receive(timeout: .seconds(5)) else { break }
                 if case .close = message { break }

@@ -40,7 +40,14 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
         weak var connection: Connection?
     }
 
-    init(id: UInt64, remoteAddress: String, loop: EventLoop, maxOutboundBytes: Int, maxOutboundFrames: Int, connection: Connection) {
+    init(
+        id: UInt64,
+        remoteAddress: String,
+        loop: EventLoop,
+        maxOutboundBytes: Int,
+        maxOutboundFrames: Int,
+        connection: Connection
+    ) {
         self.id = id
         self.remoteAddress = remoteAddress
         self.loop = loop
@@ -120,8 +127,10 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
         self.queuedFrames.wrappingSubtract(frames, ordering: .relaxed)
     }
 
+    /// The same connection.
     package static func == (a: WebSocketConnection, b: WebSocketConnection) -> Bool { a === b }
 
+    /// Hashes the id.
     package func hash(into hasher: inout Hasher) {
         hasher.combine(self.id)
     }

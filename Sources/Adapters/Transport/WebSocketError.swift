@@ -5,14 +5,17 @@ package struct WebSocketError: Error, Equatable, Sendable, CustomStringConvertib
     /// A short reason for the close frame (at most 123 bytes).
     package var reason: String
 
+    /// A failure closing with `closeCode` and `reason`.
     package init(closeCode: UInt16, reason: String) {
         self.closeCode = closeCode
         self.reason = reason
     }
 
+    /// A 1002 protocol error.
     package static func protocolError(_ reason: String) -> WebSocketError {
         WebSocketError(closeCode: 1002, reason: reason)
     }
 
+    /// The code and the reason.
     package var description: String { "WebSocketError(\(self.closeCode), \(self.reason))" }
 }

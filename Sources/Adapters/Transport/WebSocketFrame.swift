@@ -7,6 +7,7 @@ package struct WebSocketFrame: Sendable, Equatable {
     /// The payload, unmasked.
     package var payload: [UInt8]
 
+    /// A frame.
     package init(fin: Bool, opcode: WebSocketOpcode, payload: [UInt8]) {
         self.fin = fin
         self.opcode = opcode

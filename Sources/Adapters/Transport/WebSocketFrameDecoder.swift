@@ -10,12 +10,16 @@ package struct WebSocketFrameDecoder: Sendable {
         case client
     }
 
+    /// Which side decodes.
     package let role: Role
     /// The largest payload accepted in one frame; larger ones fail with 1009.
     package var maxPayload: Int
     private var buffer: [UInt8] = []
     private var index = 0
+    /// Payload bytes of the incomplete frame at `index` already handed out by `partialPayload()`.
+    private var partialDelivered = 0
 
+    /// A decoder for `role` refusing payloads over `maxPayload`.
     package init(role: Role, maxPayload: Int) {
         self.role = role
         self.maxPayload = maxPayload
@@ -83,7 +87,10 @@ package struct WebSocketFrameDecoder: Sendable {
         let start = i + headerSize
         let payload: [UInt8]
         if masked {
-            let key = (self.buffer[maskOffset], self.buffer[maskOffset + 1], self.buffer[maskOffset + 2], self.buffer[maskOffset + 3])
+            let key = (
+                self.buffer[maskOffset], self.buffer[maskOffset + 1], self.buffer[maskOffset + 2],
+                self.buffer[maskOffset + 3]
+            )
             payload = self.buffer.withUnsafeBufferPointer { src in
                 [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
                     Self.unmask(src.baseAddress! + start, into: out.baseAddress!, count: count, key: key)
@@ -94,6 +101,7 @@ package struct WebSocketFrameDecoder: Sendable {
             payload = Array(self.buffer[start..<(start + count)])
         }
         self.index = start + count
+        self.partialDelivered = 0
         if self.index == self.buffer.count {
             // Idle connections should hold no buffer: release big ones, keep a small one for the next frame.
             self.buffer.removeAll(keepingCapacity: self.buffer.capacity <= 4096)
@@ -102,8 +110,50 @@ package struct WebSocketFrameDecoder: Sendable {
         return WebSocketFrame(fin: fin, opcode: opcode, payload: payload)
     }
 
+    /// The unmasked payload bytes of the incomplete data frame at the front that arrived since the last call, so
+    /// that text can be validated while a large frame trickles in (RFC 6455 §8.1 fail-fast). Nil when the front
+    /// frame is complete, a control frame, or its header has not arrived; call it after `next()` returned nil.
+    package mutating func partialPayload() -> (opcode: WebSocketOpcode, first: Bool, bytes: [UInt8])? {
+        let available = self.buffer.count - self.index
+        guard available >= 2 else { return nil }
+        let i = self.index
+        guard let opcode = WebSocketOpcode(rawValue: self.buffer[i] & 0x0F), !opcode.isControl else { return nil }
+        let masked = self.buffer[i + 1] & 0x80 != 0
+        var headerSize = 2
+        var length: UInt64
+        switch self.buffer[i + 1] & 0x7F {
+        case 126:
+            guard available >= 4 else { return nil }
+            length = UInt64(self.buffer[i + 2]) << 8 | UInt64(self.buffer[i + 3])
+            headerSize = 4
+        case 127:
+            guard available >= 10 else { return nil }
+            length = 0
+            for k in 0..<8 { length = length << 8 | UInt64(self.buffer[i + 2 + k]) }
+            headerSize = 10
+        default:
+            length = UInt64(self.buffer[i + 1] & 0x7F)
+        }
+        let maskOffset = i + headerSize
+        if masked { headerSize += 4 }
+        guard available >= headerSize, length <= UInt64(self.maxPayload) else { return nil }
+        let received = min(Int(length), available - headerSize)
+        guard received > self.partialDelivered, received < Int(length) else { return nil }
+        let first = self.partialDelivered == 0
+        let from = self.partialDelivered
+        self.partialDelivered = received
+        let start = i + headerSize
+        var bytes = Array(self.buffer[(start + from)..<(start + received)])
+        if masked {
+            for k in 0..<bytes.count { bytes[k] ^= self.buffer[maskOffset + ((from + k) & 3)] }
+        }
+        return (opcode, first, bytes)
+    }
+
     private static func unmask(
-        _ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>, count: Int,
+        _ src: UnsafePointer<UInt8>,
+        into dst: UnsafeMutablePointer<UInt8>,
+        count: Int,
         key: (UInt8, UInt8, UInt8, UInt8)
     ) {
         // Eight bytes at a time with the key repeated twice; the tail byte by byte.
@@ -113,7 +163,11 @@ package struct WebSocketFrameDecoder: Sendable {
         let raw = UnsafeRawPointer(src)
         let out = UnsafeMutableRawPointer(dst)
         while i + 8 <= count {
-            out.storeBytes(of: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ k64, toByteOffset: i, as: UInt64.self)
+            out.storeBytes(
+                of: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ k64,
+                toByteOffset: i,
+                as: UInt64.self
+            )
             i += 8
         }
         let bytes = [key.0, key.1, key.2, key.3]

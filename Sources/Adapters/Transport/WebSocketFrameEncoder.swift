@@ -2,7 +2,10 @@
 package enum WebSocketFrameEncoder {
     /// Encodes one frame. Servers pass no mask; clients must pass a fresh random key per frame (§5.3).
     package static func encode(
-        opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool = true, mask: UInt32? = nil
+        opcode: WebSocketOpcode,
+        payload: UnsafeRawBufferPointer,
+        fin: Bool = true,
+        mask: UInt32? = nil
     ) -> ByteStorage {
         let length = payload.count
         let lengthBytes = length < 126 ? 0 : (length <= 0xFFFF ? 2 : 8)
@@ -37,7 +40,12 @@ package enum WebSocketFrameEncoder {
     }
 
     /// Encodes one frame from an array.
-    package static func encode(opcode: WebSocketOpcode, payload: [UInt8], fin: Bool = true, mask: UInt32? = nil)
+    package static func encode(
+        opcode: WebSocketOpcode,
+        payload: [UInt8],
+        fin: Bool = true,
+        mask: UInt32? = nil
+    )
         -> ByteStorage
     {
         payload.withUnsafeBytes { Self.encode(opcode: opcode, payload: $0, fin: fin, mask: mask) }

@@ -16,6 +16,7 @@ package struct WebSocketMessageAssembler: Sendable {
     private var parts: [UInt8] = []
     private var validator = UTF8Validator()
 
+    /// An assembler refusing messages over `maxMessageSize` bytes.
     package init(maxMessageSize: Int) {
         self.maxMessageSize = maxMessageSize
     }
@@ -63,5 +64,16 @@ package struct WebSocketMessageAssembler: Sendable {
             return .text(String(decoding: self.parts, as: UTF8.self))
         }
         return .binary(self.parts)
+    }
+
+    /// The validator a frame with `opcode` would continue from, when that frame carries text: fresh for a new
+    /// text message, the current one for a continuation of text; nil otherwise. For checking a frame's payload
+    /// while it is still arriving, without touching the assembler's own state.
+    package func textValidator(forFrame opcode: WebSocketOpcode) -> UTF8Validator? {
+        switch opcode {
+        case .text: self.current == nil ? UTF8Validator() : nil
+        case .continuation: self.current == .text ? self.validator : nil
+        case .binary, .close, .ping, .pong: nil
+        }
     }
 }

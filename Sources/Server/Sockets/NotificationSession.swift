@@ -46,6 +46,10 @@ final class NotificationSession: WebSocketDelegate {
         self.connection.withLock { $0 }?.send(frame)
     }
 
+    func close(code: UInt16, reason: String) {
+        self.connection.withLock { $0 }?.close(code: code, reason: reason)
+    }
+
     private func run(_ connection: WebSocketConnection) async {
         let presenter = self.services.presenter
         do {

@@ -73,6 +73,18 @@ final class RoomHub: Sendable {
         }
     }
 
+    /// Closes this process's sockets opened with a token that was just revoked (logout).
+    func closeSessions(ofToken tokenID: String) {
+        let (rooms, notifications) = self.state.withLock { state in
+            (
+                state.rooms.values.flatMap { $0.sessions.values }.filter { $0.principal.tokenID == tokenID },
+                state.notificationSessions.values.flatMap { $0.values }.filter { $0.principal.tokenID == tokenID }
+            )
+        }
+        for session in rooms { session.close(code: 1008, reason: "logged out") }
+        for session in notifications { session.close(code: 1008, reason: "logged out") }
+    }
+
     func roomSessions() -> [RoomSession] {
         self.state.withLock { $0.rooms.values.flatMap { $0.sessions.values } }
     }

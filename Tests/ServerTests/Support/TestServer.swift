@@ -4,6 +4,8 @@ import Foundation
 import HTTPClient
 import InMemory
 import JWT
+import Postgres
+import TestSupport
 import Testing
 import Transport
 
@@ -24,14 +26,18 @@ final class TestServer: Sendable {
     let client = HTTPClient()
     let base: String
 
-    init(stores: StoreKit = .memory()) async throws {
+    convenience init(_ kind: StoreKind = .memory) async throws {
+        try await self.init(stores: kind.make())
+    }
+
+    init(stores: StoreKit) async throws {
         let tokens = try HMACTokenService(
             keyring: try TokenKeyring(secret: "a-test-secret-that-is-at-least-32-bytes-long", secrets: nil))
         let deps = Dependencies(
             users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
             notifications: stores.notifications, revocations: stores.revocations,
             directory: InMemoryDirectory(people: Self.people), tokens: tokens, objects: InMemoryObjectStorage(),
-            bus: InMemoryEventBus(), presence: InMemoryPresenceRegistry())
+            bus: stores.bus, presence: InMemoryPresenceRegistry())
         self.server = try await IncidentServer(
             deps: deps, host: "127.0.0.1", port: 0, reportTimeZone: TimeZone(identifier: "Asia/Taipei")!,
             testEndpoints: false, log: Logger(minimum: .error))
@@ -93,14 +99,40 @@ struct StoreKit: Sendable {
     var files: any FileStore
     var notifications: any NotificationStore
     var revocations: any RevocationStore
+    var bus: any RoomEventBus
+}
 
-    static func memory() -> StoreKit {
-        let database = InMemoryDatabase()
-        return StoreKit(
-            users: InMemoryUserStore(database: database), rooms: InMemoryRoomStore(database: database),
-            messages: InMemoryMessageStore(database: database), files: InMemoryFileStore(database: database),
-            notifications: InMemoryNotificationStore(database: database),
-            revocations: InMemoryRevocationStore(database: database))
+/// The store a scenario runs on: in memory, or the real PostgreSQL that scripts/test starts (with its
+/// LISTEN/NOTIFY event bus), so the seed scenarios prove the whole service, not only its in-memory twin.
+enum StoreKind: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case memory, postgres
+
+    var testDescription: String { self.rawValue }
+
+    func make(sourceLocation: SourceLocation = #_sourceLocation) async throws -> StoreKit {
+        switch self {
+        case .memory:
+            let database = InMemoryDatabase()
+            return StoreKit(
+                users: InMemoryUserStore(database: database), rooms: InMemoryRoomStore(database: database),
+                messages: InMemoryMessageStore(database: database), files: InMemoryFileStore(database: database),
+                notifications: InMemoryNotificationStore(database: database),
+                revocations: InMemoryRevocationStore(database: database), bus: InMemoryEventBus())
+        case .postgres:
+            let url = try TestEnvironment.require("TEST_DATABASE_URL", sourceLocation: sourceLocation)
+            let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 8, maxOverflow: 8))
+            try await PostgresMigrator(pool: pool).migrate()
+            let stores = PostgresStores(pool: pool)
+            return StoreKit(
+                users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
+                notifications: stores.notifications, revocations: stores.revocations,
+                bus: PostgresEventBus(url: url))
+        }
+    }
+
+    /// Every kind whose service is there; under CI both, so a missing PostgreSQL fails instead of skipping.
+    static var available: [StoreKind] {
+        TestEnvironment.isCI || TestEnvironment.databaseURL != nil ? [.memory, .postgres] : [.memory]
     }
 }
 

@@ -15,13 +15,29 @@ final class RawClient {
         address.sin_port = in_port_t(UInt16(port)).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else { throw SystemError(errno: errno, function: "connect") }
         _ = fcntl(self.fd, F_SETFL, fcntl(self.fd, F_GETFL) | O_NONBLOCK)
     }
 
+    private var closed = false
+
     deinit {
+        self.disconnect()
+    }
+
+    /// Half-closes: the server sees EOF after what was sent.
+    func shutdownWrite() {
+        shutdown(self.fd, Int32(SHUT_WR))
+    }
+
+    /// Closes the socket (once).
+    func disconnect() {
+        guard !self.closed else { return }
+        self.closed = true
         close(self.fd)
     }
 
@@ -107,7 +123,10 @@ struct RawResponse {
     var text: String { String(decoding: self.body, as: UTF8.self) }
 
     static func parse(_ bytes: [UInt8]) -> RawResponse? {
-        guard bytes.count >= 4, let end = (0...(bytes.count - 4)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10 })
+        guard bytes.count >= 4,
+            let end = (0...(bytes.count - 4)).first(where: {
+                bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10
+            })
         else { return nil }
         let head = String(decoding: bytes[0..<end], as: UTF8.self)
         var lines = head.components(separatedBy: "\r\n")
@@ -125,7 +144,10 @@ struct RawResponse {
         if headers["Transfer-Encoding"] == "chunked" {
             var body: [UInt8] = []
             while true {
-                guard let lineEnd = (offset..<max(offset, bytes.count - 1)).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }),
+                guard
+                    let lineEnd = (offset..<max(offset, bytes.count - 1)).first(where: {
+                        bytes[$0] == 13 && bytes[$0 + 1] == 10
+                    }),
                     let size = Int(String(decoding: bytes[offset..<lineEnd], as: UTF8.self), radix: 16)
                 else { return nil }
                 offset = lineEnd + 2
@@ -137,7 +159,12 @@ struct RawResponse {
         }
         let length = Int(headers["Content-Length"] ?? "0") ?? 0
         guard bytes.count >= offset + length else { return nil }
-        return RawResponse(status: status, headers: headers, body: Array(bytes[offset..<(offset + length)]), length: offset + length)
+        return RawResponse(
+            status: status,
+            headers: headers,
+            body: Array(bytes[offset..<(offset + length)]),
+            length: offset + length
+        )
     }
 }
 
@@ -161,15 +188,26 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async 
     return condition()
 }
 
+/// A router with the routes `build` adds.
+func makeRouter(_ build: (Router) -> Void) -> Router {
+    let router = Router()
+    build(router)
+    return router
+}
+
+/// The test server's configuration (loopback, ephemeral port, two loops) with `edit` applied.
+func testConfiguration(_ edit: (inout HTTPServer.Configuration) -> Void = { _ in }) -> HTTPServer.Configuration {
+    var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, eventLoops: 2)
+    edit(&configuration)
+    return configuration
+}
+
 /// Starts a server on an ephemeral loopback port, runs `body`, then shuts it down.
 func withServer(
-    _ configure: (inout HTTPServer.Configuration) -> Void = { _ in }, routes: (Router) -> Void,
+    _ configuration: HTTPServer.Configuration = testConfiguration(),
+    router: Router,
     _ body: (HTTPServer) async throws -> Void
 ) async throws {
-    var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, eventLoops: 2)
-    configure(&configuration)
-    let router = Router()
-    routes(router)
     let server = HTTPServer(configuration: configuration, router: router)
     try server.start()
     do {

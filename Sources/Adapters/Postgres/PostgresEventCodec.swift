@@ -1,0 +1,140 @@
+internal import Application
+internal import Domain
+internal import Foundation
+
+/// The compact wire form of `LiveEvent`s in NOTIFY payloads (PostgreSQL caps a payload at 8 000 bytes).
+///
+/// Message events carry ids only; the receiving process loads the message (by primary key) when it decodes them, so
+/// a 10 KB message or 100 KB of readings never has to fit. The other events are small and travel whole; a notification
+/// too large for a payload travels as its id and is loaded too.
+enum PostgresEventCodec {
+    /// Leaves room for the envelope in the 8 000-byte payload.
+    static let maximumPayloadBytes = 7_800
+
+    /// One event as JSON; nil when it cannot be sent (never, in practice).
+    static func encode(_ event: LiveEvent) -> JSONValue {
+        var object = JSONObject()
+        switch event {
+        case .messageCreated(let message):
+            object["t"] = .string("created")
+            object["m"] = .string(message.id.description)
+        case .messageEdited(let message):
+            object["t"] = .string("edited")
+            object["m"] = .string(message.id.description)
+        case .messageDeleted(let message):
+            object["t"] = .string("deleted")
+            object["m"] = .string(message.id.description)
+        case .reactionsUpdated(let message, let user, let emoji, let action):
+            object["t"] = .string("reactions")
+            object["m"] = .string(message.id.description)
+            object["u"] = .string(user.rawValue)
+            object["e"] = .string(emoji)
+            object["a"] = .string(action.rawValue)
+        case .typing(let room, let user, let displayName, let isTyping):
+            object["t"] = .string("typing")
+            object["r"] = .string(room.description)
+            object["u"] = .string(user.rawValue)
+            object["n"] = .string(displayName)
+            object["y"] = .bool(isTyping)
+        case .userJoined(let room, let user, let displayName, let at):
+            object["t"] = .string("joined")
+            object["r"] = .string(room.description)
+            object["u"] = .string(user.rawValue)
+            object["n"] = .string(displayName)
+            object["at"] = .number(Double(PostgresTime.microseconds(since2000: at)))
+        case .userLeft(let room, let user, let displayName, let at):
+            object["t"] = .string("left")
+            object["r"] = .string(room.description)
+            object["u"] = .string(user.rawValue)
+            object["n"] = .string(displayName)
+            object["at"] = .number(Double(PostgresTime.microseconds(since2000: at)))
+        case .accessRevoked(let room, let user):
+            object["t"] = .string("revoked")
+            object["r"] = .string(room.description)
+            object["u"] = .string(user.rawValue)
+        case .notification(let notification):
+            object = Self.encode(notification)
+            if JSONWriter.encode(.object(object)).count > Self.maximumPayloadBytes / 2 {
+                object = ["t": .string("notification_ref"), "id": .string(notification.id.description)]
+            }
+        }
+        return .object(object)
+    }
+
+    private static func encode(_ notification: UserNotification) -> JSONObject {
+        [
+            "t": .string("notification"), "id": .string(notification.id.description),
+            "u": .string(notification.userID.rawValue), "k": .string(notification.kind.rawValue),
+            "ti": .string(notification.title), "me": .string(notification.message),
+            "r": .string(notification.roomID.description), "rt": .string(notification.reference.type),
+            "ri": .string(notification.reference.id),
+            "at": .number(Double(PostgresTime.microseconds(since2000: notification.createdAt))),
+        ]
+    }
+
+    /// Rebuilds an event, loading what the payload names by id on `connection`; nil for an event that no longer
+    /// applies (its message is gone) or that this version does not know.
+    static func decode(_ value: JSONValue, on connection: PostgresConnection) throws -> LiveEvent? {
+        guard let kind = value["t"]?.stringValue else { return nil }
+        func message() throws -> Message? {
+            guard let id = value["m"]?.stringValue.flatMap(MessageID.init) else { return nil }
+            return try PostgresMessageStore.loadMessage(id: id, on: connection)
+        }
+        func room() -> RoomID? { value["r"]?.stringValue.flatMap(RoomID.init) }
+        func user() -> UserID? { value["u"]?.stringValue.map(UserID.init(rawValue:)) }
+        func time() -> Date? {
+            value["at"]?.numberValue.map { PostgresTime.date(microsecondsSince2000: Int64($0)) }
+        }
+        switch kind {
+        case "created": return try message().map(LiveEvent.messageCreated)
+        case "edited": return try message().map(LiveEvent.messageEdited)
+        case "deleted": return try message().map(LiveEvent.messageDeleted)
+        case "reactions":
+            guard let message = try message(), let user = user(), let emoji = value["e"]?.stringValue,
+                let action = value["a"]?.stringValue.flatMap(ReactionAction.init(rawValue:))
+            else { return nil }
+            return .reactionsUpdated(message, user: user, emoji: emoji, action: action)
+        case "typing":
+            guard let room = room(), let user = user(), let name = value["n"]?.stringValue,
+                case .bool(let isTyping)? = value["y"]
+            else { return nil }
+            return .typing(room: room, user: user, displayName: name, isTyping: isTyping)
+        case "joined", "left":
+            guard let room = room(), let user = user(), let name = value["n"]?.stringValue, let at = time() else {
+                return nil
+            }
+            return kind == "joined"
+                ? .userJoined(room: room, user: user, displayName: name, at: at)
+                : .userLeft(room: room, user: user, displayName: name, at: at)
+        case "revoked":
+            guard let room = room(), let user = user() else { return nil }
+            return .accessRevoked(room: room, user: user)
+        case "notification":
+            guard let id = value["id"]?.stringValue.flatMap(NotificationID.init), let user = user(),
+                let kind = value["k"]?.stringValue.flatMap(NotificationKind.init(rawValue:)),
+                let title = value["ti"]?.stringValue, let text = value["me"]?.stringValue, let room = room(),
+                let referenceID = value["ri"]?.stringValue, let at = time()
+            else { return nil }
+            let reference: NotificationReference
+            switch value["rt"]?.stringValue {
+            case "message":
+                guard let id = MessageID(referenceID) else { return nil }
+                reference = .message(id)
+            case "room":
+                guard let id = RoomID(referenceID) else { return nil }
+                reference = .room(id)
+            default:
+                return nil
+            }
+            return .notification(
+                UserNotification(
+                    id: id, userID: user, kind: kind, title: title, message: text, roomID: room, reference: reference,
+                    createdAt: at))
+        case "notification_ref":
+            guard let id = value["id"]?.stringValue.flatMap(NotificationID.init) else { return nil }
+            return try PostgresNotificationStore.load(id: id, on: connection).map(LiveEvent.notification)
+        default:
+            return nil
+        }
+    }
+}
