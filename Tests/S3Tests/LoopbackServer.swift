@@ -104,7 +104,8 @@ final class LoopbackConnection {
         while true {
             if let end = self.find([13, 10, 13, 10]) {
                 let head = String(decoding: self.buffer[..<end], as: UTF8.self).lowercased()
-                let length = head.components(separatedBy: "\r\n")
+                let length =
+                    head.components(separatedBy: "\r\n")
                     .first(where: { $0.hasPrefix("content-length:") })
                     .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
                 var remaining = length - (self.buffer.count - end - 4)

@@ -1,8 +1,8 @@
 import Application
 import Foundation
 import S3
-import Testing
 import TestSupport
+import Testing
 
 /// Figures for docs/PERFORMANCE-s3.md; run only on request, in a release build:
 /// `S3_BENCH=1 swift test -c release --scratch-path .build-release --filter S3BenchmarkTests`
@@ -63,7 +63,8 @@ struct S3BenchmarkTests {
         var start = ContinuousClock.now
         _ = try Digest.sha256(ofFile: path, offset: 0, length: Int64(Self.size))
         let hashSeconds = Self.seconds(ContinuousClock.now - start)
-        Self.report(String(format: "sha256 of a 20 MiB file: %.1f ms (%.0f MiB/s)", hashSeconds * 1000, mib / hashSeconds))
+        Self.report(
+            String(format: "sha256 of a 20 MiB file: %.1f ms (%.0f MiB/s)", hashSeconds * 1000, mib / hashSeconds))
 
         try await storage.put(key: "bench/warm-up", contentType: "application/pdf", body: body)
         let rounds = 10
@@ -72,9 +73,10 @@ struct S3BenchmarkTests {
             try await storage.put(key: "bench/sequential-\(index)", contentType: "application/pdf", body: body)
         }
         let sequential = Self.seconds(ContinuousClock.now - start)
-        Self.report(String(
-            format: "sequential: %d x 20 MiB file-body PUTs in %.2f s: %.1f MiB/s, %.0f ms per upload",
-            rounds, sequential, mib * Double(rounds) / sequential, sequential / Double(rounds) * 1000))
+        Self.report(
+            String(
+                format: "sequential: %d x 20 MiB file-body PUTs in %.2f s: %.1f MiB/s, %.0f ms per upload",
+                rounds, sequential, mib * Double(rounds) / sequential, sequential / Double(rounds) * 1000))
 
         let before = Self.memory()
         Self.resetPeak()
@@ -89,12 +91,14 @@ struct S3BenchmarkTests {
         }
         let concurrent = Self.seconds(ContinuousClock.now - start)
         let after = Self.memory()
-        Self.report(String(
-            format: "concurrent: 10 x 20 MiB file-body PUTs in %.2f s: %.1f MiB/s aggregate", concurrent,
-            mib * 10 / concurrent))
-        Self.report(String(
-            format: "memory: RSS before %.1f MiB; peak during the 10 concurrent uploads %.1f MiB (+%.1f MiB)",
-            before.rss, after.peak, after.peak - before.rss))
+        Self.report(
+            String(
+                format: "concurrent: 10 x 20 MiB file-body PUTs in %.2f s: %.1f MiB/s aggregate", concurrent,
+                mib * 10 / concurrent))
+        Self.report(
+            String(
+                format: "memory: RSS before %.1f MiB; peak during the 10 concurrent uploads %.1f MiB (+%.1f MiB)",
+                before.rss, after.peak, after.peak - before.rss))
         #expect(try await storage.head(key: "bench/concurrent-9")?.size == Int64(Self.size))
         for index in 0..<rounds { try await storage.delete(key: "bench/sequential-\(index)") }
         for index in 0..<10 { try await storage.delete(key: "bench/concurrent-\(index)") }
@@ -120,9 +124,10 @@ struct S3BenchmarkTests {
         var start = ContinuousClock.now
         for index in 0..<10 { try await storage.put(key: "s-\(index)", contentType: "application/pdf", body: body) }
         let sequential = Self.seconds(ContinuousClock.now - start)
-        Self.report(String(
-            format: "discarding server, sequential: 10 x 20 MiB in %.2f s: %.0f MiB/s, %.0f ms per upload",
-            sequential, mib * 10 / sequential, sequential * 100))
+        Self.report(
+            String(
+                format: "discarding server, sequential: 10 x 20 MiB in %.2f s: %.0f MiB/s, %.0f ms per upload",
+                sequential, mib * 10 / sequential, sequential * 100))
         let before = Self.memory()
         Self.resetPeak()
         start = ContinuousClock.now
@@ -134,9 +139,10 @@ struct S3BenchmarkTests {
         }
         let concurrent = Self.seconds(ContinuousClock.now - start)
         let after = Self.memory()
-        Self.report(String(
-            format: "discarding server, concurrent: 10 x 20 MiB in %.2f s: %.0f MiB/s; RSS %.1f MiB, peak %.1f MiB",
-            concurrent, mib * 10 / concurrent, before.rss, after.peak))
+        Self.report(
+            String(
+                format: "discarding server, concurrent: 10 x 20 MiB in %.2f s: %.0f MiB/s; RSS %.1f MiB, peak %.1f MiB",
+                concurrent, mib * 10 / concurrent, before.rss, after.peak))
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -76,6 +76,7 @@ package final class HTTPClient: Sendable {
         _ request: HTTPClientRequest, _ cancellation: HTTPCancellation,
         _ handler: (HTTPResponseHead, HTTPBodyReader) throws -> Result
     ) throws -> Result {
+        try request.validate()
         let key = HTTPConnectionKey(host: request.url.host, port: request.url.port, isTLS: request.url.isTLS)
         var retried = false
         while true {

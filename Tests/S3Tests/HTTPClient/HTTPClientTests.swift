@@ -177,6 +177,20 @@ struct HTTPClientTests {
         #expect(ContinuousClock.now - start < .seconds(20))  // the read timeout is 60 s
     }
 
+    @Test(arguments: [
+        ("X-Test", "a\r\nX-Injected: 1"), ("X-Test", "a\nb"), ("X-Test", "a\u{0}b"), ("Bad Name", "v"), ("", "v"),
+        ("X:Colon", "v"),
+    ])
+    func headerInjectionIsRefusedBeforeConnecting(name: String, value: String) async throws {
+        // Nothing listens on this port: the refusal must come from the validation, not from the network.
+        let request = try HTTPClientRequest(
+            method: "GET", url: "http://127.0.0.1:\(S3TestSupport.closedPort())/", headers: HTTPHeaders([(name, value)])
+        )
+        await #expect(throws: HTTPClientError(.invalidHeader)) {
+            try await HTTPClient(configuration: Self.fast).execute(request)
+        }
+    }
+
     @Test func oversizedCollectedBodiesAreRefused() async throws {
         let server = try Self.echoServer()
         defer { server.stop() }
