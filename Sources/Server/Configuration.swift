@@ -19,6 +19,9 @@ struct Configuration: Sendable {
     var port = 8000
     var store = Store.postgres
     var reportTimeZone = TimeZone(identifier: "Asia/Taipei")!
+    /// Messages a second per user (burst twice that). API.md sets 10; `--message-rate` raises it for load tests
+    /// where a few connections stand for many people.
+    var messageRate: Double = 10
     /// Enables `/ws/echo` and `/ws/bench/{room}` for Autobahn and the transport bench; never in production.
     var testEndpoints = false
     /// Signs people in against a built-in list of demo users instead of LDAP (a quick look with no services).
@@ -55,6 +58,11 @@ struct Configuration: Sendable {
                     throw Invalid(setting: "--store", reason: "must be memory or postgres")
                 }
                 self.store = store
+            case "--message-rate":
+                guard let text = arguments.popFirst(), let rate = Double(text), rate >= 1, rate <= 1_000_000 else {
+                    throw Invalid(setting: "--message-rate", reason: "must be a number of messages a second (1 or more)")
+                }
+                self.messageRate = rate
             case "--test-endpoints":
                 self.testEndpoints = true
             case "--demo-directory":

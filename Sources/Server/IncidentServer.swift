@@ -12,11 +12,13 @@ final class IncidentServer: Sendable {
     private let housekeeping: Task<Void, Never>
 
     /// Builds and binds the server (`port` 0 picks a free port, for tests).
-    init(deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, testEndpoints: Bool, log: Logger)
-        async throws
-    {
+    init(
+        deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, testEndpoints: Bool,
+        messageRate: Double = 10, log: Logger
+    ) async throws {
         let metrics = Metrics()
-        let services = Services(deps: deps, reportTimeZone: reportTimeZone, log: log, metrics: metrics)
+        let services = Services(
+            deps: deps, reportTimeZone: reportTimeZone, messageRate: messageRate, log: log, metrics: metrics)
         let hub = RoomHub(frames: LiveEventFrames(presenter: services.presenter), metrics: metrics)
         await deps.bus.subscribe { event in hub.handle(event) }
 

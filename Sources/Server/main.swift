@@ -99,7 +99,7 @@ do {
         objects: objects, bus: bus, presence: presence)
     let server = try await IncidentServer(
         deps: deps, host: configuration.host, port: configuration.port, reportTimeZone: configuration.reportTimeZone,
-        testEndpoints: configuration.testEndpoints, log: log)
+        testEndpoints: configuration.testEndpoints, messageRate: configuration.messageRate, log: log)
     await server.runUntilSignalled()
     log.info("stopped")
 } catch {

@@ -9,7 +9,7 @@ import Synchronization
 package final class GroupCommitter: Sendable {
     private struct Waiting {
         var message: NewMessage
-        var continuation: CheckedContinuation<AppendResult, any Error>
+        var done: @Sendable (Result<AppendResult, any Error>) -> Void
     }
 
     private struct Queue {
@@ -31,15 +31,22 @@ package final class GroupCommitter: Sendable {
     /// Stores the message (or finds its earlier copy by client id) and returns once it is committed and published.
     package func commit(_ message: NewMessage) async throws -> AppendResult {
         try await withCheckedThrowingContinuation { continuation in
-            let startsCommit = self.queues.withLock { queues in
-                queues[message.roomID, default: Queue()].waiting.append(Waiting(message: message, continuation: continuation))
-                guard !queues[message.roomID]!.committing else { return false }
-                queues[message.roomID]!.committing = true
-                return true
-            }
-            // One task per group, not per message: later messages join the queue this task drains.
-            if startsCommit { Task { await self.drain(message.roomID) } }
+            self.enqueue(message) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Queues the message behind the room's earlier ones and returns at once; `done` hears the result after the
+    /// commit and the broadcast. Messages of a room are stored in the order they were queued, so a connection can
+    /// have many in flight and still keep its order.
+    package func enqueue(_ message: NewMessage, done: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
+        let startsCommit = self.queues.withLock { queues in
+            queues[message.roomID, default: Queue()].waiting.append(Waiting(message: message, done: done))
+            guard !queues[message.roomID]!.committing else { return false }
+            queues[message.roomID]!.committing = true
+            return true
+        }
+        // One task per group, not per message: later messages join the queue this task drains.
+        if startsCommit { Task { await self.drain(message.roomID) } }
     }
 
     private func drain(_ room: RoomID) async {
@@ -60,9 +67,9 @@ package final class GroupCommitter: Sendable {
                 for result in results {
                     if case .stored(let message) = result { await self.bus.publish(.messageCreated(message)) }
                 }
-                for (waiting, result) in zip(batch, results) { waiting.continuation.resume(returning: result) }
+                for (waiting, result) in zip(batch, results) { waiting.done(.success(result)) }
             } catch {
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
+                for waiting in batch { waiting.done(.failure(error)) }
             }
         }
     }

@@ -40,10 +40,26 @@ package struct SendMessage: Sendable {
         self.committer = committer
     }
 
+    /// A message that passed every rule and waits to be committed.
+    package struct Prepared: Sendable {
+        package var draft: NewMessage
+        let room: Room
+        let principal: Principal
+    }
+
     /// `.stored` for a new message, `.duplicate` with the first one for a repeated client id.
     package func callAsFunction(_ request: Request, to roomID: RoomID, by principal: Principal) async throws
         -> AppendResult
     {
+        let prepared = try await self.prepare(request, to: roomID, by: principal)
+        return try await withCheckedThrowingContinuation { continuation in
+            self.commit(prepared) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Checks the message against every rule (access, role, archive, rate, content, file, mentions) and numbers
+    /// nothing yet. A connection prepares its messages one at a time, in order, then commits them without waiting.
+    package func prepare(_ request: Request, to roomID: RoomID, by principal: Principal) async throws -> Prepared {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.send)
         try access.requireWritable()
@@ -67,21 +83,41 @@ package struct SendMessage: Sendable {
             }
         }
         let file = try await self.file(for: request, in: roomID)
-        // Names matter only to `@name` mentions; ids are enough to filter explicit ones.
-        let members =
-            content.text?.contains("@") == true
-            ? try await self.deps.membersWithCurrentNames(of: roomID) : try await self.deps.rooms.members(of: roomID)
+        // The member list is read only when there can be mentions (most messages have none: this is the hot path);
+        // names matter only to `@name` mentions, ids are enough to filter explicit ones.
+        let typesMentions = content.text?.contains("@") == true
+        let members: [Member]
+        if typesMentions {
+            members = try await self.deps.membersWithCurrentNames(of: roomID)
+        } else if let explicit = request.mentions, !explicit.isEmpty {
+            members = try await self.deps.rooms.members(of: roomID)
+        } else {
+            members = []
+        }
         let mentions = Self.mentions(in: content, explicit: request.mentions, members: members)
 
         let draft = NewMessage(
             id: MessageID(uuid: self.deps.ids.next()), roomID: roomID, senderID: principal.userID,
             senderDisplayName: principal.displayName, kind: request.kind, content: content, metadata: request.metadata,
             mentions: mentions, file: file, clientID: request.clientID, createdAt: now)
-        let result = try await self.committer.commit(draft)
-        if case .stored(let message) = result {
-            try await self.notifyMentioned(in: message, room: access.room, by: principal)
+        return Prepared(draft: draft, room: access.room, principal: principal)
+    }
+
+    /// Commits a prepared message behind the room's earlier ones; `done` hears the result after the commit and the
+    /// broadcast. Mentioned members are notified once it is stored.
+    package func commit(_ prepared: Prepared, done: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
+        self.committer.enqueue(prepared.draft) { result in
+            guard case .success(.stored(let message)) = result, !message.mentions.isEmpty else {
+                done(result)
+                return
+            }
+            // Rare (a message with mentions): the notifications are stored before the sender hears of success. The
+            // message is committed either way, so a failed notification does not turn its ack into an error.
+            Task {
+                try? await self.notifyMentioned(in: message, room: prepared.room, by: prepared.principal)
+                done(result)
+            }
         }
-        return result
     }
 
     private static func content(of request: Request) throws(DomainError) -> MessageContent {

@@ -43,7 +43,8 @@ struct Services: Sendable {
     let uploadFile: UploadFile
     let report: GenerateReport
 
-    init(deps: Dependencies, reportTimeZone: TimeZone, log: Logger, metrics: Metrics) {
+    /// `messageRate`: messages a second per user (burst twice that); 10 as API.md sets it, raised only by load tests.
+    init(deps: Dependencies, reportTimeZone: TimeZone, messageRate: Double = 10, log: Logger, metrics: Metrics) {
         self.deps = deps
         self.presenter = Presenter(objects: deps.objects, clock: deps.clock)
         self.log = log
@@ -60,7 +61,7 @@ struct Services: Sendable {
         self.changeMemberRole = ChangeMemberRole(deps)
         self.removeMember = RemoveMember(deps)
         self.sendMessage = SendMessage(
-            deps, limiter: RateLimiter(), committer: GroupCommitter(store: deps.messages, bus: deps.bus))
+            deps, limiter: RateLimiter { TokenBucket(rate: messageRate, burst: 2 * messageRate) }, committer: GroupCommitter(store: deps.messages, bus: deps.bus))
         self.editMessage = EditMessage(deps)
         self.deleteMessage = DeleteMessage(deps)
         self.react = ReactToMessage(deps)

@@ -22,6 +22,10 @@ final class RoomSession: WebSocketDelegate {
     private let hub: RoomHub
     private let phase = Mutex(Phase.syncing([]))
     private let connection = Mutex<WebSocketConnection?>(nil)
+    /// This connection's messages that are committing: many may be in flight (group commit), in order.
+    private let commits = CommitTracker()
+    /// How many of this connection's messages may be committing at once before it stops reading.
+    static let maximumInFlight = 256
     private let inbox: AsyncStream<String>
     private let inboxInput: AsyncStream<String>.Continuation
 
@@ -193,35 +197,57 @@ final class RoomSession: WebSocketDelegate {
         do {
             try await self.dispatch(body)
         } catch {
-            var refusal = DomainError.from(error)
-            if case .invalidRequest(let reason) = refusal { refusal = .invalidMessage(reason) }
-            if case .validationFailed = refusal, (try? body.string("type")) != "message" { refusal = .invalidMessage(refusal.message) }
-            self.services.metrics.increment("incident_errors_total{code=\"\(refusal.code)\"}")
-            if refusal.httpStatus == 403 {
-                self.services.log.info("permission_denied", user: self.principal.userID.rawValue, room: self.roomID.description, ["code": refusal.code])
-            }
-            self.send(self.error(refusal, clientID: clientID ?? nil))
+            self.refuse(error, event: body, clientID: clientID ?? nil)
         }
+    }
+
+    private func refuse(_ error: any Error, event body: RequestBody, clientID: String?) {
+        var refusal = DomainError.from(error)
+        if case .invalidRequest(let reason) = refusal { refusal = .invalidMessage(reason) }
+        if case .validationFailed = refusal, (try? body.string("type")) != "message" { refusal = .invalidMessage(refusal.message) }
+        self.services.metrics.increment("incident_errors_total{code=\"\(refusal.code)\"}")
+        if refusal.httpStatus == 403 {
+            self.services.log.info("permission_denied", user: self.principal.userID.rawValue, room: self.roomID.description, ["code": refusal.code])
+        }
+        self.send(self.error(refusal, clientID: clientID))
     }
 
     private func dispatch(_ body: RequestBody) async throws {
         let services = self.services
         let user = self.principal.userID.rawValue
         let room = self.roomID.description
-        switch try body.string("type") {
-        case "message":
+        let type = try body.string("type")
+        if type == "message" {
+            // Messages are checked one at a time, in order, then committed without waiting: the group committer
+            // keeps their order and stores many per transaction.
+            await self.commits.wait(below: Self.maximumInFlight)
             let request = try SendMessage.Request(body)
-            let result = try await services.sendMessage(request, to: self.roomID, by: self.principal)
-            let message = result.message
-            if case .stored = result {
-                services.metrics.increment("incident_messages_total{type=\"\(message.kind.rawValue)\"}")
-                services.log.info("message_sent", user: user, room: room, ["message": message.id.description, "type": message.kind.rawValue])
+            let prepared = try await services.sendMessage.prepare(request, to: self.roomID, by: self.principal)
+            self.commits.begin()
+            services.sendMessage.commit(prepared) { result in
+                defer { self.commits.end() }
+                switch result {
+                case .success(let appended):
+                    let message = appended.message
+                    if case .stored = appended {
+                        services.metrics.increment("incident_messages_total{type=\"\(message.kind.rawValue)\"}")
+                        services.log.info("message_sent", user: user, room: room, ["message": message.id.description, "type": message.kind.rawValue])
+                    }
+                    self.send(LiveEventFrames.frame([
+                        "type": .string("ack"), "client_id": request.clientID.map { .string($0) } ?? .null,
+                        "message_id": .string(message.id.description),
+                        "sequence_number": .number(Double(message.sequenceNumber)),
+                        "created_at": Presenter.time(message.createdAt),
+                    ]))
+                case .failure(let error):
+                    self.refuse(error, event: body, clientID: request.clientID)
+                }
             }
-            self.send(LiveEventFrames.frame([
-                "type": .string("ack"), "client_id": request.clientID.map { .string($0) } ?? .null,
-                "message_id": .string(message.id.description), "sequence_number": .number(Double(message.sequenceNumber)),
-                "created_at": Presenter.time(message.createdAt),
-            ]))
+            return
+        }
+        // Anything else may refer to a message this connection just sent: those commits finish first.
+        await self.commits.wait(below: 1)
+        switch type {
         case "edit_message":
             let id: MessageID = try Endpoint.identifier(try body.string("message_id"), "message_id")
             guard let content = body.object["content"] else { throw DomainError.invalidMessage("content is required.") }
