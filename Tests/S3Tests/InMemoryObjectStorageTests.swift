@@ -2,8 +2,8 @@ import Application
 import Domain
 import Foundation
 import InMemory
-import Testing
 import TestSupport
+import Testing
 
 struct InMemoryObjectStorageTests {
     @Test(arguments: ObjectStorageContract.cases)

@@ -98,12 +98,37 @@ final class LoopbackConnection {
         }
     }
 
+    /// Reads the next request's head and throws its Content-Length body away as it arrives (for benchmarks);
+    /// returns the body's size, or nil when the client closed the connection.
+    func discardRequest() -> Int? {
+        while true {
+            if let end = self.find([13, 10, 13, 10]) {
+                let head = String(decoding: self.buffer[..<end], as: UTF8.self).lowercased()
+                let length =
+                    head.components(separatedBy: "\r\n")
+                    .first(where: { $0.hasPrefix("content-length:") })
+                    .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+                var remaining = length - (self.buffer.count - end - 4)
+                self.buffer.removeAll()
+                while remaining > 0 {
+                    guard self.fill() else { return nil }
+                    remaining -= self.buffer.count
+                    self.buffer.removeAll(keepingCapacity: true)
+                }
+                return length
+            }
+            guard self.fill() else { return nil }
+        }
+    }
+
     func write(_ text: String) { self.write(Array(text.utf8)) }
 
     func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = bytes[offset...].withUnsafeBytes {
+                send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { return }
             offset += count
         }
@@ -124,7 +149,8 @@ final class LoopbackConnection {
 
     private func find(_ needle: [UInt8]) -> Int? {
         guard self.buffer.count >= needle.count else { return nil }
-        for i in 0...(self.buffer.count - needle.count) where self.buffer[i..<(i + needle.count)].elementsEqual(needle) {
+        for i in 0...(self.buffer.count - needle.count) where self.buffer[i..<(i + needle.count)].elementsEqual(needle)
+        {
             return i
         }
         return nil

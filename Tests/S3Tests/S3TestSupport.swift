@@ -1,8 +1,8 @@
 import Foundation
 import HTTPClient
 import S3
-import Testing
 import TestSupport
+import Testing
 
 /// Builds adapters for the moto instances that scripts/services/s3.sh started.
 enum S3TestSupport {
@@ -17,7 +17,9 @@ enum S3TestSupport {
     }
 
     /// The moto that verifies signatures, with the IAM key s3.sh created (or another secret).
-    static func verifyingStorage(secret: String? = nil, bucket: String = "incident-files-verified") throws
+    static func verifyingStorage(
+        secret: String? = nil, bucket: String = "incident-files-verified"
+    ) throws
         -> S3ObjectStorage
     {
         S3ObjectStorage(
@@ -69,7 +71,9 @@ enum S3TestSupport {
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BotocoreReference.ReferenceError(status: process.terminationStatus) }
+        guard process.terminationStatus == 0 else {
+            throw BotocoreReference.ReferenceError(status: process.terminationStatus)
+        }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

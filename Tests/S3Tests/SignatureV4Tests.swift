@@ -1,8 +1,8 @@
 import Foundation
 import HTTPClient
 import S3
-import Testing
 import TestSupport
+import Testing
 
 struct SignatureV4Tests {
     static let aws = SignatureV4(
@@ -30,7 +30,8 @@ struct SignatureV4Tests {
         let body = Array("Welcome to Amazon S3.".utf8)
         let hash = Digest.hex(Digest.sha256(body))
         #expect(hash == "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072")
-        let url = try HTTPURL("https://examplebucket.s3.amazonaws.com/" + SignatureV4.uriEncode("test$file.text", keepSlash: true))
+        let url = try HTTPURL(
+            "https://examplebucket.s3.amazonaws.com/" + SignatureV4.uriEncode("test$file.text", keepSlash: true))
         #expect(url.target == "/test%24file.text")
         let signed = Self.aws.sign(
             method: "PUT", url: url,
@@ -47,16 +48,18 @@ struct SignatureV4Tests {
         let signed = Self.aws.sign(
             method: "GET", url: try HTTPURL("https://examplebucket.s3.amazonaws.com/?lifecycle"), headers: [:],
             payloadHash: SignatureV4.emptyPayloadHash, date: Self.awsDate)
-        #expect(signed["Authorization"]?.hasSuffix(
-            "Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543") == true)
+        #expect(
+            signed["Authorization"]?.hasSuffix(
+                "Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543") == true)
     }
 
     @Test func awsExampleListObjects() throws {
         let signed = Self.aws.sign(
             method: "GET", url: try HTTPURL("https://examplebucket.s3.amazonaws.com/?max-keys=2&prefix=J"),
             headers: [:], payloadHash: SignatureV4.emptyPayloadHash, date: Self.awsDate)
-        #expect(signed["Authorization"]?.hasSuffix(
-            "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7") == true)
+        #expect(
+            signed["Authorization"]?.hasSuffix(
+                "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7") == true)
     }
 
     // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html

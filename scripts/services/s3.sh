@@ -64,6 +64,11 @@ start_moto() {
         return 0
     fi
     port=${3:-$(free_port)}
+    # A preferred port that something else already holds: take a free one rather than talk to a stranger.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        log "127.0.0.1:$port is taken; using another port"
+        port=$(free_port)
+    fi
     echo "$port" >"$dir/port"
     # setsid: the server outlives this script and is stopped by pid.
     env $env setsid "$python" -m moto.server -H 127.0.0.1 -p "$port" >"$dir/log" 2>&1 </dev/null &
@@ -87,6 +92,8 @@ state="/tmp/incident-rooms-s3-$(id -u)-$(printf '%s' "$root" | md5sum | cut -c1-
 
 case "${1:-}" in
 up)
+    # openssl: the HTTP client's TLS tests make a throwaway CA and certificate with it.
+    install_debian_packages openssl
     ensure_moto
     start_moto "$state/plain" ""
     plain_port=$(cat "$state/plain/port")

@@ -71,7 +71,8 @@ package final class HTTPBodyReader {
         while true {
             if let event = try self.parser.next() { return event }
             let deadline = ContinuousClock.now.advanced(by: self.readTimeout)
-            let chunk = try [UInt8](unsafeUninitializedCapacity: self.chunkSize) { buffer, count throws(HTTPClientError) in
+            let chunk = try [UInt8](unsafeUninitializedCapacity: self.chunkSize) {
+                buffer, count throws(HTTPClientError) in
                 count = try self.connection.read(
                     into: UnsafeMutableRawBufferPointer(buffer), until: deadline, cancellation: self.cancellation)
             }

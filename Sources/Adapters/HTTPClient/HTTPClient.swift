@@ -65,7 +65,8 @@ package final class HTTPClient: Sendable {
     package func request(
         method: String, url: String, headers: HTTPHeaders = [:], body: [UInt8]? = nil
     ) async throws -> HTTPClientResponse {
-        let request = try HTTPClientRequest(method: method, url: url, headers: headers, body: body.map { .bytes($0) } ?? .none)
+        let request = try HTTPClientRequest(
+            method: method, url: url, headers: headers, body: body.map { .bytes($0) } ?? .none)
         return try await self.execute(request)
     }
 
@@ -75,6 +76,7 @@ package final class HTTPClient: Sendable {
         _ request: HTTPClientRequest, _ cancellation: HTTPCancellation,
         _ handler: (HTTPResponseHead, HTTPBodyReader) throws -> Result
     ) throws -> Result {
+        try request.validate()
         let key = HTTPConnectionKey(host: request.url.host, port: request.url.port, isTLS: request.url.isTLS)
         var retried = false
         while true {
@@ -152,7 +154,9 @@ package final class HTTPClient: Sendable {
                 let count = pread(fd, buffer.baseAddress, want, off_t(offset + sent))
                 if count < 0, errno == EINTR { continue }
                 // A file shorter than announced would leave the server waiting for bytes that never come.
-                guard count > 0 else { throw HTTPClientError(.bodyFileUnreadable, errno: count < 0 ? errno : nil, note: "pread") }
+                guard count > 0 else {
+                    throw HTTPClientError(.bodyFileUnreadable, errno: count < 0 ? errno : nil, note: "pread")
+                }
                 try connection.write(
                     UnsafeRawBufferPointer(rebasing: buffer[..<count]), until: .now.advanced(by: timeout),
                     cancellation: cancellation)

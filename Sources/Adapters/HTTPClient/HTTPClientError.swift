@@ -2,6 +2,8 @@
 package struct HTTPClientError: Error, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     package enum Code: Hashable, Sendable {
         case invalidURL
+        /// A request header name that is not a token, or a value with CR, LF or NUL (header injection).
+        case invalidHeader
         case unsupportedScheme
         case dnsFailure
         case connectFailed
@@ -37,11 +39,17 @@ package struct HTTPClientError: Error, Hashable, CustomStringConvertible, Custom
         switch self.code {
         case .dnsFailure, .connectFailed, .connectTimeout, .readTimeout, .writeTimeout, .connectionClosed, .tlsFailure:
             true
-        case .invalidURL, .unsupportedScheme, .malformedResponse, .headersTooLarge, .invalidChunk, .bodyTooLarge,
+        case .invalidURL, .invalidHeader, .unsupportedScheme, .malformedResponse, .headersTooLarge, .invalidChunk,
+            .bodyTooLarge,
             .bodyFileUnreadable, .cancelled:
             false
         }
     }
+
+    /// Errors of the same code are equal: `errno` and `note` are diagnostics, not identity.
+    package static func == (lhs: HTTPClientError, rhs: HTTPClientError) -> Bool { lhs.code == rhs.code }
+
+    package func hash(into hasher: inout Hasher) { hasher.combine(self.code) }
 
     package var description: String { "HTTPClientError.\(self.code)" }
 

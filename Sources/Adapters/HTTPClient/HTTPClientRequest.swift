@@ -33,6 +33,28 @@ package struct HTTPClientRequest: Hashable, Sendable {
         self.init(method: method, url: try HTTPURL(url), headers: headers, body: body)
     }
 
+    /// Refuses a method or header that would change the request's framing (CR, LF or NUL, or a name or method
+    /// that is not an HTTP token).
+    func validate() throws(HTTPClientError) {
+        guard Self.isToken(self.method) else { throw HTTPClientError(.invalidHeader, note: "method") }
+        for field in self.headers {
+            guard Self.isToken(field.name),
+                !field.value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 })
+            else { throw HTTPClientError(.invalidHeader) }
+        }
+    }
+
+    private static func isToken(_ text: String) -> Bool {
+        !text.isEmpty
+            && text.utf8.allSatisfy { byte in
+                switch byte {
+                case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+                case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: true
+                default: false
+                }
+            }
+    }
+
     /// The request line and header block, CRLF-terminated.
     func serializedHead() -> [UInt8] {
         var text = "\(self.method) \(self.url.target) HTTP/1.1\r\n"

@@ -49,7 +49,8 @@ final class HTTPConnection: @unchecked Sendable {
         while let info = cursor {
             cursor = info.pointee.ai_next
             let fd = socket(
-                info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+                info.pointee.ai_family,
+                Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
                     | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else {
                 lastError = HTTPClientError(.connectFailed, errno: errno, note: "socket")
@@ -59,7 +60,8 @@ final class HTTPConnection: @unchecked Sendable {
             let connection = HTTPConnection(key: key, fd: fd, tls: nil)
             do {
                 try connection.finishConnect(
-                    to: info.pointee.ai_addr, length: info.pointee.ai_addrlen, until: deadline, cancellation: cancellation)
+                    to: info.pointee.ai_addr, length: info.pointee.ai_addrlen, until: deadline,
+                    cancellation: cancellation)
                 var one: Int32 = 1
                 _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 guard let context else { return connection }

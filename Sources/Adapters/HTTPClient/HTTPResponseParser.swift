@@ -11,8 +11,9 @@ package struct HTTPResponseParser {
         /// A chunk-size line, extensions included.
         package var maximumChunkLineBytes: Int
 
-        package init(maximumHeadBytes: Int = 64 * 1024, maximumHeaderCount: Int = 128, maximumChunkLineBytes: Int = 1024)
-        {
+        package init(
+            maximumHeadBytes: Int = 64 * 1024, maximumHeaderCount: Int = 128, maximumChunkLineBytes: Int = 1024
+        ) {
             self.maximumHeadBytes = maximumHeadBytes
             self.maximumHeaderCount = maximumHeaderCount
             self.maximumChunkLineBytes = maximumChunkLineBytes
@@ -42,6 +43,9 @@ package struct HTTPResponseParser {
     private var buffer: [UInt8] = []
     private var index = 0
     private var inputEnded = false
+    /// Bytes after `index` already searched for a line end without success, so a head or line that arrives in
+    /// tiny pieces is scanned once overall, not once per piece.
+    private var scanned = 0
     /// Whether the connection may carry another request once the response has ended.
     package private(set) var isReusable = false
     /// Whether any byte of a response was seen; a reused connection that fails before that can be retried.
@@ -155,7 +159,7 @@ package struct HTTPResponseParser {
     // MARK: - Head
 
     private mutating func parseHead() throws(HTTPClientError) -> HTTPResponseHead? {
-        guard let end = Self.find([0x0D, 0x0A, 0x0D, 0x0A], in: self.buffer, from: self.index) else {
+        guard let end = self.findResuming([0x0D, 0x0A, 0x0D, 0x0A]) else {
             if self.buffer.count - self.index > self.limits.maximumHeadBytes {
                 throw HTTPClientError(.headersTooLarge)
             }
@@ -191,7 +195,9 @@ package struct HTTPResponseParser {
             guard contentLengths.isEmpty else {
                 throw HTTPClientError(.malformedResponse, note: "Content-Length with Transfer-Encoding")
             }
-            let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map { $0.trimmingSpaces().lowercased() }
+            let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map {
+                $0.trimmingSpaces().lowercased()
+            }
             if codings.last == "chunked" {
                 self.state = .chunkSize
             } else {
@@ -199,8 +205,9 @@ package struct HTTPResponseParser {
                 keepAlive = false
             }
         } else if !contentLengths.isEmpty {
-            let values = Set(contentLengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { $0.trimmingSpaces() })
+            let values = Set(
+                contentLengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                    .map { $0.trimmingSpaces() })
             guard values.count == 1, let text = values.first, !text.isEmpty, text.count <= 18,
                 text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let length = Int64(text)
             else { throw HTTPClientError(.malformedResponse, note: "Content-Length") }
@@ -263,7 +270,7 @@ package struct HTTPResponseParser {
 
     /// The next CRLF-terminated line without its CRLF, or nil when it is not complete yet.
     private mutating func line(limit: Int, code: HTTPClientError.Code) throws(HTTPClientError) -> ArraySlice<UInt8>? {
-        guard let end = Self.find([0x0D, 0x0A], in: self.buffer, from: self.index) else {
+        guard let end = self.findResuming([0x0D, 0x0A]) else {
             if self.buffer.count - self.index > limit { throw HTTPClientError(code) }
             if self.inputEnded { throw HTTPClientError(.connectionClosed, note: "truncated body") }
             return nil
@@ -272,6 +279,17 @@ package struct HTTPResponseParser {
         let line = self.buffer[self.index..<end]
         self.index = end + 2
         return line
+    }
+
+    /// Finds `needle` after `index`, skipping what earlier calls already searched; resets on success.
+    private mutating func findResuming(_ needle: [UInt8]) -> Int? {
+        let start = self.index + max(0, self.scanned - (needle.count - 1))
+        guard let found = Self.find(needle, in: self.buffer, from: start) else {
+            self.scanned = self.buffer.count - self.index
+            return nil
+        }
+        self.scanned = 0
+        return found
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {

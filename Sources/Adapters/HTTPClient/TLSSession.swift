@@ -16,7 +16,11 @@ final class TLSSession {
             }
         } else {
             // SNI (RFC 6066 forbids IP literals there), and the certificate must name this host.
-            let sni = host.withCString { SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: $0)) }
+            let sni = host.withCString {
+                SSL_ctrl(
+                    ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name),
+                    UnsafeMutableRawPointer(mutating: $0))
+            }
             guard sni == 1, SSL_set1_host(ssl, host) == 1 else { throw HTTPClientError(.tlsFailure, note: "host") }
         }
     }

@@ -64,8 +64,12 @@ package struct S3Configuration: Hashable, Sendable {
     private static func isValidBucket(_ bucket: String) -> Bool {
         let bytes = Array(bucket.utf8)
         guard (3...63).contains(bytes.count) else { return false }
-        let allowed = bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x2E }
-        let edgesAlphanumeric = [bytes[0], bytes[bytes.count - 1]].allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }
+        let allowed = bytes.allSatisfy {
+            (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x2E
+        }
+        let edgesAlphanumeric = [bytes[0], bytes[bytes.count - 1]].allSatisfy {
+            (0x61...0x7A).contains($0) || (0x30...0x39).contains($0)
+        }
         return allowed && edgesAlphanumeric
     }
 }

@@ -51,7 +51,8 @@ package final class S3ObjectStorage: ObjectStorage {
         if self.configuration.region != "us-east-1" {
             body = Array(
                 ("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                    + "<LocationConstraint>\(self.configuration.region)</LocationConstraint></CreateBucketConfiguration>")
+                    + "<LocationConstraint>\(self.configuration.region)</LocationConstraint>"
+                    + "</CreateBucketConfiguration>")
                     .utf8)
         }
         let created = try await self.send("PUT", key: nil, contentType: "application/xml", body: .bytes(body))
@@ -125,7 +126,8 @@ package final class S3ObjectStorage: ObjectStorage {
         var headers = HTTPHeaders()
         headers.add("Host", url.hostHeader)
         if let contentType { headers.add("Content-Type", contentType) }
-        let signed = self.signer.sign(method: method, url: url, headers: headers, payloadHash: payloadHash, date: self.now())
+        let signed = self.signer.sign(
+            method: method, url: url, headers: headers, payloadHash: payloadHash, date: self.now())
         do {
             let response = try await self.client.execute(
                 HTTPClientRequest(method: method, url: url, headers: signed, body: body),

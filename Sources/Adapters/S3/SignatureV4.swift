@@ -53,7 +53,8 @@ package struct SignatureV4: Hashable, Sendable {
         let signature = self.signature(canonicalRequest: canonicalRequest, amzDate: amzDate, day: day, scope: scope)
         signed.set(
             "Authorization",
-            "AWS4-HMAC-SHA256 Credential=\(self.accessKey)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
+            "AWS4-HMAC-SHA256 Credential=\(self.accessKey)/\(scope), SignedHeaders=\(signedHeaders), "
+                + "Signature=\(signature)"
         )
         return signed
     }

@@ -49,7 +49,8 @@ package enum MultipartFileExtractor {
                         throw MultipartError.missingPart(fieldName)
                     }
                     let limit = try fileLimit(filename)
-                    upload = MultipartUpload(filename: filename, declaredContentType: head.contentType, size: 0, prefix: [])
+                    upload = MultipartUpload(
+                        filename: filename, declaredContentType: head.contentType, size: 0, prefix: [])
                     current = .file(limit: limit)
                 } else if head.filename != nil {
                     // Another file: refusing it is simpler and safer than spooling what nobody asked for.

@@ -113,7 +113,7 @@ package struct MultipartParser {
                     self.index = after
                     self.state = .epilogue
                     if inPart { return .partEnd }
-                    // A closing delimiter with no part before it: an empty form.
+                // A closing delimiter with no part before it: an empty form.
                 case .open(let after):
                     self.index = after
                     self.state = .headers
@@ -125,7 +125,9 @@ package struct MultipartParser {
                     return nil
                 }
                 self.parts += 1
-                guard self.parts <= self.limits.maximumParts else { throw .tooManyParts(limit: self.limits.maximumParts) }
+                guard self.parts <= self.limits.maximumParts else {
+                    throw .tooManyParts(limit: self.limits.maximumParts)
+                }
                 self.state = .body
                 return .partBegin(head)
             case .body:
@@ -221,7 +223,9 @@ package struct MultipartParser {
             return MultipartPartHead(fields: [])
         }
         guard let end = MultipartBytes.find([0x0D, 0x0A, 0x0D, 0x0A], in: self.buffer, from: self.index) else {
-            if available > self.limits.maximumHeaderBytes { throw .headersTooLarge(limit: self.limits.maximumHeaderBytes) }
+            if available > self.limits.maximumHeaderBytes {
+                throw .headersTooLarge(limit: self.limits.maximumHeaderBytes)
+            }
             return nil
         }
         guard end + 4 - self.index <= self.limits.maximumHeaderBytes else {

@@ -87,7 +87,8 @@ package struct MultipartPartHead: Hashable, Sendable {
         var utf8 = Array(pieces[2].utf8)[...]
         while let byte = utf8.popFirst() {
             if byte == 0x25 {
-                guard utf8.count >= 2, let high = Self.hexValue(utf8.removeFirst()), let low = Self.hexValue(utf8.removeFirst())
+                guard utf8.count >= 2, let high = Self.hexValue(utf8.removeFirst()),
+                    let low = Self.hexValue(utf8.removeFirst())
                 else { return nil }
                 bytes.append(high << 4 | low)
             } else {

@@ -44,7 +44,9 @@ package final class SpoolFile {
     }
 
     /// Reads the file from the start in chunks: `next()` returns nil at the end.
-    package func chunks(size chunkSize: Int = 64 * 1024) -> SpoolFileChunks { SpoolFileChunks(fd: self.fd, chunkSize: chunkSize) }
+    package func chunks(size chunkSize: Int = 64 * 1024) -> SpoolFileChunks {
+        SpoolFileChunks(fd: self.fd, chunkSize: chunkSize)
+    }
 
     /// Closes and deletes the file (idempotent).
     package func remove() {

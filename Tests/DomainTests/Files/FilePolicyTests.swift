@@ -58,8 +58,9 @@ struct FilePolicyTests {
 
     @Test(arguments: ["virus.exe", "archive.zip", "noextension", ".png", "image.svg", "page.html", "dir/", ""])
     func refusesUnknownExtensions(name: String) {
-        #expect(throws: DomainError.unsupportedMediaType(
-            "Only jpeg, png, gif, webp, pdf, docx, xlsx, txt, csv and log files can be uploaded.")
+        #expect(
+            throws: DomainError.unsupportedMediaType(
+                "Only jpeg, png, gif, webp, pdf, docx, xlsx, txt, csv and log files can be uploaded.")
         ) {
             try FilePolicy.classify(filename: name, size: 3, prefix: Self.jpeg)
         }

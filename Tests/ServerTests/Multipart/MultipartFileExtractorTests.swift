@@ -49,14 +49,16 @@ struct MultipartFileExtractorTests {
     @Test(arguments: 1...17)
     func extractsTheFileAtEveryChunkSize(chunkSize: Int) throws {
         let content = Self.pdf(size: 700)
-        let (upload, written, _) = try Self.extract(Self.form(filename: "manual.pdf", content: content), chunkSize: chunkSize)
+        let (upload, written, _) = try Self.extract(
+            Self.form(filename: "manual.pdf", content: content), chunkSize: chunkSize)
         #expect(written == content)
         #expect(upload.filename == "manual.pdf")
         #expect(upload.size == 700)
         #expect(upload.prefix == Array(content.prefix(FilePolicy.sniffLength)))
         #expect(upload.fields == ["caption": "leak at valve 7"])
         #expect(upload.declaredContentType == "application/octet-stream")
-        let classification = try FilePolicy.classify(filename: upload.filename, size: upload.size, prefix: upload.prefix)
+        let classification = try FilePolicy.classify(
+            filename: upload.filename, size: upload.size, prefix: upload.prefix)
         #expect(classification.fileType == .document)
     }
 

@@ -51,14 +51,15 @@ struct MultipartParserTests {
 
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-    static let form = bytes(
-        "preamble to ignore\r\n"
-            + "--XyZ\r\n"
-            + "Content-Disposition: form-data; name=\"caption\"\r\n\r\n"
-            + "Spindle 3 \u{6EAB}\u{5EA6}\r\n"
-            + "--XyZ   \r\n"  // transport padding after the boundary
-            + "Content-Disposition: form-data; name=\"file\"; filename=\"defect 1.png\"\r\n"
-            + "Content-Type: image/png\r\n\r\n")
+    static let form =
+        bytes(
+            "preamble to ignore\r\n"
+                + "--XyZ\r\n"
+                + "Content-Disposition: form-data; name=\"caption\"\r\n\r\n"
+                + "Spindle 3 \u{6EAB}\u{5EA6}\r\n"
+                + "--XyZ   \r\n"  // transport padding after the boundary
+                + "Content-Disposition: form-data; name=\"file\"; filename=\"defect 1.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n")
         + [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x0D, 0x0A, 0x2D, 0x2D]
         + bytes("\r\n--XyZ--\r\nepilogue to ignore --XyZ--")
 
@@ -119,7 +120,9 @@ struct MultipartParserTests {
             "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nbody\r\n--XyZ\r\n",  // a part never begun
         ]
         for text in cases {
-            #expect(throws: MultipartError.truncated, "\(text)") { try Self.parse(Self.bytes(text), chunkSize: chunkSize) }
+            #expect(throws: MultipartError.truncated, "\(text)") {
+                try Self.parse(Self.bytes(text), chunkSize: chunkSize)
+            }
         }
     }
 
@@ -135,10 +138,14 @@ struct MultipartParserTests {
 
     @Test func hugeHeadersAreRefused() {
         let huge = "--XyZ\r\nX-Filler: " + String(repeating: "a", count: 9000) + "\r\n\r\nbody\r\n--XyZ--"
-        #expect(throws: MultipartError.headersTooLarge(limit: 8192)) { try Self.parse(Self.bytes(huge), chunkSize: 1000) }
+        #expect(throws: MultipartError.headersTooLarge(limit: 8192)) {
+            try Self.parse(Self.bytes(huge), chunkSize: 1000)
+        }
         // Never terminated: refused once the limit is passed, not buffered forever.
         let endless = "--XyZ\r\nX-Filler: " + String(repeating: "a", count: 100_000)
-        #expect(throws: MultipartError.headersTooLarge(limit: 8192)) { try Self.parse(Self.bytes(endless), chunkSize: 4096) }
+        #expect(throws: MultipartError.headersTooLarge(limit: 8192)) {
+            try Self.parse(Self.bytes(endless), chunkSize: 4096)
+        }
     }
 
     @Test func manyPartsAreRefused() {
@@ -172,7 +179,10 @@ struct MultipartParserTests {
     @Test(arguments: [
         ("multipart/form-data; boundary=XyZ", "XyZ"),
         ("multipart/form-data; boundary=\"a b:c?\"", "a b:c?"),
-        ("Multipart/Form-Data; charset=utf-8; BOUNDARY=----WebKitFormBoundary7MA4YWxkTrZu0gW", "----WebKitFormBoundary7MA4YWxkTrZu0gW"),
+        (
+            "Multipart/Form-Data; charset=utf-8; BOUNDARY=----WebKitFormBoundary7MA4YWxkTrZu0gW",
+            "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+        ),
         ("multipart/form-data;boundary=x", "x"),
     ])
     func boundariesAreReadFromTheContentType(contentType: String, boundary: String) throws {
@@ -196,7 +206,10 @@ struct MultipartParserTests {
     @Test(arguments: [
         ("form-data; name=\"file\"; filename=\"plain.jpg\"", "plain.jpg"),
         ("form-data; name=\"file\"; filename=\"\u{6EAB}\u{5EA6} raw utf8.csv\"", "\u{6EAB}\u{5EA6} raw utf8.csv"),
-        ("form-data; name=\"file\"; filename=\"fallback.txt\"; filename*=UTF-8''na%C3%AFve%20%E2%82%AC.txt", "naïve €.txt"),
+        (
+            "form-data; name=\"file\"; filename=\"fallback.txt\"; filename*=UTF-8''na%C3%AFve%20%E2%82%AC.txt",
+            "naïve €.txt"
+        ),
         ("form-data; name=\"file\"; filename*=utf-8'en'a%2Bb.log", "a+b.log"),
         ("form-data; name=\"file\"; filename*=ISO-8859-1''caf%E9.pdf", "café.pdf"),
         ("form-data; name=\"file\"; filename=\"say \\\"hi\\\".txt\"", "say \"hi\".txt"),

@@ -89,7 +89,8 @@ package enum ObjectStorageContract {
             #expect(try await storage.get(key: prefix + "o.csv") == [9])
             #expect(try await storage.head(key: prefix + "o.csv")?.contentType == "text/plain")
         },
-        Case(name: "keys with spaces, unicode, plus and reserved characters", usesNonASCIIKeys: true) { storage, prefix in
+        Case(name: "keys with spaces, unicode, plus and reserved characters", usesNonASCIIKeys: true) {
+            storage, prefix in
             let names = ["defect photo 1.jpg", "溫度記錄.csv", "a+b=c&d.txt", "~tilde_(1)!'.log", "👩‍🔧 ünï.png"]
             for (index, name) in names.enumerated() {
                 try await storage.put(key: prefix + name, contentType: "text/plain", body: .bytes([UInt8(index)]))
