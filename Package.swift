@@ -26,10 +26,12 @@ let package = Package(
         .target(
             name: "Postgres", dependencies: ["Domain", "Application", "CLibPQ"], path: "Sources/Adapters/Postgres"),
         .target(name: "LDAP", dependencies: ["Domain", "Application", "CLDAP"], path: "Sources/Adapters/LDAP"),
-        .target(name: "JWT", dependencies: ["Domain", "Application", "COpenSSL"], path: "Sources/Adapters/JWT"),
+        // libcrypto's primitives, wrapped once for JWT, S3 and the WebSocket handshake (TLS stays in HTTPClient).
+        .target(name: "Crypto", dependencies: ["COpenSSL"], path: "Sources/Adapters/Crypto"),
+        .target(name: "JWT", dependencies: ["Domain", "Application", "Crypto"], path: "Sources/Adapters/JWT"),
         .target(name: "HTTPClient", dependencies: ["COpenSSL"], path: "Sources/Adapters/HTTPClient"),
-        .target(name: "S3", dependencies: ["Domain", "Application", "HTTPClient", "COpenSSL"], path: "Sources/Adapters/S3"),
-        .target(name: "Transport", dependencies: ["CLinuxShim", "COpenSSL"], path: "Sources/Adapters/Transport"),
+        .target(name: "S3", dependencies: ["Domain", "Application", "HTTPClient", "Crypto"], path: "Sources/Adapters/S3"),
+        .target(name: "Transport", dependencies: ["CLinuxShim", "Crypto"], path: "Sources/Adapters/Transport"),
 
         // The composition root and the tools.
         .executableTarget(
@@ -48,9 +50,10 @@ let package = Package(
         .testTarget(name: "InMemoryTests", dependencies: ["Domain", "Application", "InMemory", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Domain", "Application", "Postgres", "TestSupport"]),
         .testTarget(name: "LDAPTests", dependencies: ["Domain", "Application", "LDAP", "TestSupport"]),
-        .testTarget(name: "JWTTests", dependencies: ["Domain", "Application", "JWT", "TestSupport"]),
+        .testTarget(name: "JWTTests", dependencies: ["Domain", "Application", "JWT", "Crypto", "TestSupport"]),
         .testTarget(
-            name: "S3Tests", dependencies: ["Domain", "Application", "S3", "HTTPClient", "InMemory", "TestSupport"]),
+            name: "S3Tests",
+            dependencies: ["Domain", "Application", "S3", "HTTPClient", "Crypto", "InMemory", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

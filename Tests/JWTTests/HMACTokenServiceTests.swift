@@ -1,4 +1,5 @@
 import Application
+import Crypto
 import Domain
 import Foundation
 import JWT
@@ -22,7 +23,7 @@ struct HMACTokenServiceTests {
     /// Signs any header and payload text with HS256, as a forger holding (or guessing) a key would.
     static func forge(header: String, payload: String, key: String = secret) -> String {
         let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(payload.utf8))
-        let tag = HMACSHA256.authenticationCode(key: Array(key.utf8), message: Array(input.utf8))
+        let tag = Digest.hmacSHA256(key: Array(key.utf8), data: Array(input.utf8))
         return input + "." + Base64URL.encode(tag)
     }
 
@@ -404,7 +405,7 @@ struct HMACTokenServiceTests {
         let input = Self.rfc7515Token.split(separator: ".").prefix(2).joined(separator: ".")
         let key = try #require(Base64URL.decode(Self.rfc7515Key))
         #expect(
-            Base64URL.encode(HMACSHA256.authenticationCode(key: key, message: Array(input.utf8)))
+            Base64URL.encode(Digest.hmacSHA256(key: key, data: Array(input.utf8)))
                 == "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
         )
     }

@@ -1,4 +1,5 @@
 import Application
+import Crypto
 import Foundation
 import S3
 import TestSupport

@@ -1,4 +1,5 @@
 import Application
+import Crypto
 import Domain
 import Foundation
 import HTTPClient

@@ -252,7 +252,9 @@ struct HTTPServerTests {
             let response = await client.response()
             #expect(response?.status == 408)
             #expect(await client.waitForEOF())
-            #expect(ContinuousClock.now - start < .seconds(2))
+            // Well under the time the drip would take to finish (1.3 s) plus a response wait (5 s), so the cut came
+            // from the header deadline, with room for a busy machine.
+            #expect(ContinuousClock.now - start < .seconds(5))
         }
     }
 

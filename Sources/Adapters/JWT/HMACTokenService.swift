@@ -1,4 +1,5 @@
 package import Application
+import Crypto
 package import Domain
 package import Foundation
 
@@ -49,7 +50,7 @@ package struct HMACTokenService: TokenService {
 
     /// A token for `user`, valid from `now` (whole seconds) for `timeToLive`, with a fresh random `jti`.
     package func issue(for user: User, at now: Date) throws -> IssuedToken {
-        guard let random = HMACSHA256.randomBytes(16) else { throw DomainError.unavailable }
+        guard let random = Digest.randomBytes(16) else { throw DomainError.unavailable }
         // NumericDate in whole seconds (RFC 7519 §2): what a verifier reads back is exactly what was signed.
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
         let expiresAt = issuedAt + self.timeToLive.components.seconds
@@ -68,7 +69,7 @@ package struct HMACTokenService: TokenService {
         let signingInput =
             Base64URL.encode(JSONWriter.encode(.object(header))) + "."
             + Base64URL.encode(JSONWriter.encode(.object(payload)))
-        let tag = HMACSHA256.authenticationCode(key: self.keyring.active.secret, message: signingInput.utf8)
+        let tag = Digest.hmacSHA256(key: self.keyring.active.secret, data: signingInput.utf8)
         let claims = TokenClaims(
             userID: user.id,
             displayName: user.displayName,
@@ -112,12 +113,12 @@ package struct HMACTokenService: TokenService {
             throw TokenVerificationError(.malformed)
         }
         let key = try self.key(for: header)
-        guard let signature = Base64URL.decode(signatureText), signature.count == HMACSHA256.tagLength else {
+        guard let signature = Base64URL.decode(signatureText), signature.count == Digest.sha256Length else {
             throw TokenVerificationError(.badSignature)
         }
         // RFC 7515 §5.2: the signing input is the two segments exactly as received, not re-encoded.
-        let expected = HMACSHA256.authenticationCode(key: key.secret, message: bytes[..<dots[1]])
-        guard HMACSHA256.constantTimeEquals(expected, signature) else {
+        let expected = Digest.hmacSHA256(key: key.secret, data: bytes[..<dots[1]])
+        guard Digest.constantTimeEquals(expected, signature) else {
             throw TokenVerificationError(.badSignature)
         }
         guard let payloadBytes = Base64URL.decode(payloadText), let payload = Self.object(payloadBytes) else {

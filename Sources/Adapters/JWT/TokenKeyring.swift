@@ -1,3 +1,5 @@
+import Crypto
+
 /// The HMAC secrets the service knows, each with a key id (`kid`); the first signs, every one verifies.
 ///
 /// Rotation without logging everyone out: put the new secret first and keep the old one after it until the longest
@@ -71,7 +73,7 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
             let key = Key(id: Self.defaultKeyID, secret: Array(single.utf8))
             try Self.validate([key], setting: "JWT_SECRET")
             if let existing = keys.first(where: { $0.id == Self.defaultKeyID }) {
-                guard HMACSHA256.constantTimeEquals(existing.secret, key.secret) else {
+                guard Digest.constantTimeEquals(existing.secret, key.secret) else {
                     throw JWTConfigurationError(
                         setting: "JWT_SECRETS",
                         reason: "key id \"default\" is reserved for JWT_SECRET and has a different secret"

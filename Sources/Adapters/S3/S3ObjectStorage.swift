@@ -1,4 +1,5 @@
 package import Application
+import Crypto
 import Domain
 package import Foundation
 package import HTTPClient

@@ -1,4 +1,5 @@
 package import Foundation
+import Crypto
 package import HTTPClient
 
 /// AWS Signature Version 4 for S3: signed request headers and presigned URLs.

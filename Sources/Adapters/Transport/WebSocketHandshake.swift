@@ -1,4 +1,4 @@
-internal import COpenSSL
+internal import Crypto
 
 /// The opening handshake's key arithmetic (RFC 6455 §4.2.2) and the base64 it needs.
 package enum WebSocketHandshake {
@@ -6,12 +6,7 @@ package enum WebSocketHandshake {
 
     /// `Sec-WebSocket-Accept` for a client's `Sec-WebSocket-Key`: base64(SHA-1(key + GUID)).
     package static func acceptValue(forKey key: String) -> String {
-        let input = Array((key + Self.guid).utf8)
-        var digest = [UInt8](repeating: 0, count: 20)
-        input.withUnsafeBufferPointer { p in
-            _ = SHA1(p.baseAddress, p.count, &digest)
-        }
-        return Self.base64(digest)
+        Self.base64(Digest.sha1(Array((key + Self.guid).utf8)))
     }
 
     /// True when `key` is base64 of exactly 16 bytes, as §4.1 requires.

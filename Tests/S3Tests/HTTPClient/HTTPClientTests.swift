@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import HTTPClient
 import S3
 import Synchronization
