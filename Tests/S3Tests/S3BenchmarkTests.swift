@@ -5,7 +5,7 @@ import S3
 import TestSupport
 import Testing
 
-/// Figures for docs/PERFORMANCE-s3.md; run only on request, in a release build:
+/// Figures for docs/PERFORMANCE.md ("S3 adapter"); run only on request, in a release build:
 /// `S3_BENCH=1 swift test -c release --scratch-path .build-release --filter S3BenchmarkTests`
 /// (with the TEST_S3_* variables of `scripts/services/s3.sh up`).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["S3_BENCH"] == "1"), .serialized)

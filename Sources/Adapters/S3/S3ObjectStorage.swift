@@ -9,7 +9,7 @@ package import HTTPClient
 /// Payload hash: the real SHA-256 of every body, never `UNSIGNED-PAYLOAD`. The signature then covers the bytes
 /// themselves, over plain http too, and the server refuses a body damaged on the way (`XAmzContentSHA256Mismatch`).
 /// The price is one extra read of a file body before sending it (a file is hashed in 64 KiB chunks, on its own
-/// thread, so memory stays flat); see docs/PERFORMANCE-s3.md.
+/// thread, so memory stays flat); see docs/PERFORMANCE.md ("S3 adapter").
 ///
 /// Failures: anything that says the storage cannot serve (refused, timed out, reset, TLS, 5xx, 403 from a wrong
 /// key) is `DomainError.storageUnavailable`; a missing object on `get` is `DomainError.notFound`.
