@@ -44,7 +44,7 @@ struct GenerateReportTests {
         #expect(report.contains("| Lots | LOT-2211 |"))
         #expect(report.contains("| Time zone | Asia/Taipei |"))
         // 10:00Z is 18:00 in Taipei (+08:00).
-        #expect(report.contains("| Opened | 2026-11-21 18:00:00 by lin@plant.example |"))
+        #expect(report.contains("| Opened | 2026-11-21 18:00:00 by 林小明 |"))
         #expect(report.contains("| Resolved | 2026-11-21 19:03:00 |"))
         #expect(
             report.contains(
@@ -73,7 +73,7 @@ struct GenerateReportTests {
     @Test func theTimeZoneIsConfigurable() async throws {
         let room = try await self.app.room()
         let report = try await self.report(room.id, zone: "Europe/Berlin")
-        #expect(report.contains("| Opened | 2026-11-21 11:00:00 by lin@plant.example |"))
+        #expect(report.contains("| Opened | 2026-11-21 11:00:00 by 林小明 |"))
         #expect(report.contains("| Time zone | Europe/Berlin |"))
     }
 

@@ -37,7 +37,8 @@ package struct GenerateReport: Sendable {
         out += "| Status | \(room.status.rawValue) |\n"
         if !room.location.isEmpty { out += "| Location | \(Markdown.cell(room.location)) |\n" }
         if !room.lots.isEmpty { out += "| Lots | \(Markdown.cell(room.lots.joined(separator: ", "))) |\n" }
-        out += "| Opened | \(self.time(room.createdAt)) by \(Markdown.cell(room.createdBy.rawValue)) |\n"
+        let opener = members.first { $0.userID == room.createdBy }?.displayName ?? room.createdBy.rawValue
+        out += "| Opened | \(self.time(room.createdAt)) by \(Markdown.cell(opener)) |\n"
         if let resolvedAt = room.resolvedAt { out += "| Resolved | \(self.time(resolvedAt)) |\n" }
         out += "| Last activity | \(self.time(room.lastActivityAt)) |\n"
         out += "| Messages | \(room.lastSequenceNumber) |\n"
