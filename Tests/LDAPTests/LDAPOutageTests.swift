@@ -15,7 +15,7 @@ import Testing
 struct LDAPOutageTests {
     @Test func closedPortFailsFast() async throws {
         let configuration = try TestDirectory.configuration(
-            url: "ldap://127.0.0.1:\(try closedPort())",
+            url: "ldap://127.0.0.1:\(try unusedLoopbackPort())",
             timeout: .seconds(30)
         )
         let started = ContinuousClock.now

@@ -136,7 +136,7 @@ struct LDAPUserDirectoryTests {
 
     @Test func emptyPasswordIsRefusedBeforeAnyNetworkTraffic() async throws {
         // Pointed at a port where nothing listens: any attempt to connect would report the directory unavailable.
-        let configuration = try TestDirectory.configuration(url: "ldap://127.0.0.1:\(try closedPort())")
+        let configuration = try TestDirectory.configuration(url: "ldap://127.0.0.1:\(try unusedLoopbackPort())")
         let directory = LDAPUserDirectory(configuration: configuration)
         await expectFailure(.refusedInput, .invalidCredentials, directory: directory, username: "alice", password: "")
         await expectFailure(.refusedInput, .invalidCredentials, directory: directory, username: "", password: "x")

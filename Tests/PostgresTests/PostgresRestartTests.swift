@@ -34,30 +34,11 @@ struct PostgresRestartTests {
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
-    /// A loopback port nothing listens on now (the kernel's pick for port 0).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(descriptor >= 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
-            }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test(.timeLimit(.minutes(2)))
     func restartLosesNoCommittedMessageAndThePoolRecovers() async throws {
         _ = try TestEnvironment.require("TEST_DATABASE_URL")
         let base = NSTemporaryDirectory() + "incident-rooms-pg-restart-\(getpid())"
-        let port = try Self.freePort()
+        let port = try unusedLoopbackPort()
         // Down runs whatever happened to up, so a half-started cluster is not left behind.
         defer { _ = try? Self.service("down", base: base, port: port) }
         let exports = try Self.service("up", base: base, port: port)

@@ -143,7 +143,7 @@ struct S3UnavailableTests {
     @Test func aClosedPortIsUnavailableAtOnce() async throws {
         // Timeouts far longer than the bound: only an immediate refusal passes, even on a loaded machine.
         let storage = try Self.storage(
-            port: S3TestSupport.closedPort(), connectTimeout: .seconds(30), readTimeout: .seconds(30))
+            port: try unusedLoopbackPort(), connectTimeout: .seconds(30), readTimeout: .seconds(30))
         let start = ContinuousClock.now
         await #expect(throws: DomainError.storageUnavailable) { try await storage.prepare() }
         await #expect(throws: DomainError.storageUnavailable) {

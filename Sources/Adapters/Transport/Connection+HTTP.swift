@@ -394,7 +394,8 @@ extension Connection {
 
     static func makeSpoolFile() -> (Int32, String)? {
         let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array("\(directory)/incident-upload-XXXXXX".utf8CString)
+        // mkstemp replaces the trailing six X's with a unique suffix.
+        var template = Array("\(directory)/incident-upload-\(String(repeating: "X", count: 6))".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return nil }
         return (fd, String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))

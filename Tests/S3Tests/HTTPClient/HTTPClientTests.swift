@@ -143,7 +143,7 @@ struct HTTPClientTests {
     @Test func refusedConnectionsFailWithoutWaitingForTheTimeout() async throws {
         // A connect timeout far longer than the bound: only an immediate refusal passes (on a loaded machine too).
         let patient = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(20)))
-        let port = S3TestSupport.closedPort()
+        let port = try unusedLoopbackPort()
         let start = ContinuousClock.now
         await #expect(throws: HTTPClientError(.connectFailed)) {
             try await patient.request(method: "GET", url: "http://127.0.0.1:\(port)/")
@@ -185,7 +185,7 @@ struct HTTPClientTests {
     func headerInjectionIsRefusedBeforeConnecting(name: String, value: String) async throws {
         // Nothing listens on this port: the refusal must come from the validation, not from the network.
         let request = try HTTPClientRequest(
-            method: "GET", url: "http://127.0.0.1:\(S3TestSupport.closedPort())/", headers: HTTPHeaders([(name, value)])
+            method: "GET", url: "http://127.0.0.1:\(try unusedLoopbackPort())/", headers: HTTPHeaders([(name, value)])
         )
         await #expect(throws: HTTPClientError(.invalidHeader)) {
             try await HTTPClient(configuration: Self.fast).execute(request)
