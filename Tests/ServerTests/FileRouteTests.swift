@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import InMemory
 import Testing
 
 /// Uploads through the real route: type from the content, limits, roles, listing, links and soft deletion.
@@ -66,5 +67,23 @@ struct FileRouteTests {
         let asFile = try await server.call("POST", "/api/rooms/\(first.roomID)/messages", token: token, body: ["message_type": .string("file_ref"), "file_id": .string(logID), "content": .string("PLC log")])
         #expect(asFile.status == 201)
         #expect(asFile.json["file"]?["file_id"]?.stringValue == logID)
+    }
+
+    @Test func storageDownAnswers503QuicklyAndChatGoesOn() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR")])
+        server.objects.setAvailable(false)
+        let start = ContinuousClock.now
+        let upload = try await server.upload(room.roomID, token: room.token("maint"), filename: "belt.png", contentType: "image/png", bytes: Self.png)
+        #expect(upload.status == 503)
+        #expect(upload.errorCode == "storage_unavailable")
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(try await server.call("GET", "/api/rooms/\(room.roomID)/files", token: room.token("maint")).json["files"]?.arrayValue.isEmpty == true)
+        let message = try await server.call("POST", "/api/rooms/\(room.roomID)/messages", token: room.token("maint"), body: ["content": .string("camera upload failed, describing instead")])
+        #expect(message.status == 201)
+        server.objects.setAvailable(true)
+        let retried = try await server.upload(room.roomID, token: room.token("maint"), filename: "belt.png", contentType: "image/png", bytes: Self.png)
+        #expect(retried.status == 201)
     }
 }

@@ -23,6 +23,8 @@ final class TestServer: Sendable {
     ] + (1...30).map { .init(username: "worker\($0)", password: "pw", displayName: "Worker \($0)", email: "worker\($0)@example.com") }
 
     let server: IncidentServer
+    /// The object storage behind uploads; tests can take it down.
+    let objects = InMemoryObjectStorage()
     let client = HTTPClient()
     let base: String
 
@@ -36,7 +38,7 @@ final class TestServer: Sendable {
         let deps = Dependencies(
             users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
             notifications: stores.notifications, revocations: stores.revocations,
-            directory: InMemoryDirectory(people: Self.people), tokens: tokens, objects: InMemoryObjectStorage(),
+            directory: InMemoryDirectory(people: Self.people), tokens: tokens, objects: self.objects,
             bus: stores.bus, presence: InMemoryPresenceRegistry())
         self.server = try await IncidentServer(
             deps: deps, host: "127.0.0.1", port: 0, reportTimeZone: TimeZone(identifier: "Asia/Taipei")!,
