@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import Testing
 
 /// Where the real services that `scripts/test` started are listening, from the environment it exports.
