@@ -61,22 +61,9 @@ package struct WebSocketFrameDecoder: Sendable {
             guard fin else { throw .protocolError("fragmented control frame") }
             guard b1 & 0x7F <= 125 else { throw .protocolError("control frame over 125 bytes") }
         }
-        var headerSize = 2
-        var length: UInt64
-        switch b1 & 0x7F {
-        case 126:
-            guard available >= 4 else { return nil }
-            length = UInt64(self.buffer[i + 2]) << 8 | UInt64(self.buffer[i + 3])
-            headerSize = 4
-        case 127:
-            guard available >= 10 else { return nil }
-            length = 0
-            for k in 0..<8 { length = length << 8 | UInt64(self.buffer[i + 2 + k]) }
-            guard length & (1 << 63) == 0 else { throw .protocolError("64-bit length with the top bit set") }
-            headerSize = 10
-        default:
-            length = UInt64(b1 & 0x7F)
-        }
+        guard let (length, lengthSize) = self.lengthField(at: i, available: available) else { return nil }
+        guard length & (1 << 63) == 0 else { throw .protocolError("64-bit length with the top bit set") }
+        var headerSize = lengthSize
         guard length <= UInt64(self.maxPayload) else {
             throw WebSocketError(closeCode: 1009, reason: "message too big")
         }
@@ -119,21 +106,8 @@ package struct WebSocketFrameDecoder: Sendable {
         let i = self.index
         guard let opcode = WebSocketOpcode(rawValue: self.buffer[i] & 0x0F), !opcode.isControl else { return nil }
         let masked = self.buffer[i + 1] & 0x80 != 0
-        var headerSize = 2
-        var length: UInt64
-        switch self.buffer[i + 1] & 0x7F {
-        case 126:
-            guard available >= 4 else { return nil }
-            length = UInt64(self.buffer[i + 2]) << 8 | UInt64(self.buffer[i + 3])
-            headerSize = 4
-        case 127:
-            guard available >= 10 else { return nil }
-            length = 0
-            for k in 0..<8 { length = length << 8 | UInt64(self.buffer[i + 2 + k]) }
-            headerSize = 10
-        default:
-            length = UInt64(self.buffer[i + 1] & 0x7F)
-        }
+        guard let (length, lengthSize) = self.lengthField(at: i, available: available) else { return nil }
+        var headerSize = lengthSize
         let maskOffset = i + headerSize
         if masked { headerSize += 4 }
         guard available >= headerSize, length <= UInt64(self.maxPayload) else { return nil }
@@ -148,6 +122,23 @@ package struct WebSocketFrameDecoder: Sendable {
             for k in 0..<bytes.count { bytes[k] ^= self.buffer[maskOffset + ((from + k) & 3)] }
         }
         return (opcode, first, bytes)
+    }
+
+    /// The payload length of the frame starting at `i` and the size of the header up to the mask (2, 4 or 10
+    /// bytes: RFC 6455 §5.2 7-, 16- or 64-bit length); nil until those bytes have arrived.
+    private func lengthField(at i: Int, available: Int) -> (length: UInt64, size: Int)? {
+        switch self.buffer[i + 1] & 0x7F {
+        case 126:
+            guard available >= 4 else { return nil }
+            return (UInt64(self.buffer[i + 2]) << 8 | UInt64(self.buffer[i + 3]), 4)
+        case 127:
+            guard available >= 10 else { return nil }
+            var length: UInt64 = 0
+            for k in 0..<8 { length = length << 8 | UInt64(self.buffer[i + 2 + k]) }
+            return (length, 10)
+        case let short:
+            return (UInt64(short), 2)
+        }
     }
 
     private static func unmask(
