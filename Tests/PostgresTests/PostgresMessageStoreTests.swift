@@ -229,6 +229,39 @@ struct PostgresMessageStoreTests {
         #expect(try await stores.messages.search(in: room.id, text: "%%", limit: 10, offset: 0).total == 0)
         // A system message is searchable (the room_created announcement).
         #expect(try await stores.messages.search(in: room.id, text: "created the", limit: 10, offset: 0).total == 1)
+
+        // An edit moves the message to its new words, a deletion out of every search.
+        _ = try await stores.messages.edit(
+            sent[1].id, content: .text("温度升高"), mentions: [], by: UserID("a@example.com"), at: fixture.now)
+        #expect(try await stores.messages.search(in: room.id, text: "压力", limit: 10, offset: 0).total == 0)
+        #expect(try await stores.messages.search(in: room.id, text: "温度", limit: 10, offset: 0).total == 1)
+        _ = try await stores.messages.delete(sent[1].id, by: UserID("a@example.com"), at: fixture.now)
+        #expect(try await stores.messages.search(in: room.id, text: "温度", limit: 10, offset: 0).total == 0)
+    }
+
+    @Test func twoCharacterSearchFindsMessagesStoredBeforeTheBigramColumn() async throws {
+        let database = try await PostgresTestDatabase.make(migrate: false)
+        defer { database.pool.close() }
+        try await PostgresMigrator(pool: database.pool).migrate(through: 2)
+        let roomID = RoomID(uuid: UUID())
+        try await database.pool.withConnection { connection in
+            try connection.query(
+                """
+                INSERT INTO incident_rooms (room_id, title, incident_type, severity, status, created_by, created_at,
+                    updated_at, last_activity_at, last_seq, rev)
+                VALUES ($1, 'Line 3', 'other', 'low', 'active', 'a@example.com', now(), now(), now(), 2, 2)
+                """, [.uuid(roomID.uuid)])
+            try connection.query(
+                """
+                INSERT INTO messages (message_id, room_id, sequence_number, rev, sender_id, sender_display_name,
+                    message_type, content, created_at)
+                VALUES (gen_random_uuid(), $1, 1, 1, 'a@example.com', 'A', 'text', '液压泵压力下降', now()),
+                       (gen_random_uuid(), $1, 2, 2, 'a@example.com', 'A', 'text', 'pressure ok', now())
+                """, [.uuid(roomID.uuid)])
+        }
+        #expect(try await PostgresMigrator(pool: database.pool).migrate() == [3])
+        let found = try await database.stores.messages.search(in: roomID, text: "压力", limit: 10, offset: 0)
+        #expect(found.messages.map(\.content) == [.text("液压泵压力下降")])
     }
 
     @Test func readingsFilterByNameAndRange() async throws {

@@ -26,7 +26,9 @@ extension PostgresMessageStore {
         }
         guard counters.count == roomIDs.count else { throw DomainError.notFound("Room") }
 
-        // Client ids seen before, read after the lock so a concurrent writer's commit is visible.
+        // Client ids seen before, read after the lock so a concurrent writer's commit is visible. One probe of the
+        // unique index per key (LATERAL): with a join, a new room's stale statistics made PostgreSQL hash the
+        // whole table instead.
         struct ClientKey: Hashable {
             var room: RoomID
             var sender: UserID
@@ -37,9 +39,11 @@ extension PostgresMessageStore {
         if !withClientID.isEmpty {
             let result = try connection.query(
                 """
-                SELECT \(Self.columns) FROM messages m
-                JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(room_id, sender_id, client_id)
-                  ON m.room_id = k.room_id AND m.sender_id = k.sender_id AND m.client_id = k.client_id
+                SELECT \(Self.columns) FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(room_id, sender_id, client_id)
+                CROSS JOIN LATERAL (
+                    SELECT * FROM messages
+                    WHERE room_id = k.room_id AND sender_id = k.sender_id AND client_id = k.client_id
+                ) AS m
                 """,
                 [
                     .array(oid: PostgresOID.uuidArray, withClientID.map { $0.roomID.description }),
@@ -76,7 +80,7 @@ extension PostgresMessageStore {
             results.append(.stored(message))
         }
 
-        // 15 parameters a row; PostgreSQL takes at most 65 535 per statement.
+        // 16 parameters a row; PostgreSQL takes at most 65 535 per statement.
         var start = 0
         while start < inserts.count {
             let chunk = inserts[start..<min(start + 1_000, inserts.count)]
@@ -109,14 +113,14 @@ extension PostgresMessageStore {
     private static func insert(_ messages: ArraySlice<Message>, on connection: PostgresConnection) throws {
         var sql = """
             INSERT INTO messages (message_id, room_id, sequence_number, rev, sender_id, sender_display_name, \
-            message_type, content, readings, metadata, mentions, file, file_id, client_id, created_at) VALUES 
+            message_type, content, readings, metadata, mentions, file, file_id, client_id, created_at, search_bigrams) VALUES 
             """
         var binds: [PostgresBind] = []
-        binds.reserveCapacity(messages.count * 15)
+        binds.reserveCapacity(messages.count * 16)
         for (index, message) in messages.enumerated() {
-            let base = index * 15
+            let base = index * 16
             if index > 0 { sql += ", " }
-            sql += "(" + (1...15).map { "$\(base + $0)" }.joined(separator: ", ") + ")"
+            sql += "(" + (1...16).map { "$\(base + $0)" }.joined(separator: ", ") + ")"
             let content = message.content.map(Self.storedText)
             binds += [
                 .uuid(message.id.uuid), .uuid(message.roomID.uuid), .int(message.sequenceNumber), .int(message.rev),
@@ -124,7 +128,7 @@ extension PostgresMessageStore {
                 .text(content), .jsonb(message.content.flatMap(Self.readings)),
                 .json(message.metadata.map { .object($0) }), .textArray(message.mentions.map(\.rawValue)),
                 .json(message.file.map(Self.encodeFile)), .uuid(message.file?.id.uuid), .text(message.clientID),
-                .date(message.createdAt),
+                .date(message.createdAt), .textArray(PostgresSearchBigrams.keys(of: message.content)),
             ]
         }
         try connection.query(sql, binds)

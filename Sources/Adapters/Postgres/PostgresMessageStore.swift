@@ -88,12 +88,14 @@ package struct PostgresMessageStore: MessageStore {
                 """, [.uuid(id.uuid), .text(previous), .text(editor.rawValue), .date(at)])
             try connection.query(
                 """
-                UPDATE messages SET content = $2, readings = $3, mentions = $4, edited_at = $5, rev = $6
+                UPDATE messages SET content = $2, readings = $3, mentions = $4, edited_at = $5, rev = $6,
+                    search_bigrams = $7
                 WHERE message_id = $1
                 """,
                 [
                     .uuid(id.uuid), .text(Self.storedText(content)), .jsonb(Self.readings(content)),
                     .textArray(mentions.map(\.rawValue)), .date(at), .int(rev),
+                    .textArray(PostgresSearchBigrams.keys(of: content)),
                 ])
             guard let message = try Self.loadMessage(id: id, on: connection) else {
                 throw DomainError.notFound("Message")
@@ -123,7 +125,8 @@ package struct PostgresMessageStore: MessageStore {
             let (_, rev) = try Self.lockForChange(id, at: at, on: connection)
             try connection.query(
                 """
-                UPDATE messages SET content = NULL, readings = NULL, deleted_at = $2, deleted_by = $3, rev = $4
+                UPDATE messages SET content = NULL, readings = NULL, search_bigrams = NULL, deleted_at = $2,
+                    deleted_by = $3, rev = $4
                 WHERE message_id = $1
                 """, [.uuid(id.uuid), .date(at), .text(actor.rawValue), .int(rev)])
             guard let message = try Self.loadMessage(id: id, on: connection) else {
@@ -215,18 +218,17 @@ package struct PostgresMessageStore: MessageStore {
         -> (messages: [Message], total: Int)
     {
         // A substring match: the pattern's own wildcards are escaped. The conditions repeat the partial indexes'
-        // predicate so PostgreSQL can use them: trigrams for 3+ characters, CJK bigrams for two non-ASCII characters.
+        // predicate so PostgreSQL can use them: trigrams for 3+ characters, bigrams for two non-ASCII characters.
         let pattern = "%" + Self.escapeLike(text) + "%"
-        let scalars = Array(text.unicodeScalars)
-        let isBigram = scalars.count == 2 && scalars.allSatisfy { $0.value > 127 }
+        let bigrams = PostgresSearchBigrams.isIndexable(query: text) ? PostgresSearchBigrams.keys(of: text) : []
         return try await self.pool.read { connection in
             var filter = """
                 m.room_id = $1 AND m.deleted_at IS NULL AND m.message_type <> 'incident_data' AND m.content ILIKE $2
                 """
             var binds: [PostgresBind] = [.uuid(roomID.uuid), .text(pattern)]
-            if isBigram {
-                binds.append(.text(text))
-                filter += " AND message_cjk_bigrams(m.content) @> ARRAY[lower($3)]"
+            if !bigrams.isEmpty {
+                binds.append(.textArray(bigrams))
+                filter += " AND m.search_bigrams @> $3"
             }
             let total =
                 try connection.query("SELECT count(*) FROM messages m WHERE \(filter)", binds)

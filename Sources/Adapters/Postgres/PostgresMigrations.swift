@@ -11,6 +11,7 @@ package enum PostgresMigrations {
     package static let all: [Step] = [
         Step(version: 1, name: "initial schema", sql: Self.initialSchema),
         Step(version: 2, name: "bigram index for two-character CJK search", sql: Self.cjkBigrams),
+        Step(version: 3, name: "bigram keys computed by the service", sql: Self.storedBigrams),
     ]
 
     // Choices worth knowing (docs/DATABASE.md explains them in full):
@@ -165,5 +166,18 @@ package enum PostgresMigrations {
 
         CREATE INDEX messages_search_bigrams ON messages USING gin (message_cjk_bigrams(content))
             WHERE deleted_at IS NULL AND message_type <> 'incident_data';
+        """
+
+    // Step 2's index evaluated its SQL function for every inserted row, the largest single cost of an insert. The
+    // service now writes the same keys (PostgresSearchBigrams) into a column; the backfill uses the old function
+    // once, then it goes.
+    private static let storedBigrams = """
+        ALTER TABLE messages ADD COLUMN search_bigrams text[];
+        UPDATE messages SET search_bigrams = NULLIF(message_cjk_bigrams(content), '{}')
+            WHERE deleted_at IS NULL AND message_type <> 'incident_data' AND content ~ '[^\\x01-\\x7f]{2}';
+        CREATE INDEX messages_search_bigram_keys ON messages USING gin (search_bigrams)
+            WHERE deleted_at IS NULL AND message_type <> 'incident_data';
+        DROP INDEX messages_search_bigrams;
+        DROP FUNCTION message_cjk_bigrams(text);
         """
 }

@@ -7,12 +7,13 @@ package struct PostgresMigrator: Sendable {
         self.pool = pool
     }
 
-    /// Applies the missing steps and returns their versions (empty when the schema was current: a no-op).
+    /// Applies the missing steps (up to `lastVersion`: tests of an upgrade stop early) and returns their versions
+    /// (empty when the schema was current: a no-op).
     ///
     /// The lock key is derived from the schema name, so separate schemas of one database (tests) do not wait on
     /// each other.
     @discardableResult
-    package func migrate() async throws -> [Int] {
+    package func migrate(through lastVersion: Int = .max) async throws -> [Int] {
         try await self.pool.withConnection { connection in
             try connection.query(
                 "SELECT pg_advisory_lock(hashtext($1 || current_schema()))", [.text("incident-rooms:migrations:")])
@@ -34,7 +35,7 @@ package struct PostgresMigrator: Sendable {
                     try $0.decode(Int.self, at: 0)
                 })
             var done: [Int] = []
-            for step in PostgresMigrations.all where !applied.contains(step.version) {
+            for step in PostgresMigrations.all where !applied.contains(step.version) && step.version <= lastVersion {
                 try connection.execute(script: "BEGIN")
                 do {
                     try connection.execute(trustedScript: step.sql)
