@@ -5,7 +5,9 @@ import Synchronization
 /// commit stores all of them in one transaction (ARCHITECTURE.md: group commit).
 ///
 /// Each caller is answered only after its message is committed, and committed messages are published on the bus
-/// in sequence order, before the callers are answered, so an ack never overtakes its broadcast.
+/// in sequence order, before the callers are answered, so an ack never overtakes its broadcast. Publishing a batch
+/// (the fan-out to every connection of the room) runs while the next batch commits, one batch after the other, so
+/// the database never waits for the broadcast.
 package final class GroupCommitter: Sendable {
     private struct Waiting {
         var message: NewMessage
@@ -15,6 +17,9 @@ package final class GroupCommitter: Sendable {
     private struct Queue {
         var waiting: [Waiting] = []
         var committing = false
+        /// The latest batch's publication; the next one starts after it, so events keep their sequence order.
+        var publishing: Task<Void, Never>?
+        var publications = 0
     }
 
     private let store: any MessageStore
@@ -54,7 +59,8 @@ package final class GroupCommitter: Sendable {
             let batch: [Waiting] = self.queues.withLock { queues in
                 let waiting = queues[room]?.waiting ?? []
                 guard !waiting.isEmpty else {
-                    queues[room] = nil
+                    queues[room]?.committing = false
+                    if queues[room]?.publishing == nil { queues[room] = nil }
                     return []
                 }
                 let batch = Array(waiting.prefix(self.maximumBatch))
@@ -62,14 +68,45 @@ package final class GroupCommitter: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
+            let outcome: Result<[AppendResult], any Error>
             do {
-                let results = try await self.store.append(batch.map(\.message))
-                for result in results {
-                    if case .stored(let message) = result { await self.bus.publish(.messageCreated(message)) }
-                }
-                for (waiting, result) in zip(batch, results) { waiting.done(.success(result)) }
+                outcome = .success(try await self.store.append(batch.map(\.message)))
             } catch {
-                for waiting in batch { waiting.done(.failure(error)) }
+                outcome = .failure(error)
+            }
+            self.publish(outcome, of: batch, in: room)
+        }
+    }
+
+    /// Broadcasts a committed batch after the room's previous one, then answers its senders.
+    private func publish(_ outcome: Result<[AppendResult], any Error>, of batch: [Waiting], in room: RoomID) {
+        self.queues.withLock { queues in
+            let previous = queues[room]?.publishing
+            queues[room]!.publications += 1
+            let number = queues[room]!.publications
+            queues[room]!.publishing = Task {
+                await previous?.value
+                switch outcome {
+                case .success(let results):
+                    for result in results {
+                        if case .stored(let message) = result { await self.bus.publish(.messageCreated(message)) }
+                    }
+                    for (waiting, result) in zip(batch, results) { waiting.done(.success(result)) }
+                case .failure(let error):
+                    for waiting in batch { waiting.done(.failure(error)) }
+                }
+                self.published(number, in: room)
+            }
+        }
+    }
+
+    private func published(_ number: Int, in room: RoomID) {
+        self.queues.withLock { queues in
+            guard let queue = queues[room], queue.publications == number else { return }
+            if queue.committing || !queue.waiting.isEmpty {
+                queues[room]!.publishing = nil
+            } else {
+                queues[room] = nil
             }
         }
     }
