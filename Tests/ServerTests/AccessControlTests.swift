@@ -45,6 +45,38 @@ struct AccessControlTests {
         #expect(closeCode == 1008)
     }
 
+    @Test(arguments: StoreKind.available) func aConnectedEditorSendsWithItsNewRoleOnceTheChangeIsAnnounced(_ store: StoreKind) async throws {
+        let server = try await TestServer(store)
+        defer { Task { await server.stop() } }
+        let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR")])
+        let maint = try await server.socket("/ws/\(room.roomID)", token: room.token("maint"))
+        _ = try await maint.next("connected")
+        try await maint.send(["type": .string("message"), "content": .string("pump isolated"), "client_id": .string("m-1")])
+        _ = try await maint.next("ack")
+
+        let path = "/api/rooms/\(room.roomID)/members/maint@example.com"
+        #expect(try await server.call("PATCH", path, token: room.token("op"), body: ["role": .string("VIEWER")]).status == 200)
+        try await Self.awaitSystemMessage("role_changed", on: maint)
+        try await maint.send(["type": .string("message"), "content": .string("still here?"), "client_id": .string("m-2")])
+        let refused = try await maint.next("error")
+        #expect(refused["code"]?.stringValue == "insufficient_permissions")
+        #expect(refused["client_id"]?.stringValue == "m-2")
+
+        #expect(try await server.call("PATCH", path, token: room.token("op"), body: ["role": .string("EDITOR")]).status == 200)
+        try await Self.awaitSystemMessage("role_changed", on: maint)
+        try await maint.send(["type": .string("message"), "content": .string("back"), "client_id": .string("m-3")])
+        #expect(try await maint.next("ack")["client_id"]?.stringValue == "m-3")
+    }
+
+    /// Reads until the system message recording `event` arrives.
+    static func awaitSystemMessage(_ event: String, on socket: WebSocketClient) async throws {
+        for _ in 0..<50 {
+            let message = try await socket.next("message")["message"]
+            if message?["message_type"]?.stringValue == "system", message?["metadata"]?["event"]?.stringValue == event { return }
+        }
+        Issue.record("no \(event) system message")
+    }
+
     @Test(arguments: StoreKind.available) func revokedExpiredAndForgedTokensAreRefusedEverywhere(_ store: StoreKind) async throws {
         let server = try await TestServer(store)
         defer { Task { await server.stop() } }

@@ -58,12 +58,22 @@ package struct SendMessage: Sendable {
     }
 
     /// Checks the message against every rule (access, role, archive, rate, content, file, mentions) and numbers
-    /// nothing yet. A connection prepares its messages one at a time, in order, then commits them without waiting.
-    package func prepare(_ request: Request, to roomID: RoomID, by principal: Principal) async throws -> Prepared {
-        let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
+    /// nothing yet. A connection prepares its messages one at a time, in order, then commits them without waiting;
+    /// it passes its `memo` so that the access is not read again for every message.
+    package func prepare(_ request: Request, to roomID: RoomID, by principal: Principal, memo: RoomAccessMemo? = nil)
+        async throws -> Prepared
+    {
+        let now = self.deps.clock.now()
+        let access: RoomAccess
+        if let known = memo?.access(at: now), known.room.id == roomID {
+            access = known
+        } else {
+            let generation = memo?.generation() ?? 0
+            access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
+            memo?.remember(access, at: now, generation: generation)
+        }
         try access.require(.send)
         try access.requireWritable()
-        let now = self.deps.clock.now()
         try self.limiter.take(for: principal.userID, at: now)
 
         guard request.kind.isClientSendable else {

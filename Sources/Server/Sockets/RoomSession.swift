@@ -24,6 +24,8 @@ final class RoomSession: WebSocketDelegate {
     private let connection = Mutex<WebSocketConnection?>(nil)
     /// This connection's messages that are committing: many may be in flight (group commit), in order.
     private let commits = CommitTracker()
+    /// The access this connection sends with, re-read after every change of the room.
+    private let access = RoomAccessMemo()
     /// How many of this connection's messages may be committing at once before it stops reading.
     static let maximumInFlight = 256
     private let inbox: AsyncStream<String>
@@ -95,7 +97,10 @@ final class RoomSession: WebSocketDelegate {
         case .typing(_, let user, _, _), .userJoined(_, let user, _, _), .userLeft(_, let user, _, _):
             // Others are told; the user's own connections know already.
             if user == self.principal.userID { return }
-        case .messageCreated, .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification:
+        case .messageCreated(let message):
+            // Every change of the room or its members comes with a system message.
+            if message.kind == .system { self.access.roomChanged() }
+        case .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification:
             break
         }
         let sendNow = self.phase.withLock { phase -> Bool in
@@ -119,7 +124,9 @@ final class RoomSession: WebSocketDelegate {
     private func run(_ connection: WebSocketConnection) async {
         let services = self.services
         do {
+            let generation = self.access.generation()
             let access = try await services.connect(self.roomID, connection: connection.id, by: self.principal)
+            self.access.remember(access, at: services.deps.clock.now(), generation: generation)
             services.log.info("ws_connected", user: self.principal.userID.rawValue, room: self.roomID.description)
             let online = await services.deps.presence.online(in: self.roomID)
             var synced = access.room.lastSequenceNumber
@@ -222,7 +229,8 @@ final class RoomSession: WebSocketDelegate {
             // keeps their order and stores many per transaction.
             await self.commits.wait(below: Self.maximumInFlight)
             let request = try SendMessage.Request(body)
-            let prepared = try await services.sendMessage.prepare(request, to: self.roomID, by: self.principal)
+            let prepared = try await services.sendMessage.prepare(
+                request, to: self.roomID, by: self.principal, memo: self.access)
             self.commits.begin()
             services.sendMessage.commit(prepared) { result in
                 defer { self.commits.end() }
