@@ -54,6 +54,44 @@ struct PostgresConnectionTests {
         database.pool.close()
     }
 
+    @Test func aPipelineAnswersInOrderAndAFailureSkipsTheRestAndLeavesTheConnectionUsable() async throws {
+        let database = try await PostgresTestDatabase.make(migrate: false)
+        defer { database.pool.close() }
+        try await database.pool.withConnection { connection in
+            typealias Statement = PostgresConnection.Statement
+            try connection.query("CREATE TABLE pipelined (n int8 PRIMARY KEY)")
+            let results = try connection.pipeline([
+                Statement("BEGIN"), Statement("INSERT INTO pipelined VALUES ($1), ($2)", [.int(1), .int(2)]),
+                Statement("SELECT n FROM pipelined ORDER BY n"), Statement("SELECT $1::text", [.text("三")]),
+                Statement("COMMIT"),
+            ])
+            #expect(results.count == 5)
+            #expect(try results[2].rows.map { try $0.decode(Int64.self, at: 0) } == [1, 2])
+            #expect(try results[3].first?.decode(String.self, at: 0) == "三")
+
+            // The duplicate key fails the second statement: the third never runs, the error is the first one's.
+            #expect(throws: PostgresError.self) {
+                try connection.pipeline([
+                    Statement("BEGIN"), Statement("INSERT INTO pipelined VALUES ($1)", [.int(1)]),
+                    Statement("INSERT INTO pipelined VALUES ($1)", [.int(3)]), Statement("COMMIT"),
+                ])
+            }
+            try connection.execute(script: "ROLLBACK")
+            #expect(connection.isUsable)
+            #expect(try connection.query("SELECT count(*) FROM pipelined").first?.decode(Int64.self, at: 0) == 2)
+
+            // A NUL is refused before anything is sent.
+            let refused = #expect(throws: PostgresError.self) {
+                try connection.pipeline([
+                    Statement("INSERT INTO pipelined VALUES ($1)", [.int(4)]), Statement("SELECT $1::text", [.text("a\u{0}b")]),
+                ])
+            }
+            #expect(refused?.code == .nulInParameter)
+            #expect(connection.isUsable)
+            #expect(try connection.query("SELECT count(*) FROM pipelined").first?.decode(Int64.self, at: 0) == 2)
+        }
+    }
+
     @Test func refusesNULInTextParametersInsteadOfTruncating() async throws {
         let database = try await PostgresTestDatabase.make(migrate: false)
         await #expect {

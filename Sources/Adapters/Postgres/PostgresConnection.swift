@@ -50,10 +50,96 @@ package final class PostgresConnection: @unchecked Sendable {
     @discardableResult
     package func query(_ sql: String, _ binds: [PostgresBind] = []) throws(PostgresError) -> PostgresResult {
         guard let handle = self.handle else { throw PostgresError(.connectionLost) }
+        try Self.refuseNUL(in: binds)
+        let result = Self.withParameters(binds) { count, types, values, lengths, formats in
+            PQexecParams(handle, sql, count, types, values, lengths, formats, 1)
+        }
+        return try self.check(result)
+    }
+
+    /// One statement of a `pipeline`.
+    package struct Statement: Sendable {
+        package var sql: String
+        package var binds: [PostgresBind]
+
+        package init(_ sql: String, _ binds: [PostgresBind] = []) {
+            self.sql = sql
+            self.binds = binds
+        }
+    }
+
+    /// Runs `statements` one after the other on the server, sent together and answered together (libpq pipeline
+    /// mode): one round trip instead of one per statement. When one fails, the server skips the rest and its error
+    /// is thrown; results come back in order otherwise.
+    @discardableResult
+    package func pipeline(_ statements: [Statement]) throws(PostgresError) -> [PostgresResult] {
+        guard let handle = self.handle else { throw PostgresError(.connectionLost) }
+        // Checked before anything is sent: a pipeline cannot be abandoned halfway.
+        for statement in statements { try Self.refuseNUL(in: statement.binds) }
+        guard PQenterPipelineMode(handle) == 1 else { throw PostgresError(.server) }
+        defer { PQexitPipelineMode(handle) }
+        var sent = 0
+        for statement in statements {
+            let accepted = Self.withParameters(statement.binds) { count, types, values, lengths, formats in
+                PQsendQueryParams(handle, statement.sql, count, types, values, lengths, formats, 1)
+            }
+            guard accepted == 1 else { break }
+            sent += 1
+        }
+        // A sync even after a failed send, so the server ends the pipeline and the connection stays in step.
+        let synced = PQpipelineSync(handle) == 1
+        var results: [PostgresResult] = []
+        var failure: PostgresError?
+        for _ in 0..<sent {
+            var last: OpaquePointer?
+            while let result = PQgetResult(handle) {
+                if let last { PQclear(last) }
+                last = result
+            }
+            guard let last else {
+                failure = failure ?? PostgresError(self.connectionIsBad ? .connectionLost : .server)
+                continue
+            }
+            if PQresultStatus(last) == PGRES_PIPELINE_ABORTED {
+                PQclear(last)
+                continue
+            }
+            do {
+                results.append(try self.check(last))
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if synced {
+            // The sync's own result ends the pipeline; a lost connection ends it with NULL.
+            while let result = PQgetResult(handle) {
+                let isSync = PQresultStatus(result) == PGRES_PIPELINE_SYNC
+                PQclear(result)
+                if isSync { break }
+            }
+        }
+        if let failure { throw failure }
+        guard sent == statements.count, synced else {
+            throw PostgresError(self.connectionIsBad ? .connectionLost : .server)
+        }
+        return results
+    }
+
+    /// Text parameters are NUL-terminated C strings: a NUL inside would silently cut the value.
+    private static func refuseNUL(in binds: [PostgresBind]) throws(PostgresError) {
         for bind in binds where bind.format == 0 {
-            // Text parameters are NUL-terminated C strings: a NUL inside would silently cut the value.
             if let bytes = bind.bytes, bytes.contains(0) { throw PostgresError(.nulInParameter) }
         }
+    }
+
+    /// Passes `binds` to libpq's parameter arrays: values as NUL-terminated copies, freed on return.
+    private static func withParameters<R>(
+        _ binds: [PostgresBind],
+        _ body: (
+            Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?,
+            UnsafePointer<Int32>?
+        ) -> R
+    ) -> R {
         var values: [UnsafeMutablePointer<CChar>?] = []
         values.reserveCapacity(binds.count)
         defer { for value in values { value?.deallocate() } }
@@ -74,13 +160,11 @@ package final class PostgresConnection: @unchecked Sendable {
         let types = binds.map { Oid($0.oid) }
         let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
         let formats = binds.map(\.format)
-        let result = values.withUnsafeBufferPointer { valuePointers in
+        return values.withUnsafeBufferPointer { valuePointers in
             valuePointers.withMemoryRebound(to: UnsafePointer<CChar>?.self) { constValues in
-                PQexecParams(
-                    handle, sql, Int32(binds.count), types, constValues.baseAddress, lengths, formats, 1)
+                body(Int32(binds.count), types, constValues.baseAddress, lengths, formats)
             }
         }
-        return try self.check(result)
     }
 
     /// Runs SQL without parameters, possibly several statements (migrations, BEGIN/COMMIT). Never pass user input.

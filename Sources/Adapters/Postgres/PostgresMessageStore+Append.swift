@@ -3,54 +3,79 @@ internal import Domain
 internal import Foundation
 
 extension PostgresMessageStore {
-    /// Numbers and inserts `messages` inside the caller's transaction; the heart of `append` and of the room
-    /// changes that post a system message.
+    /// Numbers and inserts `messages`: the heart of `append` and of the room changes that post a system message.
     ///
     /// Locks the rooms' rows (in id order, so two batches never deadlock), then answers repeated client ids with the
     /// first message, numbers the rest consecutively after `last_seq`, inserts them with one multi-row INSERT per
     /// chunk and moves the counters. Holding the room lock until commit is what makes numbering gap-free across
     /// processes: the next writer reads `last_seq` only after this transaction committed or rolled back.
-    static func append(_ messages: [NewMessage], on connection: PostgresConnection) throws -> [AppendResult] {
+    ///
+    /// The statements go in two pipelines (one round trip each): the lock and the client-id lookup, then the writes.
+    /// With `ownTransaction` the BEGIN and the COMMIT travel with them (the group commit path, where every round
+    /// trip is paid while the room is locked); without it they run in the caller's transaction.
+    static func append(_ messages: [NewMessage], on connection: PostgresConnection, ownTransaction: Bool = false)
+        throws -> [AppendResult]
+    {
         guard !messages.isEmpty else { return [] }
+        do {
+            return try Self.numberAndInsert(messages, on: connection, ownTransaction: ownTransaction)
+        } catch {
+            if ownTransaction { try? connection.execute(script: "ROLLBACK") }
+            throw error
+        }
+    }
+
+    private static func numberAndInsert(_ messages: [NewMessage], on connection: PostgresConnection, ownTransaction: Bool)
+        throws -> [AppendResult]
+    {
+        typealias Statement = PostgresConnection.Statement
         let roomIDs = Array(Set(messages.map(\.roomID))).sorted()
+        let withClientID = messages.filter { $0.clientID != nil }
+        var reads: [Statement] = ownTransaction ? [Statement("BEGIN")] : []
+        reads.append(
+            Statement(
+                """
+                SELECT room_id, last_seq, rev FROM incident_rooms WHERE room_id = ANY($1)
+                ORDER BY room_id FOR NO KEY UPDATE
+                """, [.array(oid: PostgresOID.uuidArray, roomIDs.map(\.description))]))
+        // Client ids seen before, read after the lock (the pipeline runs in order) so a concurrent writer's commit is
+        // visible. One probe of the unique index per key (LATERAL): with a join, a new room's stale statistics made
+        // PostgreSQL hash the whole table instead.
+        if !withClientID.isEmpty {
+            reads.append(
+                Statement(
+                    """
+                    SELECT \(Self.columns) FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(room_id, sender_id, client_id)
+                    CROSS JOIN LATERAL (
+                        SELECT * FROM messages
+                        WHERE room_id = k.room_id AND sender_id = k.sender_id AND client_id = k.client_id
+                    ) AS m
+                    """,
+                    [
+                        .array(oid: PostgresOID.uuidArray, withClientID.map { $0.roomID.description }),
+                        .textArray(withClientID.map { $0.senderID.rawValue }),
+                        .textArray(withClientID.map { $0.clientID }),
+                    ]))
+        }
+        var answers = try connection.pipeline(reads)[...]
+        if ownTransaction { answers = answers.dropFirst() }
+
         var counters: [RoomID: (sequence: Int64, rev: Int64)] = [:]
-        for row in try connection.query(
-            """
-            SELECT room_id, last_seq, rev FROM incident_rooms WHERE room_id = ANY($1)
-            ORDER BY room_id FOR NO KEY UPDATE
-            """, [.array(oid: PostgresOID.uuidArray, roomIDs.map(\.description))]
-        ).rows {
+        for row in answers.removeFirst().rows {
             counters[RoomID(uuid: try row.decode(UUID.self, at: 0))] = (
                 try row.decode(Int64.self, at: 1), try row.decode(Int64.self, at: 2)
             )
         }
         guard counters.count == roomIDs.count else { throw DomainError.notFound("Room") }
 
-        // Client ids seen before, read after the lock so a concurrent writer's commit is visible. One probe of the
-        // unique index per key (LATERAL): with a join, a new room's stale statistics made PostgreSQL hash the
-        // whole table instead.
         struct ClientKey: Hashable {
             var room: RoomID
             var sender: UserID
             var clientID: String
         }
         var known: [ClientKey: Message] = [:]
-        let withClientID = messages.filter { $0.clientID != nil }
-        if !withClientID.isEmpty {
-            let result = try connection.query(
-                """
-                SELECT \(Self.columns) FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(room_id, sender_id, client_id)
-                CROSS JOIN LATERAL (
-                    SELECT * FROM messages
-                    WHERE room_id = k.room_id AND sender_id = k.sender_id AND client_id = k.client_id
-                ) AS m
-                """,
-                [
-                    .array(oid: PostgresOID.uuidArray, withClientID.map { $0.roomID.description }),
-                    .textArray(withClientID.map { $0.senderID.rawValue }),
-                    .textArray(withClientID.map { $0.clientID }),
-                ])
-            for message in try Self.loadMessages(result, on: connection) {
+        if let found = answers.first {
+            for message in try Self.loadMessages(found, on: connection) {
                 guard let clientID = message.clientID else { continue }
                 known[ClientKey(room: message.roomID, sender: message.senderID, clientID: clientID)] = message
             }
@@ -80,22 +105,27 @@ extension PostgresMessageStore {
             results.append(.stored(message))
         }
 
+        var writes: [Statement] = []
         // 16 parameters a row; PostgreSQL takes at most 65 535 per statement.
         var start = 0
         while start < inserts.count {
             let chunk = inserts[start..<min(start + 1_000, inserts.count)]
-            try Self.insert(chunk, on: connection)
+            writes.append(Self.insert(chunk))
             start += chunk.count
         }
         for (roomID, activity) in lastActivity {
             guard let counter = counters[roomID] else { continue }
-            try connection.query(
-                """
-                UPDATE incident_rooms SET last_seq = $2, rev = $3, last_activity_at = GREATEST(last_activity_at, $4)
-                WHERE room_id = $1
-                """,
-                [.uuid(roomID.uuid), .int(counter.sequence), .int(counter.rev), .date(activity)])
+            writes.append(
+                Statement(
+                    """
+                    UPDATE incident_rooms SET last_seq = $2, rev = $3, last_activity_at = GREATEST(last_activity_at, $4)
+                    WHERE room_id = $1
+                    """,
+                    [.uuid(roomID.uuid), .int(counter.sequence), .int(counter.rev), .date(activity)]))
         }
+        if ownTransaction { writes.append(Statement("COMMIT")) }
+        if !writes.isEmpty { try connection.pipeline(writes) }
+
         // Stored times come back at PostgreSQL's microsecond precision; answer with what a read would return.
         return results.map { result in
             switch result {
@@ -110,7 +140,7 @@ extension PostgresMessageStore {
         }
     }
 
-    private static func insert(_ messages: ArraySlice<Message>, on connection: PostgresConnection) throws {
+    private static func insert(_ messages: ArraySlice<Message>) -> PostgresConnection.Statement {
         var sql = """
             INSERT INTO messages (message_id, room_id, sequence_number, rev, sender_id, sender_display_name, \
             message_type, content, readings, metadata, mentions, file, file_id, client_id, created_at, search_bigrams) VALUES 
@@ -131,6 +161,6 @@ extension PostgresMessageStore {
                 .date(message.createdAt), .textArray(PostgresSearchBigrams.keys(of: message.content)),
             ]
         }
-        try connection.query(sql, binds)
+        return PostgresConnection.Statement(sql, binds)
     }
 }

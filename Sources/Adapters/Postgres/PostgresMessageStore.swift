@@ -15,7 +15,10 @@ package struct PostgresMessageStore: MessageStore {
 
     package func append(_ messages: [NewMessage]) async throws -> [AppendResult] {
         guard !messages.isEmpty else { return [] }
-        return try await self.pool.write { connection in try Self.append(messages, on: connection) }
+        // `read` lends a bare connection: `append` begins and commits its own transaction, in its pipelines.
+        return try await self.pool.read { connection in
+            try Self.append(messages, on: connection, ownTransaction: true)
+        }
     }
 
     package func message(id: MessageID) async throws -> Message? {
