@@ -3,7 +3,7 @@ import Domain
 import Foundation
 
 /// The use cases, built once from the ports, shared by the REST routes and the WebSocket handlers.
-struct Services: Sendable {
+final class Services: Sendable {
     let deps: Dependencies
     let presenter: Presenter
     let log: Logger
