@@ -56,25 +56,37 @@ package struct JSONWriter {
         }
     }
 
+    /// Runs of bytes that need no escape are copied at once (every broadcast writes a dozen strings).
     package mutating func write(string: String) {
         self.bytes.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): self.raw("\\\"")
-            case UInt8(ascii: "\\"): self.raw("\\\\")
-            case 0x0A: self.raw("\\n")
-            case 0x0D: self.raw("\\r")
-            case 0x09: self.raw("\\t")
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                self.raw("\\u00")
-                self.bytes.append(hex[Int(byte >> 4)])
-                self.bytes.append(hex[Int(byte & 0xF)])
-            default:
-                self.bytes.append(byte)
+        var string = string
+        string.withUTF8 { utf8 in
+            var start = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                self.escape(byte)
+                start = index + 1
             }
+            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))
         }
         self.bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): self.raw("\\\"")
+        case UInt8(ascii: "\\"): self.raw("\\\\")
+        case 0x0A: self.raw("\\n")
+        case 0x0D: self.raw("\\r")
+        case 0x09: self.raw("\\t")
+        default:
+            let hex = Array("0123456789abcdef".utf8)
+            self.raw("\\u00")
+            self.bytes.append(hex[Int(byte >> 4)])
+            self.bytes.append(hex[Int(byte & 0xF)])
+        }
     }
 
     package mutating func raw(_ text: String) {

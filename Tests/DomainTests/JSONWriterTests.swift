@@ -24,6 +24,11 @@ struct JSONWriterTests {
                 + "\u{7F} é 林 👍\"")
     }
 
+    @Test(arguments: [("\n", #""\n""#), ("\"\"", #""\"\"""#), ("", #""""#), ("a\\", #""a\\""#), ("\u{1}b", #""\u0001b""#)])
+    func escapesAtTheEdgesOfAString(_ text: String, _ expected: String) {
+        #expect(JSONWriter.string(.string(text)) == expected)
+    }
+
     @Test func keepsTheKeyOrderItWasGiven() {
         var object = JSONObject()
         object["zeta"] = .number(1)

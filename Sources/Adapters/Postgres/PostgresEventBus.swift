@@ -19,7 +19,9 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
     private let url: String
     private let channel: String
     /// Identifies this process's payloads, so its own events are not delivered twice.
-    private let origin = UUID().uuidString.lowercased()
+    private let origin: String
+    /// How this process's payloads begin (`payloads(origin:events:)`).
+    private let ownPrefix: String
     private let state = Mutex(State())
     private let outbox = PostgresEventOutbox()
 
@@ -35,6 +37,8 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
     package init(url: String, channel: String = "incident_room_events") {
         self.url = url
         self.channel = channel
+        self.origin = UUID().uuidString.lowercased()
+        self.ownPrefix = Self.envelopeStart(origin: self.origin)
     }
 
     package func publish(_ event: LiveEvent) async {
@@ -101,7 +105,7 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
 
     /// Packs encoded events into as few NOTIFY payloads as fit: `{"o": origin, "e": [event, ...]}`.
     package static func payloads(origin: String, events: [String]) -> [String] {
-        let envelope = "{\"o\":\"\(origin)\",\"e\":["
+        let envelope = Self.envelopeStart(origin: origin)
         var payloads: [String] = []
         var current = envelope
         var count = 0
@@ -116,6 +120,10 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
         }
         if count > 0 { payloads.append(current + "]}") }
         return payloads
+    }
+
+    private static func envelopeStart(origin: String) -> String {
+        "{\"o\":\"\(origin)\",\"e\":["
     }
 
     // MARK: - Listening
@@ -143,7 +151,8 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
     }
 
     private func deliver(_ payload: String, on connection: PostgresConnection) throws {
-        guard let envelope = try? JSONParser(maximumDepth: 16).parse(payload),
+        // This process's own payloads come back too (one LISTEN per process): skipped without parsing them.
+        guard !payload.hasPrefix(self.ownPrefix), let envelope = try? JSONParser(maximumDepth: 16).parse(payload),
             envelope["o"]?.stringValue != self.origin, case .array(let events)? = envelope["e"]
         else { return }
         let handlers = self.state.withLock { $0.handlers }
