@@ -35,7 +35,7 @@ struct PostgresBench {
         let counting = CountingMessageStore(base: stores.messages)
         let committer = GroupCommitter(store: counting, bus: SilentBus())
         let senders = 50
-        let perSender = groupCommit ? 200 : 40
+        let perSender = groupCommit ? 600 : 40
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for sender in 0..<senders {
