@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "HTTPClient", "Transport",
+                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "HTTPClient", "Transport", "Crypto",
             ],
             path: "Sources/Server"),
         .executableTarget(
