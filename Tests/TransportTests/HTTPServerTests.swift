@@ -319,10 +319,12 @@ struct HTTPServerTests {
 
     @Test func finishesInFlightRequestsOnShutdown() async throws {
         let started = Mutex(false)
+        let released = Mutex(false)
         let router = makeRouter { router in
             router.add(.get, "/slow") { _ in
                 started.withLock { $0 = true }
-                try? await Task.sleep(for: .milliseconds(100))
+                // In flight until the shutdown has begun, however slowly the machine schedules it.
+                while !released.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
                 return .text(200, "slow")
             }
         }
@@ -332,6 +334,8 @@ struct HTTPServerTests {
         await client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(await eventually { started.withLock { $0 } })
         async let stopped: Void = server.shutdown()
+        #expect(await eventually { server.isDraining })
+        released.withLock { $0 = true }
         let response = await client.response()
         #expect(response?.text == "slow")
         #expect(response?.headers["Connection"] == "close")

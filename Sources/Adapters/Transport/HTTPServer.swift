@@ -28,6 +28,8 @@ package final class HTTPServer: Sendable {
 
     /// Open client connections, on every loop.
     package var openConnections: Int { self.context.openConnections.load(ordering: .relaxed) }
+    /// Whether `shutdown()` has begun: responses from now on close their connection.
+    package var isDraining: Bool { self.context.draining.load(ordering: .relaxed) }
 
     /// Binds and starts the loops. Throws `SystemError` (errno 98, "address already in use") when the port is taken.
     package func start() throws {
