@@ -69,6 +69,31 @@ package struct PostgresBind: Sendable {
         Self(oid: oid, format: 0, bytes: Array(PostgresArrayLiteral.encode(values).utf8))
     }
 
+    /// A one-dimensional array in PostgreSQL's binary array format, of elements already in their binary form (as
+    /// the scalar binds make them: `uuid`, `int8`, `timestamptz`); nil elements are NULLs.
+    package static func binaryArray(of elementOID: UInt32, _ elements: [[UInt8]?]) -> Self {
+        guard let arrayOID = PostgresOID.arrayOf[elementOID] else { preconditionFailure("no array type for \(elementOID)") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20 + elements.reduce(0) { $0 + 4 + ($1?.count ?? 0) })
+        func append(_ value: Int32) { bytes += withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+        append(elements.isEmpty ? 0 : 1)  // dimensions
+        append(elements.contains { $0 == nil } ? 1 : 0)  // has NULLs
+        append(Int32(bitPattern: elementOID))
+        if !elements.isEmpty {
+            append(Int32(elements.count))
+            append(1)  // lower bound
+        }
+        for element in elements {
+            guard let element else {
+                append(-1)
+                continue
+            }
+            append(Int32(element.count))
+            bytes += element
+        }
+        return Self(oid: arrayOID, format: 1, bytes: bytes)
+    }
+
     private static func bigEndian(_ value: UInt64) -> [UInt8] {
         withUnsafeBytes(of: value.bigEndian) { Array($0) }
     }
@@ -97,6 +122,11 @@ package enum PostgresOID {
     package static let uuid: UInt32 = 2950
     package static let uuidArray: UInt32 = 2951
     package static let jsonb: UInt32 = 3802
+    package static let jsonArray: UInt32 = 199
+    package static let jsonbArray: UInt32 = 3807
+
+    /// The array types of the element types sent in binary arrays.
+    static let arrayOf: [UInt32: UInt32] = [uuid: uuidArray, int8: int8Array, timestamptz: timestamptzArray]
 }
 
 /// PostgreSQL's array literal syntax (`{"a","b\"c",NULL}`), quoting every element so no content is special.

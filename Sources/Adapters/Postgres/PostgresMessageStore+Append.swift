@@ -106,7 +106,7 @@ extension PostgresMessageStore {
         }
 
         var writes: [Statement] = []
-        // 16 parameters a row; PostgreSQL takes at most 65 535 per statement.
+        // Chunks keep one statement's arrays a reasonable size.
         var start = 0
         while start < inserts.count {
             let chunk = inserts[start..<min(start + 1_000, inserts.count)]
@@ -140,27 +140,44 @@ extension PostgresMessageStore {
         }
     }
 
+    /// One row per array element: the statement's text and plan do not grow with the batch, and ids, numbers and
+    /// times travel in binary. Columns that are arrays themselves travel as their array literals and are cast back.
+    private static let insertStatement = """
+        INSERT INTO messages (message_id, room_id, sequence_number, rev, sender_id, sender_display_name, message_type,
+            content, readings, metadata, mentions, file, file_id, client_id, created_at, search_bigrams)
+        SELECT message_id, room_id, sequence_number, rev, sender_id, sender_display_name, message_type, content,
+            readings, metadata, mentions::text[], file, file_id, client_id, created_at, search_bigrams::text[]
+        FROM unnest($1::uuid[], $2::uuid[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::jsonb[], $10::json[], $11::text[], $12::json[], $13::uuid[], $14::text[], $15::timestamptz[],
+            $16::text[])
+            AS r(message_id, room_id, sequence_number, rev, sender_id, sender_display_name, message_type, content,
+                readings, metadata, mentions, file, file_id, client_id, created_at, search_bigrams)
+        """
+
     private static func insert(_ messages: ArraySlice<Message>) -> PostgresConnection.Statement {
-        var sql = """
-            INSERT INTO messages (message_id, room_id, sequence_number, rev, sender_id, sender_display_name, \
-            message_type, content, readings, metadata, mentions, file, file_id, client_id, created_at, search_bigrams) VALUES 
-            """
-        var binds: [PostgresBind] = []
-        binds.reserveCapacity(messages.count * 16)
-        for (index, message) in messages.enumerated() {
-            let base = index * 16
-            if index > 0 { sql += ", " }
-            sql += "(" + (1...16).map { "$\(base + $0)" }.joined(separator: ", ") + ")"
-            let content = message.content.map(Self.storedText)
-            binds += [
-                .uuid(message.id.uuid), .uuid(message.roomID.uuid), .int(message.sequenceNumber), .int(message.rev),
-                .text(message.senderID.rawValue), .text(message.senderDisplayName), .text(message.kind.rawValue),
-                .text(content), .jsonb(message.content.flatMap(Self.readings)),
-                .json(message.metadata.map { .object($0) }), .textArray(message.mentions.map(\.rawValue)),
-                .json(message.file.map(Self.encodeFile)), .uuid(message.file?.id.uuid), .text(message.clientID),
-                .date(message.createdAt), .textArray(PostgresSearchBigrams.keys(of: message.content)),
-            ]
+        func binary(_ oid: UInt32, _ bind: (Message) -> PostgresBind) -> PostgresBind {
+            .binaryArray(of: oid, messages.map { bind($0).bytes })
         }
-        return PostgresConnection.Statement(sql, binds)
+        func text(_ oid: UInt32, _ value: (Message) -> String?) -> PostgresBind {
+            .array(oid: oid, messages.map(value))
+        }
+        return PostgresConnection.Statement(
+            Self.insertStatement,
+            [
+                binary(PostgresOID.uuid) { .uuid($0.id.uuid) }, binary(PostgresOID.uuid) { .uuid($0.roomID.uuid) },
+                binary(PostgresOID.int8) { .int($0.sequenceNumber) }, binary(PostgresOID.int8) { .int($0.rev) },
+                text(PostgresOID.textArray) { $0.senderID.rawValue },
+                text(PostgresOID.textArray) { $0.senderDisplayName },
+                text(PostgresOID.textArray) { $0.kind.rawValue },
+                text(PostgresOID.textArray) { $0.content.map(Self.storedText) },
+                text(PostgresOID.jsonbArray) { $0.content.flatMap(Self.readings).map(JSONWriter.string) },
+                text(PostgresOID.jsonArray) { $0.metadata.map { JSONWriter.string(.object($0)) } },
+                text(PostgresOID.textArray) { PostgresArrayLiteral.encode($0.mentions.map(\.rawValue)) },
+                text(PostgresOID.jsonArray) { $0.file.map { JSONWriter.string(Self.encodeFile($0)) } },
+                binary(PostgresOID.uuid) { .uuid($0.file?.id.uuid) },
+                text(PostgresOID.textArray) { $0.clientID },
+                binary(PostgresOID.timestamptz) { .date($0.createdAt) },
+                text(PostgresOID.textArray) { PostgresSearchBigrams.keys(of: $0.content).map(PostgresArrayLiteral.encode) },
+            ])
     }
 }
