@@ -6,7 +6,7 @@ extension PostgresMessageStore {
     /// Numbers and inserts `messages`: the heart of `append` and of the room changes that post a system message.
     ///
     /// Locks the rooms' rows (in id order, so two batches never deadlock), then answers repeated client ids with the
-    /// first message, numbers the rest consecutively after `last_seq`, inserts them with one multi-row INSERT per
+    /// first message, numbers the rest consecutively after `last_seq`, inserts them with one INSERT (of arrays) per
     /// chunk and moves the counters. Holding the room lock until commit is what makes numbering gap-free across
     /// processes: the next writer reads `last_seq` only after this transaction committed or rolled back.
     ///
