@@ -16,6 +16,8 @@ package enum LiveEvent: Hashable, Sendable {
     case accessRevoked(room: RoomID, user: UserID)
     /// For the user's notification connections.
     case notification(UserNotification)
+    /// A token was revoked (logout): every connection opened with it closes (1008), in every process.
+    case tokenRevoked(tokenID: String)
 
     /// The room whose connections receive the event; nil for per-user events.
     package var roomID: RoomID? {
@@ -26,7 +28,7 @@ package enum LiveEvent: Hashable, Sendable {
         case .typing(let room, _, _, _), .userJoined(let room, _, _, _), .userLeft(let room, _, _, _),
             .accessRevoked(let room, _):
             room
-        case .notification:
+        case .notification, .tokenRevoked:
             nil
         }
     }

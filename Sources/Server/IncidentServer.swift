@@ -24,7 +24,7 @@ final class IncidentServer: Sendable {
 
         let router = Router()
         let endpoint = Endpoint(services: services)
-        AuthRoutes(endpoint: endpoint, hub: hub).register(on: router)
+        AuthRoutes(endpoint: endpoint).register(on: router)
         RoomRoutes(endpoint: endpoint).register(on: router)
         MessageRoutes(endpoint: endpoint).register(on: router)
         FileRoutes(endpoint: endpoint).register(on: router)

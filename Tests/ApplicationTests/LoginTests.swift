@@ -234,6 +234,8 @@ struct AuthenticateTests {
         try await Logout(self.app.deps)(principal)
         await expect(.unauthorized) { try await Authenticate(self.app.deps)(token: first.token.token) }
         #expect(try await self.app.deps.revocations.isRevoked(tokenID: first.token.claims.tokenID))
+        // Every process hears of it, so that sockets opened with the token close wherever they are.
+        #expect(self.app.bus.events.contains(.tokenRevoked(tokenID: first.token.claims.tokenID)))
         // Only that token: the same user's other session goes on.
         let other = try await Authenticate(self.app.deps)(token: second.token.token)
         #expect(other.tokenID == second.token.claims.tokenID)

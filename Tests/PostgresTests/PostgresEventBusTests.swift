@@ -62,7 +62,7 @@ struct PostgresEventBusTests {
             .reactionsUpdated(sent[1], user: UserID("b@example.com"), emoji: "👍", action: .added),
             .userJoined(room: room.id, user: UserID("b@example.com"), displayName: "林小明", at: fixture.now),
             .accessRevoked(room: room.id, user: UserID("c@example.com")),
-            .notification(notification),
+            .notification(notification), .tokenRevoked(tokenID: "jti-7f3a"),
         ]
         for event in events { await busA.publish(event) }
         // Probes still in flight may arrive after `probes` was read; they all precede the events (order is kept).

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import TestSupport
 import Testing
 import Transport
 
@@ -105,6 +106,37 @@ struct AccessControlTests {
         #expect(try await server.call("GET", "/api/rooms", token: forged).status == 401)
         #expect(try await server.call("GET", "/api/rooms", token: nil).status == 401)
         #expect(try await server.call("GET", "/api/rooms", token: "not.a.jwt").status == 401)
+    }
+
+    @Test(TestEnvironment.requires("TEST_DATABASE_URL"))
+    func logoutOnOneProcessClosesTheTokensSocketsOnAnother() async throws {
+        let first = try await TestServer(.postgres)
+        let second = try await TestServer(.postgres)
+        defer {
+            Task {
+                await first.stop()
+                await second.stop()
+            }
+        }
+        let room = try await RoomFixture.open(on: first, members: [("maint", "EDITOR")])
+        let token = room.token("maint")
+        let elsewhere = try await second.socket("/ws/\(room.roomID)", token: token)
+        _ = try await elsewhere.next("connected")
+        // The second process listens once a message sent through the first reaches its socket.
+        let op = try await first.socket("/ws/\(room.roomID)", token: room.token("op"))
+        _ = try await op.next("connected")
+        try await op.send(["type": .string("message"), "content": .string("listening?")])
+        _ = try await elsewhere.next("message", timeout: .seconds(10))
+
+        #expect(try await first.call("POST", "/api/auth/logout", token: token).status == 204)
+        var closeCode: UInt16?
+        for _ in 0..<20 {
+            if case .close(let code, _) = try await elsewhere.receive(timeout: .seconds(5)) {
+                closeCode = code
+                break
+            }
+        }
+        #expect(closeCode == 1008, "the socket on the other process closes at once, not when the token expires")
     }
 
     @Test(arguments: StoreKind.available) func loginFailuresAreTheSameAndLockOutAfterFive(_ store: StoreKind) async throws {

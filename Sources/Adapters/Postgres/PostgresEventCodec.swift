@@ -52,6 +52,9 @@ enum PostgresEventCodec {
             object["t"] = .string("revoked")
             object["r"] = .string(room.description)
             object["u"] = .string(user.rawValue)
+        case .tokenRevoked(let tokenID):
+            object["t"] = .string("token_revoked")
+            object["id"] = .string(tokenID)
         case .notification(let notification):
             object = Self.encode(notification)
             if JSONWriter.encode(.object(object)).count > Self.maximumPayloadBytes / 2 {
@@ -130,6 +133,8 @@ enum PostgresEventCodec {
                 UserNotification(
                     id: id, userID: user, kind: kind, title: title, message: text, roomID: room, reference: reference,
                     createdAt: at))
+        case "token_revoked":
+            return value["id"]?.stringValue.map { LiveEvent.tokenRevoked(tokenID: $0) }
         case "notification_ref":
             guard let id = value["id"]?.stringValue.flatMap(NotificationID.init) else { return nil }
             return try PostgresNotificationStore.load(id: id, on: connection).map(LiveEvent.notification)

@@ -5,13 +5,10 @@ import Transport
 /// `POST /api/auth/login`, `POST /api/auth/logout`, `GET /api/auth/me`.
 struct AuthRoutes {
     let endpoint: Endpoint
-    /// Open sockets of a token close when it is revoked.
-    let hub: RoomHub
 
     func register(on router: Router) {
         let endpoint = self.endpoint
         let services = endpoint.services
-        let hub = self.hub
         router.add(.post, "/api/auth/login", body: .buffer(limit: 16 * 1024)) { request in
             do {
                 let body = try endpoint.body(request)
@@ -36,7 +33,6 @@ struct AuthRoutes {
         router.add(.post, "/api/auth/logout") { request in
             await endpoint.authenticated(request) { principal in
                 try await services.logout(principal)
-                hub.closeSessions(ofToken: principal.tokenID)
                 services.log.info("logout", user: principal.userID.rawValue)
                 return .empty(204)
             }

@@ -36,7 +36,7 @@ struct LiveEventFrames: Sendable {
             ])
         case .notification(let notification):
             return Self.frame(["type": .string("notification"), "data": self.presenter.notification(notification)])
-        case .accessRevoked:
+        case .accessRevoked, .tokenRevoked:
             return nil
         }
     }

@@ -74,7 +74,7 @@ final class RoomHub: Sendable {
     }
 
     /// Closes this process's sockets opened with a token that was just revoked (logout).
-    func closeSessions(ofToken tokenID: String) {
+    private func closeSessions(ofToken tokenID: String) {
         let (rooms, notifications) = self.state.withLock { state in
             (
                 state.rooms.values.flatMap { $0.sessions.values }.filter { $0.principal.tokenID == tokenID },
@@ -98,6 +98,8 @@ final class RoomHub: Sendable {
             guard let frame = self.frames.frame(for: event) else { return }
             let sessions = self.state.withLock { Array(($0.notificationSessions[notification.userID] ?? [:]).values) }
             for session in sessions { session.send(frame) }
+        case .tokenRevoked(let tokenID):
+            self.closeSessions(ofToken: tokenID)
         case .accessRevoked(let room, let user):
             let sessions = self.state.withLock { Array(($0.rooms[room]?.sessions ?? [:]).values) }
             for session in sessions where session.userID == user {

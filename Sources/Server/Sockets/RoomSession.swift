@@ -100,7 +100,7 @@ final class RoomSession: WebSocketDelegate {
         case .messageCreated(let message):
             // Every change of the room or its members comes with a system message.
             if message.kind == .system { self.access.roomChanged() }
-        case .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification:
+        case .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification, .tokenRevoked:
             break
         }
         let sendNow = self.phase.withLock { phase -> Bool in
