@@ -42,6 +42,7 @@ package final class PostgresConnection: @unchecked Sendable {
     package var isUsable: Bool {
         guard let handle = self.handle else { return false }
         return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+            && PQpipelineStatus(handle) == PQ_PIPELINE_OFF
     }
 
     // MARK: - Statements
