@@ -30,18 +30,21 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"], path: "Sources/Adapters/Crypto"),
         .target(name: "JWT", dependencies: ["Domain", "Application", "Crypto"], path: "Sources/Adapters/JWT"),
         .target(name: "HTTPClient", dependencies: ["COpenSSL"], path: "Sources/Adapters/HTTPClient"),
-        .target(name: "S3", dependencies: ["Domain", "Application", "HTTPClient", "Crypto"], path: "Sources/Adapters/S3"),
+        .target(
+            name: "S3", dependencies: ["Domain", "Application", "HTTPClient", "Crypto"], path: "Sources/Adapters/S3"),
         .target(name: "Transport", dependencies: ["CLinuxShim", "Crypto"], path: "Sources/Adapters/Transport"),
 
         // The composition root and the tools.
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "HTTPClient", "Transport", "Crypto",
+                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "HTTPClient", "Transport",
+                "Crypto",
             ],
             path: "Sources/Server"),
         .executableTarget(
-            name: "IncidentBench", dependencies: ["Transport", "HTTPClient", "Domain"], path: "Benchmarks/IncidentBench"),
+            name: "IncidentBench", dependencies: ["Transport", "HTTPClient", "Domain"], path: "Benchmarks/IncidentBench"
+        ),
 
         // Tests. TestSupport holds the store contract suites and service discovery, shared by adapter tests.
         .target(name: "TestSupport", dependencies: ["Domain", "Application"], path: "Tests/TestSupport"),
@@ -66,9 +69,10 @@ let package = Package(
 )
 
 for target in package.targets where target.type != .system {
-    target.swiftSettings = (target.swiftSettings ?? []) + [
-        .enableUpcomingFeature("ExistentialAny"),
-        .enableUpcomingFeature("MemberImportVisibility"),
-        .enableUpcomingFeature("InternalImportsByDefault"),
-    ]
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+            .enableUpcomingFeature("InternalImportsByDefault"),
+        ]
 }

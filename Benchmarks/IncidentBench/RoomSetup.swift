@@ -21,18 +21,24 @@ struct RoomSetup {
         }
         var roomIDs: [String] = []
         for number in 0..<rooms {
-            let created = try await self.call("POST", "/api/rooms", token: tokens[0], body: [
-                "title": .string("Bench room \(number + 1)"), "incident_type": .string("other"),
-                "severity": .string("low"),
-            ])
-            guard let id = created["room_id"]?.stringValue else { throw SetupError(step: "create room", answer: created) }
+            let created = try await self.call(
+                "POST", "/api/rooms", token: tokens[0],
+                body: [
+                    "title": .string("Bench room \(number + 1)"), "incident_type": .string("other"),
+                    "severity": .string("low"),
+                ])
+            guard let id = created["room_id"]?.stringValue else {
+                throw SetupError(step: "create room", answer: created)
+            }
             roomIDs.append(id)
         }
         for index in 1..<connections {
             let room = roomIDs[index % rooms]
-            let added = try await self.call("POST", "/api/rooms/\(room)/members", token: tokens[0], body: [
-                "user_id": .string("bench\(index + 1)@example.com"), "role": .string("EDITOR"),
-            ])
+            let added = try await self.call(
+                "POST", "/api/rooms/\(room)/members", token: tokens[0],
+                body: [
+                    "user_id": .string("bench\(index + 1)@example.com"), "role": .string("EDITOR"),
+                ])
             guard added["user_id"] != nil || added["error"]?["code"]?.stringValue == "conflict" else {
                 throw SetupError(step: "add member", answer: added)
             }
@@ -42,10 +48,14 @@ struct RoomSetup {
     }
 
     private func login(_ username: String, password: String) async throws -> String {
-        let answer = try await self.call("POST", "/api/auth/login", token: nil, body: [
-            "username": .string(username), "password": .string(password),
-        ])
-        guard let token = answer["token"]?.stringValue else { throw SetupError(step: "login \(username)", answer: answer) }
+        let answer = try await self.call(
+            "POST", "/api/auth/login", token: nil,
+            body: [
+                "username": .string(username), "password": .string(password),
+            ])
+        guard let token = answer["token"]?.stringValue else {
+            throw SetupError(step: "login \(username)", answer: answer)
+        }
         return token
     }
 

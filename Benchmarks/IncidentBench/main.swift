@@ -59,7 +59,8 @@ case "room":
             let connections = try await setup.prepare(
                 connections: options.connections, rooms: options.rooms, password: options.password)
             let tokenFile = "/tmp/incident-bench-tokens-\(getpid())"
-            try connections.map(\.token).joined(separator: "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            try connections.map(\.token).joined(separator: "\n").write(
+                toFile: tokenFile, atomically: true, encoding: .utf8)
             defer { unlink(tokenFile) }
             var rooms: [String] = []
             for connection in connections where !rooms.contains(connection.room) { rooms.append(connection.room) }

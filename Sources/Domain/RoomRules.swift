@@ -19,14 +19,16 @@ package enum RoomRules {
 
     package static func validate(location: String) throws(DomainError) {
         guard location.count <= Self.maximumLocationCharacters else {
-            throw .validationFailed(field: "location", reason: "must be at most \(Self.maximumLocationCharacters) characters")
+            throw .validationFailed(
+                field: "location", reason: "must be at most \(Self.maximumLocationCharacters) characters")
         }
         try Self.singleLine(location, field: "location")
     }
 
     package static func validate(description: String) throws(DomainError) {
         guard description.utf8.count <= Self.maximumDescriptionBytes else {
-            throw .validationFailed(field: "description", reason: "must be at most \(Self.maximumDescriptionBytes) bytes")
+            throw .validationFailed(
+                field: "description", reason: "must be at most \(Self.maximumDescriptionBytes) bytes")
         }
         try ContentRules.refuseControlCharacters(description, field: "description")
     }
@@ -37,14 +39,16 @@ package enum RoomRules {
         }
         for lot in lots {
             guard !lot.trimmingCharacters(in: .whitespaces).isEmpty, lot.count <= Self.maximumLotCharacters else {
-                throw .validationFailed(field: "lots", reason: "each lot is 1 to \(Self.maximumLotCharacters) characters")
+                throw .validationFailed(
+                    field: "lots", reason: "each lot is 1 to \(Self.maximumLotCharacters) characters")
             }
             try Self.singleLine(lot, field: "lots")
         }
     }
 
     private static func singleLine(_ text: String, field: String) throws(DomainError) {
-        if text.unicodeScalars.contains(where: { ContentRules.isRefused($0) || $0 == "\n" || $0 == "\r" || $0 == "\t" }) {
+        if text.unicodeScalars.contains(where: { ContentRules.isRefused($0) || $0 == "\n" || $0 == "\r" || $0 == "\t" })
+        {
             throw .validationFailed(field: field, reason: "must be one line without control characters")
         }
     }

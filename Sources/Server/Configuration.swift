@@ -30,13 +30,17 @@ struct Configuration: Sendable {
     /// Reads the environment; `arguments` may override the store (`--store memory`) and enable test endpoints.
     init(environment: [String: String], arguments: [String]) throws(Invalid) {
         func value(_ name: String) -> String? {
-            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+                return nil
+            }
             return value
         }
         func integer(_ name: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int? {
             guard let text = value(name) else { return nil }
             guard let number = Int(text), range.contains(number) else {
-                throw Invalid(setting: name, reason: "must be a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
+                throw Invalid(
+                    setting: name,
+                    reason: "must be a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
             }
             return number
         }
@@ -60,7 +64,8 @@ struct Configuration: Sendable {
                 self.store = store
             case "--message-rate":
                 guard let text = arguments.popFirst(), let rate = Double(text), rate >= 1, rate <= 1_000_000 else {
-                    throw Invalid(setting: "--message-rate", reason: "must be a number of messages a second (1 or more)")
+                    throw Invalid(
+                        setting: "--message-rate", reason: "must be a number of messages a second (1 or more)")
                 }
                 self.messageRate = rate
             case "--test-endpoints":

@@ -37,9 +37,14 @@ final class IncidentServer: Sendable {
             case .notFound:
                 return endpoint.json(404, services.presenter.error(.notFound("The path")))
             case .methodNotAllowed(let allowed):
-                var response = endpoint.json(405, .object(["error": .object([
-                    "code": .string("method_not_allowed"), "message": .string("The method is not allowed on this path."),
-                ])]))
+                var response = endpoint.json(
+                    405,
+                    .object([
+                        "error": .object([
+                            "code": .string("method_not_allowed"),
+                            "message": .string("The method is not allowed on this path."),
+                        ])
+                    ]))
                 response.headers.add("Allow", allowed.map(\.rawValue).joined(separator: ", "))
                 return response
             }

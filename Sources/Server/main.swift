@@ -34,8 +34,11 @@ do {
 
     let presence = InMemoryPresenceRegistry()
     let bus: any RoomEventBus
-    var stores: (users: any UserStore, rooms: any RoomStore, messages: any MessageStore, files: any FileStore,
-        notifications: any NotificationStore, revocations: any RevocationStore)
+    var stores:
+        (
+            users: any UserStore, rooms: any RoomStore, messages: any MessageStore, files: any FileStore,
+            notifications: any NotificationStore, revocations: any RevocationStore
+        )
     switch configuration.store {
     case .memory:
         if migrateOnly { fail("migrate needs the PostgreSQL store (DATABASE_URL)") }

@@ -218,7 +218,8 @@ struct DeleteMessageTests {
         let room = try await self.app.room()
         let original = try await self.app.send("belt stopped", to: room.id)
         self.app.bus.clear()
-        let unchanged = try await EditMessage(self.app.deps)(original.id, content: .string("belt stopped"), by: TestApp.editor)
+        let unchanged = try await EditMessage(self.app.deps)(
+            original.id, content: .string("belt stopped"), by: TestApp.editor)
         #expect(unchanged == original)
         #expect(try await self.app.deps.messages.editHistory(of: original.id).isEmpty)
         #expect(self.app.bus.events.isEmpty)

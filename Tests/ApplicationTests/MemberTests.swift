@@ -205,7 +205,8 @@ struct MemberNameTests {
         #expect(report.contains("- Huang Jie (huang@plant.example): EDITOR\n"))
 
         self.app.bus.clear()
-        let changed = try await ChangeMemberRole(self.app.deps)(huang.userID, to: .viewer, in: room.id, by: TestApp.owner)
+        let changed = try await ChangeMemberRole(self.app.deps)(
+            huang.userID, to: .viewer, in: room.id, by: TestApp.owner)
         #expect(changed.displayName == "Huang Jie")
         #expect(changed.role == .viewer)
         try await RemoveMember(self.app.deps)(huang.userID, from: room.id, by: TestApp.owner)

@@ -19,7 +19,8 @@ struct RoomAccessMemoTests {
         let room = try await self.app.room()
         let memo = RoomAccessMemo()
         try await self.send("first", to: room.id, memo: memo)
-        _ = try await ChangeMemberRole(self.app.deps)(TestApp.editor.userID, to: .viewer, in: room.id, by: TestApp.owner)
+        _ = try await ChangeMemberRole(self.app.deps)(
+            TestApp.editor.userID, to: .viewer, in: room.id, by: TestApp.owner)
         memo.roomChanged()  // what the connection does when the role_changed system message reaches it
         await expect(.insufficientPermissions) { try await self.send("second", to: room.id, memo: memo) }
     }
@@ -38,7 +39,8 @@ struct RoomAccessMemoTests {
         let memo = RoomAccessMemo()
         let generation = memo.generation()
         let before = try await RoomAccess.resolve(room.id, for: TestApp.editor, in: self.app.deps)
-        _ = try await ChangeMemberRole(self.app.deps)(TestApp.editor.userID, to: .viewer, in: room.id, by: TestApp.owner)
+        _ = try await ChangeMemberRole(self.app.deps)(
+            TestApp.editor.userID, to: .viewer, in: room.id, by: TestApp.owner)
         memo.roomChanged()
         memo.remember(before, at: self.app.clock.now(), generation: generation)
         #expect(memo.access(at: self.app.clock.now()) == nil)

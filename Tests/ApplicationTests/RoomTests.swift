@@ -198,7 +198,8 @@ struct UpdateRoomTests {
     /// One PATCH, one message: a field changed with the status is still on the timeline.
     @Test func fieldsChangedWithTheStatusAreRecordedInTheStatusMessage() async throws {
         let room = try await self.app.room()
-        let updated = try await self.update(room.id, RoomChanges(title: "Belt B2 replaced", severity: .low, status: .resolved))
+        let updated = try await self.update(
+            room.id, RoomChanges(title: "Belt B2 replaced", severity: .low, status: .resolved))
         #expect(updated.severity == .low)
         #expect(updated.title == "Belt B2 replaced")
         let messages = self.app.bus.createdMessages

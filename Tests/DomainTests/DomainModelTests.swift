@@ -11,7 +11,10 @@ struct DomainModelTests {
     }
 
     @Test func enumsUseTheAPISpellings() {
-        #expect(IncidentType.allCases.map(\.rawValue) == ["equipment_failure", "material_shortage", "quality_issue", "other"])
+        #expect(
+            IncidentType.allCases.map(\.rawValue) == [
+                "equipment_failure", "material_shortage", "quality_issue", "other",
+            ])
         #expect(Severity.allCases.map(\.rawValue) == ["low", "medium", "high", "critical"])
         #expect(RoomStatus.allCases.map(\.rawValue) == ["active", "resolved", "archived"])
         #expect(NotificationKind.allCases.map(\.rawValue) == ["mention", "member_added", "status_changed"])

@@ -157,7 +157,8 @@ struct JSONParserTests {
     /// accepts must survive writing and parsing again unchanged, and it must never accept invalid UTF-8.
     @Test func whatIsAcceptedFromMutatedBytesRoundTrips() throws {
         var random = SplitMix64(seed: 0x1D_2026)
-        let alphabet = Array(#"{}[]":,.-+eE0123456789 \/untrfals"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xE6, 0xF0, 0xFF]
+        let alphabet =
+            Array(#"{}[]":,.-+eE0123456789 \/untrfals"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xE6, 0xF0, 0xFF]
         var accepted = 0
         for _ in 0..<5_000 {
             var bytes = Self.document

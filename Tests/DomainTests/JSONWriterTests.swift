@@ -24,7 +24,9 @@ struct JSONWriterTests {
                 + "\u{7F} é 林 👍\"")
     }
 
-    @Test(arguments: [("\n", #""\n""#), ("\"\"", #""\"\"""#), ("", #""""#), ("a\\", #""a\\""#), ("\u{1}b", #""\u0001b""#)])
+    @Test(arguments: [
+        ("\n", #""\n""#), ("\"\"", #""\"\"""#), ("", #""""#), ("a\\", #""a\\""#), ("\u{1}b", #""\u0001b""#),
+    ])
     func escapesAtTheEdgesOfAString(_ text: String, _ expected: String) {
         #expect(JSONWriter.string(.string(text)) == expected)
     }

@@ -13,10 +13,22 @@ struct InMemoryStoreContractTests {
             revocations: InMemoryRevocationStore(database: database))
     }()
 
-    @Test(arguments: MessageStoreContract.cases) func messageStore(_ c: StoreContract) async throws { try await c.run(self.stores) }
-    @Test(arguments: RoomStoreContract.cases) func roomStore(_ c: StoreContract) async throws { try await c.run(self.stores) }
-    @Test(arguments: UserStoreContract.cases) func userStore(_ c: StoreContract) async throws { try await c.run(self.stores) }
-    @Test(arguments: FileStoreContract.cases) func fileStore(_ c: StoreContract) async throws { try await c.run(self.stores) }
-    @Test(arguments: NotificationStoreContract.cases) func notificationStore(_ c: StoreContract) async throws { try await c.run(self.stores) }
-    @Test(arguments: RevocationStoreContract.cases) func revocationStore(_ c: StoreContract) async throws { try await c.run(self.stores) }
+    @Test(arguments: MessageStoreContract.cases) func messageStore(_ c: StoreContract) async throws {
+        try await c.run(self.stores)
+    }
+    @Test(arguments: RoomStoreContract.cases) func roomStore(_ c: StoreContract) async throws {
+        try await c.run(self.stores)
+    }
+    @Test(arguments: UserStoreContract.cases) func userStore(_ c: StoreContract) async throws {
+        try await c.run(self.stores)
+    }
+    @Test(arguments: FileStoreContract.cases) func fileStore(_ c: StoreContract) async throws {
+        try await c.run(self.stores)
+    }
+    @Test(arguments: NotificationStoreContract.cases) func notificationStore(_ c: StoreContract) async throws {
+        try await c.run(self.stores)
+    }
+    @Test(arguments: RevocationStoreContract.cases) func revocationStore(_ c: StoreContract) async throws {
+        try await c.run(self.stores)
+    }
 }

@@ -83,7 +83,8 @@ struct PostgresConnectionTests {
             // A NUL is refused before anything is sent.
             let refused = #expect(throws: PostgresError.self) {
                 try connection.pipeline([
-                    Statement("INSERT INTO pipelined VALUES ($1)", [.int(4)]), Statement("SELECT $1::text", [.text("a\u{0}b")]),
+                    Statement("INSERT INTO pipelined VALUES ($1)", [.int(4)]),
+                    Statement("SELECT $1::text", [.text("a\u{0}b")]),
                 ])
             }
             #expect(refused?.code == .nulInParameter)

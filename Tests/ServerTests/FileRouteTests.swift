@@ -11,7 +11,9 @@ struct FileRouteTests {
         let server = try await TestServer()
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR"), ("viewer", "VIEWER")])
-        let uploaded = try await server.upload(room.roomID, token: room.token("maint"), filename: "../../etc/缺陷 photo.png", contentType: "image/png", bytes: Self.png)
+        let uploaded = try await server.upload(
+            room.roomID, token: room.token("maint"), filename: "../../etc/缺陷 photo.png", contentType: "image/png",
+            bytes: Self.png)
         #expect(uploaded.status == 201, "\(uploaded.text)")
         #expect(uploaded.json["filename"]?.stringValue == "../../etc/缺陷 photo.png")
         #expect(uploaded.json["file_type"]?.stringValue == "image")
@@ -23,12 +25,19 @@ struct FileRouteTests {
         let one = try await server.call("GET", "/api/rooms/\(room.roomID)/files/\(fileID)", token: room.token("viewer"))
         #expect(one.json["download_url"]?.stringValue?.isEmpty == false)
 
-        let byViewer = try await server.upload(room.roomID, token: room.token("viewer"), filename: "x.png", contentType: "image/png", bytes: Self.png)
+        let byViewer = try await server.upload(
+            room.roomID, token: room.token("viewer"), filename: "x.png", contentType: "image/png", bytes: Self.png)
         #expect(byViewer.status == 403)
         #expect(byViewer.errorCode == "insufficient_permissions")
-        #expect(try await server.call("DELETE", "/api/rooms/\(room.roomID)/files/\(fileID)", token: room.token("viewer")).status == 403)
-        #expect(try await server.call("DELETE", "/api/rooms/\(room.roomID)/files/\(fileID)", token: room.token("maint")).status == 204)
-        #expect(try await server.call("GET", "/api/rooms/\(room.roomID)/files/\(fileID)", token: room.token("maint")).status == 404)
+        #expect(
+            try await server.call("DELETE", "/api/rooms/\(room.roomID)/files/\(fileID)", token: room.token("viewer"))
+                .status == 403)
+        #expect(
+            try await server.call("DELETE", "/api/rooms/\(room.roomID)/files/\(fileID)", token: room.token("maint"))
+                .status == 204)
+        #expect(
+            try await server.call("GET", "/api/rooms/\(room.roomID)/files/\(fileID)", token: room.token("maint")).status
+                == 404)
     }
 
     @Test func contentThatDoesNotMatchItsNameAndOversizedFilesAreRefused() async throws {
@@ -36,16 +45,22 @@ struct FileRouteTests {
         defer { Task { await server.stop() } }
         let room = try await RoomFixture.open(on: server)
         let token = room.token("op")
-        let spoofed = try await server.upload(room.roomID, token: token, filename: "invoice.pdf", contentType: "application/pdf", bytes: Array("MZ\u{90}\u{0}not a pdf".utf8))
+        let spoofed = try await server.upload(
+            room.roomID, token: token, filename: "invoice.pdf", contentType: "application/pdf",
+            bytes: Array("MZ\u{90}\u{0}not a pdf".utf8))
         #expect(spoofed.status == 415)
         #expect(spoofed.errorCode == "unsupported_media_type")
-        let executable = try await server.upload(room.roomID, token: token, filename: "run.exe", contentType: "application/octet-stream", bytes: [0x4D, 0x5A])
+        let executable = try await server.upload(
+            room.roomID, token: token, filename: "run.exe", contentType: "application/octet-stream",
+            bytes: [0x4D, 0x5A])
         #expect(executable.status == 415)
         let bigLog = Array(repeating: UInt8(ascii: "a"), count: 5 * 1_048_576 + 1)
-        let tooBig = try await server.upload(room.roomID, token: token, filename: "plc.log", contentType: "text/plain", bytes: bigLog)
+        let tooBig = try await server.upload(
+            room.roomID, token: token, filename: "plc.log", contentType: "text/plain", bytes: bigLog)
         #expect(tooBig.status == 413)
         #expect(tooBig.errorCode == "payload_too_large")
-        let notMultipart = try await server.call("POST", "/api/rooms/\(room.roomID)/files", token: token, body: ["file": .string("x")])
+        let notMultipart = try await server.call(
+            "POST", "/api/rooms/\(room.roomID)/files", token: token, body: ["file": .string("x")])
         #expect(notMultipart.status == 415)
         let files = try await server.call("GET", "/api/rooms/\(room.roomID)/files", token: token)
         #expect(files.json["files"]?.arrayValue.isEmpty == true)
@@ -57,14 +72,22 @@ struct FileRouteTests {
         let first = try await RoomFixture.open(on: server)
         let second = try await RoomFixture.open(on: server, title: "Oven drift")
         let token = first.token("op")
-        let log = try await server.upload(first.roomID, token: token, filename: "plc.log", contentType: "text/plain", bytes: Array("E42 belt slip\n".utf8))
+        let log = try await server.upload(
+            first.roomID, token: token, filename: "plc.log", contentType: "text/plain",
+            bytes: Array("E42 belt slip\n".utf8))
         let logID = try #require(log.json["file_id"]?.stringValue)
-        let asImage = try await server.call("POST", "/api/rooms/\(first.roomID)/messages", token: token, body: ["message_type": .string("image_ref"), "file_id": .string(logID), "content": .string("")])
+        let asImage = try await server.call(
+            "POST", "/api/rooms/\(first.roomID)/messages", token: token,
+            body: ["message_type": .string("image_ref"), "file_id": .string(logID), "content": .string("")])
         #expect(asImage.status == 422)
-        let otherRoom = try await server.call("POST", "/api/rooms/\(second.roomID)/messages", token: second.token("op"), body: ["message_type": .string("file_ref"), "file_id": .string(logID)])
+        let otherRoom = try await server.call(
+            "POST", "/api/rooms/\(second.roomID)/messages", token: second.token("op"),
+            body: ["message_type": .string("file_ref"), "file_id": .string(logID)])
         #expect(otherRoom.status == 422)
         #expect(otherRoom.json["error"]?["details"]?["field"]?.stringValue == "file_id")
-        let asFile = try await server.call("POST", "/api/rooms/\(first.roomID)/messages", token: token, body: ["message_type": .string("file_ref"), "file_id": .string(logID), "content": .string("PLC log")])
+        let asFile = try await server.call(
+            "POST", "/api/rooms/\(first.roomID)/messages", token: token,
+            body: ["message_type": .string("file_ref"), "file_id": .string(logID), "content": .string("PLC log")])
         #expect(asFile.status == 201)
         #expect(asFile.json["file"]?["file_id"]?.stringValue == logID)
     }
@@ -75,15 +98,21 @@ struct FileRouteTests {
         let room = try await RoomFixture.open(on: server, members: [("maint", "EDITOR")])
         server.objects.setAvailable(false)
         let start = ContinuousClock.now
-        let upload = try await server.upload(room.roomID, token: room.token("maint"), filename: "belt.png", contentType: "image/png", bytes: Self.png)
+        let upload = try await server.upload(
+            room.roomID, token: room.token("maint"), filename: "belt.png", contentType: "image/png", bytes: Self.png)
         #expect(upload.status == 503)
         #expect(upload.errorCode == "storage_unavailable")
         #expect(ContinuousClock.now - start < .seconds(5))
-        #expect(try await server.call("GET", "/api/rooms/\(room.roomID)/files", token: room.token("maint")).json["files"]?.arrayValue.isEmpty == true)
-        let message = try await server.call("POST", "/api/rooms/\(room.roomID)/messages", token: room.token("maint"), body: ["content": .string("camera upload failed, describing instead")])
+        #expect(
+            try await server.call("GET", "/api/rooms/\(room.roomID)/files", token: room.token("maint")).json["files"]?
+                .arrayValue.isEmpty == true)
+        let message = try await server.call(
+            "POST", "/api/rooms/\(room.roomID)/messages", token: room.token("maint"),
+            body: ["content": .string("camera upload failed, describing instead")])
         #expect(message.status == 201)
         server.objects.setAvailable(true)
-        let retried = try await server.upload(room.roomID, token: room.token("maint"), filename: "belt.png", contentType: "image/png", bytes: Self.png)
+        let retried = try await server.upload(
+            room.roomID, token: room.token("maint"), filename: "belt.png", contentType: "image/png", bytes: Self.png)
         #expect(retried.status == 201)
     }
 }

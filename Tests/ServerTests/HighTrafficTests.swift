@@ -69,14 +69,19 @@ struct HighTrafficTests {
         }
         #expect(results.count == sessions.count)
         for result in results {
-            #expect(result.sequences == Array(firstSequence..<(firstSequence + total)), "a client saw a gap, a duplicate or another order")
+            #expect(
+                result.sequences == Array(firstSequence..<(firstSequence + total)),
+                "a client saw a gap, a duplicate or another order")
         }
         var latencies = results.flatMap(\.latencies)
         latencies.sort()
         let p99 = latencies[Int(Double(latencies.count - 1) * 0.99)]
-        print("high traffic: \(total) messages to \(sessions.count) clients, p99 send-to-delivery \(Int(p99 * 1000)) ms")
+        print(
+            "high traffic: \(total) messages to \(sessions.count) clients, p99 send-to-delivery \(Int(p99 * 1000)) ms")
         #expect(p99 < 0.1, "broadcast p99 \(p99) s is over 100 ms")
-        let history = try await server.call("GET", "/api/rooms/\(room.roomID)/messages?after_seq=\(firstSequence - 1)&limit=200", token: room.token("op"))
+        let history = try await server.call(
+            "GET", "/api/rooms/\(room.roomID)/messages?after_seq=\(firstSequence - 1)&limit=200",
+            token: room.token("op"))
         #expect(history.json["messages"]?.arrayValue.count == total)
         for session in sessions { await session.close() }
     }

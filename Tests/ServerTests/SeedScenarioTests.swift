@@ -14,13 +14,17 @@ import Testing
         #expect(connected["role"]?.stringValue == "OWNER")
         #expect(connected["online"]?.arrayValue.map { $0["user_id"]?.stringValue } == ["op@example.com"])
 
-        try await op.send(["type": .string("message"), "content": .string("Conveyor belt stopped, investigating"), "client_id": .string("c1")])
+        try await op.send([
+            "type": .string("message"), "content": .string("Conveyor belt stopped, investigating"),
+            "client_id": .string("c1"),
+        ])
         let ack = try await op.until("ack")
         #expect(ack["client_id"]?.stringValue == "c1")
         #expect(ack["sequence_number"]?.intValue == 2)
 
         room.tokens["maint"] = try await server.login("maint")
-        let added = try await server.call("POST", "/api/rooms/\(room.roomID)/members", token: room.token("op"),
+        let added = try await server.call(
+            "POST", "/api/rooms/\(room.roomID)/members", token: room.token("op"),
             body: ["user_id": .string("maint@example.com"), "role": .string("EDITOR")])
         #expect(added.status == 201)
         let maint = try await room.socket("maint")
@@ -29,7 +33,9 @@ import Testing
         #expect(joined["event"]?.stringValue == "user_joined")
         #expect(joined["display_name"]?.stringValue == "Maintenance Mike")
 
-        try await maint.send(["type": .string("message"), "content": .string("On my way, @林小明 please lock out the belt")])
+        try await maint.send([
+            "type": .string("message"), "content": .string("On my way, @林小明 please lock out the belt"),
+        ])
         try await maint.until("ack")
         let seen = try await op.until("message")
         #expect(seen["message"]?["sender_display_name"]?.stringValue == "Maintenance Mike")
@@ -54,7 +60,8 @@ import Testing
         ])
         try await maint.until("ack")
 
-        let resolved = try await server.call("PATCH", "/api/rooms/\(room.roomID)", token: room.token("op"), body: ["status": .string("resolved")])
+        let resolved = try await server.call(
+            "PATCH", "/api/rooms/\(room.roomID)", token: room.token("op"), body: ["status": .string("resolved")])
         #expect(resolved.status == 200)
         #expect(resolved.json["status"]?.stringValue == "resolved")
         let statusEvent = try await maint.until("message")
@@ -82,7 +89,9 @@ import Testing
         let viewer = try await room.socket("viewer")
         let connected = try await viewer.until("connected")
         #expect(connected["role"]?.stringValue == "VIEWER")
-        try await viewer.send(["type": .string("message"), "content": .string("can I post?"), "client_id": .string("v1")])
+        try await viewer.send([
+            "type": .string("message"), "content": .string("can I post?"), "client_id": .string("v1"),
+        ])
         let error = try await viewer.until("error")
         #expect(error["code"]?.stringValue == "insufficient_permissions")
         #expect(error["client_id"]?.stringValue == "v1")
@@ -121,7 +130,9 @@ import Testing
         await leaver.close()
 
         // While maint is away: new messages, an edit, a deletion and reactions on older messages.
-        try await op.send(["type": .string("edit_message"), "message_id": .string(ids[0]), "content": .string("step 1 (fixed)")])
+        try await op.send([
+            "type": .string("edit_message"), "message_id": .string(ids[0]), "content": .string("step 1 (fixed)"),
+        ])
         try await op.send(["type": .string("delete_message"), "message_id": .string(ids[1])])
         try await op.send(["type": .string("add_reaction"), "message_id": .string(ids[2]), "emoji": .string("👍")])
         try await op.send(["type": .string("add_reaction"), "message_id": .string(ids[2]), "emoji": .string("🇹🇼")])
@@ -134,15 +145,21 @@ import Testing
         while stayer.lastSequence < lastSeq + 3 { try await stayer.read() }
 
         let eventsBefore = leaver.events.count
-        leaver.resume(on: try await server.socket("/ws/\(room.roomID)?last_seq=\(lastSeq)&last_rev=\(lastRev)", token: room.token("maint")))
+        leaver.resume(
+            on: try await server.socket(
+                "/ws/\(room.roomID)?last_seq=\(lastSeq)&last_rev=\(lastRev)", token: room.token("maint")))
         let synced = try await leaver.until("sync_complete")
         #expect(synced["last_sequence_number"]?.intValue == stayer.lastSequence)
         #expect(leaver.view() == stayer.view(), "the resumed client's messages differ from the one that stayed")
         #expect(leaver.lastSequence == stayer.lastSequence)
         let replayed = leaver.events[eventsBefore...].filter { $0["type"]?.stringValue == "message" }
-        #expect(replayed.map { $0["message"]?["sequence_number"]?.intValue } == Array((lastSeq + 1)...(lastSeq + 3)).map { Optional($0) })
+        #expect(
+            replayed.map { $0["message"]?["sequence_number"]?.intValue }
+                == Array((lastSeq + 1)...(lastSeq + 3)).map { Optional($0) })
         // The changes to older messages came as their current state.
-        let changes = leaver.events[eventsBefore...].filter { ["message_edited", "message_deleted", "reactions_updated"].contains($0["type"]?.stringValue ?? "") }
+        let changes = leaver.events[eventsBefore...].filter {
+            ["message_edited", "message_deleted", "reactions_updated"].contains($0["type"]?.stringValue ?? "")
+        }
         #expect(changes.map { $0["type"]?.stringValue } == ["message_edited", "message_deleted", "reactions_updated"])
         #expect(changes[2]["reactions"]?.arrayValue.map { $0["emoji"]?.stringValue } == ["🇹🇼"])
         await stayer.close()

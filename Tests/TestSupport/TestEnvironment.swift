@@ -29,6 +29,8 @@ package enum TestEnvironment {
     package static func require(
         _ variable: String, sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> String {
-        try #require(Self.value(variable), "\(variable) is not set: scripts/test starts this service", sourceLocation: sourceLocation)
+        try #require(
+            Self.value(variable), "\(variable) is not set: scripts/test starts this service",
+            sourceLocation: sourceLocation)
     }
 }

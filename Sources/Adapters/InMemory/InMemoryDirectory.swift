@@ -19,7 +19,9 @@ package struct InMemoryDirectory: UserDirectory {
 
     /// The demo plant's people (also printed by `scripts/run`).
     package static let demoPeople: [Person] = [
-        Person(username: "alice", password: "alicepw", displayName: "Alice Anderson", email: "alice@example.com", isAdmin: true),
+        Person(
+            username: "alice", password: "alicepw", displayName: "Alice Anderson", email: "alice@example.com",
+            isAdmin: true),
         Person(username: "bob", password: "bobpw", displayName: "Bob Brown", email: "bob@example.com"),
         Person(username: "carol", password: "carolpw", displayName: "Carol Clark", email: "carol@example.com"),
         Person(username: "lin", password: "linpw", displayName: "林小明", email: "lin.xiaoming@example.com"),
@@ -28,7 +30,8 @@ package struct InMemoryDirectory: UserDirectory {
     /// `bench1` ... `benchN` (password `bench`), so the load generator can sign in as many different users.
     package static func benchPeople(count: Int) -> [Person] {
         (1...max(1, count)).map {
-            Person(username: "bench\($0)", password: "bench", displayName: "Bench \($0)", email: "bench\($0)@example.com")
+            Person(
+                username: "bench\($0)", password: "bench", displayName: "Bench \($0)", email: "bench\($0)@example.com")
         }
     }
 

@@ -39,7 +39,8 @@ package struct InMemoryNotificationStore: NotificationStore {
 
     package func markAllRead(for userID: UserID, at date: Date) async throws {
         self.database.mutate { state in
-            for (id, notification) in state.notifications where notification.userID == userID && notification.readAt == nil {
+            for (id, notification) in state.notifications
+            where notification.userID == userID && notification.readAt == nil {
                 state.notifications[id]!.readAt = date
             }
         }

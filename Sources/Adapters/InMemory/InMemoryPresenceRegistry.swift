@@ -52,8 +52,10 @@ package final class InMemoryPresenceRegistry: PresenceRegistry {
 
     package func online(in room: RoomID) async -> [PresenceEntry] {
         self.state.withLock { state in
-            (state.online[room] ?? [:]).map { PresenceEntry(userID: $0.key, displayName: $0.value.displayName, since: $0.value.since) }
-                .sorted { ($0.since, $0.userID) < ($1.since, $1.userID) }
+            (state.online[room] ?? [:]).map {
+                PresenceEntry(userID: $0.key, displayName: $0.value.displayName, since: $0.value.since)
+            }
+            .sorted { ($0.since, $0.userID) < ($1.since, $1.userID) }
         }
     }
 
@@ -63,7 +65,8 @@ package final class InMemoryPresenceRegistry: PresenceRegistry {
         self.state.withLock { state in
             let wasTyping = state.typing[room]?[user] != nil
             if isTyping {
-                state.typing[room, default: [:]][user] = PresenceEntry(userID: user, displayName: displayName, since: date)
+                state.typing[room, default: [:]][user] = PresenceEntry(
+                    userID: user, displayName: displayName, since: date)
             } else {
                 state.typing[room]?[user] = nil
             }

@@ -72,7 +72,9 @@ package struct PostgresBind: Sendable {
     /// A one-dimensional array in PostgreSQL's binary array format, of elements already in their binary form (as
     /// the scalar binds make them: `uuid`, `int8`, `timestamptz`); nil elements are NULLs.
     package static func binaryArray(of elementOID: UInt32, _ elements: [[UInt8]?]) -> Self {
-        guard let arrayOID = PostgresOID.arrayOf[elementOID] else { preconditionFailure("no array type for \(elementOID)") }
+        guard let arrayOID = PostgresOID.arrayOf[elementOID] else {
+            preconditionFailure("no array type for \(elementOID)")
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(20 + elements.reduce(0) { $0 + 4 + ($1?.count ?? 0) })
         func append(_ value: Int32) { bytes += withUnsafeBytes(of: value.bigEndian) { Array($0) } }

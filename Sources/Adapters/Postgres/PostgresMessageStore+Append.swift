@@ -25,7 +25,9 @@ extension PostgresMessageStore {
         }
     }
 
-    private static func numberAndInsert(_ messages: [NewMessage], on connection: PostgresConnection, ownTransaction: Bool)
+    private static func numberAndInsert(
+        _ messages: [NewMessage], on connection: PostgresConnection, ownTransaction: Bool
+    )
         throws -> [AppendResult]
     {
         typealias Statement = PostgresConnection.Statement
@@ -177,7 +179,9 @@ extension PostgresMessageStore {
                 binary(PostgresOID.uuid) { .uuid($0.file?.id.uuid) },
                 text(PostgresOID.textArray) { $0.clientID },
                 binary(PostgresOID.timestamptz) { .date($0.createdAt) },
-                text(PostgresOID.textArray) { PostgresSearchBigrams.keys(of: $0.content).map(PostgresArrayLiteral.encode) },
+                text(PostgresOID.textArray) {
+                    PostgresSearchBigrams.keys(of: $0.content).map(PostgresArrayLiteral.encode)
+                },
             ])
     }
 }

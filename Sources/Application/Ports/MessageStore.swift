@@ -28,7 +28,9 @@ package protocol MessageStore: Sendable {
     func react(_ id: MessageID, user: UserID, emoji: Emoji, action: ReactionAction, at: Date) async throws
         -> (message: Message, changed: Bool)
     /// Case-insensitive substring search of searchable, undeleted messages, newest first.
-    func search(in roomID: RoomID, text: String, limit: Int, offset: Int) async throws -> (messages: [Message], total: Int)
+    func search(in roomID: RoomID, text: String, limit: Int, offset: Int) async throws -> (
+        messages: [Message], total: Int
+    )
     /// incident_data messages of a room carrying the reading `name`, optionally within a numeric range, oldest first.
     func readings(in roomID: RoomID, named name: String, atLeast minimum: Double?, atMost maximum: Double?, limit: Int)
         async throws -> [Message]

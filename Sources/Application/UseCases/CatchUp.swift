@@ -32,7 +32,8 @@ package struct CatchUp: Sendable {
         var messages: [Message] = []
         var after = lastSequence
         while messages.count < Self.maximumMessages {
-            let page = try await self.deps.messages.history(of: roomID, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: 200))
+            let page = try await self.deps.messages.history(
+                of: roomID, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: 200))
             messages += page.messages
             guard page.hasMore, let last = page.messages.last else { break }
             after = last.sequenceNumber

@@ -23,9 +23,11 @@ package struct ChangeMemberRole: Sendable {
         let now = self.deps.clock.now()
         let announcement = RoomAnnouncement(deps: self.deps, principal: principal, roomID: roomID, at: now).make(
             event: "role_changed",
-            sentence: "\(principal.displayName) changed the role of \(member.displayName) from \(member.role.rawValue) to \(role.rawValue)",
+            sentence:
+                "\(principal.displayName) changed the role of \(member.displayName) from \(member.role.rawValue) to \(role.rawValue)",
             data: ["member_id": .string(userID.rawValue), "role": .string(role.rawValue)])
-        var (changed, message) = try await self.deps.rooms.changeRole(of: userID, in: roomID, to: role, announcement: announcement)
+        var (changed, message) = try await self.deps.rooms.changeRole(
+            of: userID, in: roomID, to: role, announcement: announcement)
         await self.deps.bus.publish(.messageCreated(message))
         changed.displayName = member.displayName
         return changed

@@ -15,8 +15,11 @@ package struct ConnectToRoom: Sendable {
     {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         let now = self.deps.clock.now()
-        if await self.deps.presence.connect(connection, user: principal.userID, displayName: principal.displayName, room: roomID, at: now) {
-            await self.deps.bus.publish(.userJoined(room: roomID, user: principal.userID, displayName: principal.displayName, at: now))
+        if await self.deps.presence.connect(
+            connection, user: principal.userID, displayName: principal.displayName, room: roomID, at: now)
+        {
+            await self.deps.bus.publish(
+                .userJoined(room: roomID, user: principal.userID, displayName: principal.displayName, at: now))
         }
         return access
     }

@@ -41,7 +41,8 @@ package struct CreateRoom: Sendable {
             id: id, title: request.title.trimmingCharacters(in: .whitespaces), incidentType: request.incidentType,
             severity: request.severity, location: request.location, description: request.description,
             lots: request.lots, createdBy: principal.userID, createdAt: now)
-        let owner = Member(roomID: id, userID: principal.userID, displayName: principal.displayName, role: .owner, addedAt: now)
+        let owner = Member(
+            roomID: id, userID: principal.userID, displayName: principal.displayName, role: .owner, addedAt: now)
         let announcement = RoomAnnouncement(deps: self.deps, principal: principal, roomID: id, at: now).make(
             event: "room_created", sentence: "\(principal.displayName) opened the incident \"\(draft.title)\"",
             data: ["title": .string(draft.title), "severity": .string(draft.severity.rawValue)])

@@ -13,9 +13,11 @@ package struct DisconnectFromRoom: Sendable {
         let wasTyping = await self.deps.presence.typing(in: roomID).contains { $0.userID == principal.userID }
         guard await self.deps.presence.disconnect(connection, user: principal.userID, room: roomID) else { return }
         if wasTyping {
-            await self.deps.bus.publish(.typing(room: roomID, user: principal.userID, displayName: principal.displayName, isTyping: false))
+            await self.deps.bus.publish(
+                .typing(room: roomID, user: principal.userID, displayName: principal.displayName, isTyping: false))
         }
         await self.deps.bus.publish(
-            .userLeft(room: roomID, user: principal.userID, displayName: principal.displayName, at: self.deps.clock.now()))
+            .userLeft(
+                room: roomID, user: principal.userID, displayName: principal.displayName, at: self.deps.clock.now()))
     }
 }

@@ -38,7 +38,8 @@ package struct EditMessage: Sendable {
                 newContent = .text(caption)
             }
         case (.incidentData, _):
-            throw DomainError.validationFailed(field: "content", reason: "must be an object of readings for incident_data")
+            throw DomainError.validationFailed(
+                field: "content", reason: "must be an object of readings for incident_data")
         case (.text, _), (.imageRef, _), (.fileRef, _), (.system, _):
             throw DomainError.validationFailed(field: "content", reason: "must be a string")
         }
@@ -49,7 +50,8 @@ package struct EditMessage: Sendable {
         let mentions = SendMessage.mentions(in: newContent, explicit: explicit, members: members)
         // Saving the same text again is not an edit: nothing is recorded or broadcast.
         if newContent == message.content, mentions == message.mentions { return message }
-        let edited = try await self.deps.messages.edit(id, content: newContent, mentions: mentions, by: principal.userID, at: now)
+        let edited = try await self.deps.messages.edit(
+            id, content: newContent, mentions: mentions, by: principal.userID, at: now)
         await self.deps.bus.publish(.messageEdited(edited))
 
         // Someone newly mentioned by the edit hears of it; those mentioned before were told already.

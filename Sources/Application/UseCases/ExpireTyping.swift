@@ -12,7 +12,8 @@ package struct ExpireTyping: Sendable {
     package func callAsFunction() async {
         let cutoff = self.deps.clock.now().addingTimeInterval(-SetTyping.expiry)
         for (room, entry) in await self.deps.presence.expireTyping(refreshedBefore: cutoff) {
-            await self.deps.bus.publish(.typing(room: room, user: entry.userID, displayName: entry.displayName, isTyping: false))
+            await self.deps.bus.publish(
+                .typing(room: room, user: entry.userID, displayName: entry.displayName, isTyping: false))
         }
     }
 }

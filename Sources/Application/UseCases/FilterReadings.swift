@@ -13,9 +13,12 @@ package struct FilterReadings: Sendable {
         _ roomID: RoomID, name: String, atLeast minimum: Double?, atMost maximum: Double?, limit: Int,
         by principal: Principal
     ) async throws -> [Message] {
-        guard !name.isEmpty, name.count <= 100 else { throw DomainError.invalidRequest("name must be 1 to 100 characters") }
+        guard !name.isEmpty, name.count <= 100 else {
+            throw DomainError.invalidRequest("name must be 1 to 100 characters")
+        }
         guard ReadHistory.limits.contains(limit) else { throw DomainError.invalidRequest("limit must be 1 to 200") }
         _ = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
-        return try await self.deps.messages.readings(in: roomID, named: name, atLeast: minimum, atMost: maximum, limit: limit)
+        return try await self.deps.messages.readings(
+            in: roomID, named: name, atLeast: minimum, atMost: maximum, limit: limit)
     }
 }

@@ -21,7 +21,8 @@ package struct GenerateReport: Sendable {
         var messages: [Message] = []
         var after: Int64 = 0
         while true {
-            let page = try await self.deps.messages.history(of: roomID, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: 200))
+            let page = try await self.deps.messages.history(
+                of: roomID, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: 200))
             messages += page.messages
             guard page.hasMore, let last = page.messages.last else { break }
             after = last.sequenceNumber
@@ -49,7 +50,8 @@ package struct GenerateReport: Sendable {
         }
         out += "\n## Members\n\n"
         for member in members {
-            out += "- \(Markdown.inline(member.displayName)) (\(Markdown.inline(member.userID.rawValue))): \(member.role.rawValue)\n"
+            out +=
+                "- \(Markdown.inline(member.displayName)) (\(Markdown.inline(member.userID.rawValue))): \(member.role.rawValue)\n"
         }
         out += "\n## Timeline\n\n"
         for message in messages {

@@ -13,7 +13,9 @@ package struct ListPresence: Sendable {
         self.deps = deps
     }
 
-    package func callAsFunction(_ kind: Kind, in roomID: RoomID, by principal: Principal) async throws -> [PresenceEntry] {
+    package func callAsFunction(_ kind: Kind, in roomID: RoomID, by principal: Principal) async throws
+        -> [PresenceEntry]
+    {
         _ = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         switch kind {
         case .online: return await self.deps.presence.online(in: roomID)

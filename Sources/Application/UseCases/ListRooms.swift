@@ -11,7 +11,8 @@ package struct ListRooms: Sendable {
         package var offset: Int
 
         package init(
-            status: RoomStatus? = nil, incidentType: IncidentType? = nil, severity: Severity? = nil, text: String? = nil,
+            status: RoomStatus? = nil, incidentType: IncidentType? = nil, severity: Severity? = nil,
+            text: String? = nil,
             limit: Int = 20, offset: Int = 0
         ) {
             self.status = status
@@ -29,7 +30,9 @@ package struct ListRooms: Sendable {
         self.deps = deps
     }
 
-    package func callAsFunction(_ filter: Filter, by principal: Principal) async throws -> (rooms: [RoomView], total: Int) {
+    package func callAsFunction(_ filter: Filter, by principal: Principal) async throws -> (
+        rooms: [RoomView], total: Int
+    ) {
         guard (1...200).contains(filter.limit) else { throw DomainError.invalidRequest("limit must be 1 to 200") }
         guard filter.offset >= 0 else { throw DomainError.invalidRequest("offset must not be negative") }
         let query = RoomQuery(

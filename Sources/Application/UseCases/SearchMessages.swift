@@ -30,7 +30,8 @@ package struct SearchMessages: Sendable {
         guard ReadHistory.limits.contains(limit) else { throw DomainError.invalidRequest("limit must be 1 to 200") }
         guard offset >= 0 else { throw DomainError.invalidRequest("offset must not be negative") }
         _ = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
-        let (messages, total) = try await self.deps.messages.search(in: roomID, text: query, limit: limit, offset: offset)
+        let (messages, total) = try await self.deps.messages.search(
+            in: roomID, text: query, limit: limit, offset: offset)
         let hits = messages.map { message in
             Hit(message: message, highlight: SearchHighlighter.highlight(message.content?.text ?? "", query: query))
         }

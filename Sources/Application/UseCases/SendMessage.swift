@@ -77,19 +77,22 @@ package struct SendMessage: Sendable {
         try self.limiter.take(for: principal.userID, at: now)
 
         guard request.kind.isClientSendable else {
-            throw DomainError.validationFailed(field: "message_type", reason: "system messages are written by the service")
+            throw DomainError.validationFailed(
+                field: "message_type", reason: "system messages are written by the service")
         }
         let content = try Self.content(of: request)
         if let metadata = request.metadata {
             guard JSONWriter.encode(.object(metadata)).count <= Self.maximumMetadataBytes else {
-                throw DomainError.validationFailed(field: "metadata", reason: "must be at most \(Self.maximumMetadataBytes) bytes")
+                throw DomainError.validationFailed(
+                    field: "metadata", reason: "must be at most \(Self.maximumMetadataBytes) bytes")
             }
         }
         if let clientID = request.clientID {
             guard !clientID.isEmpty, clientID.count <= Self.maximumClientIDLength,
                 !clientID.unicodeScalars.contains(where: ContentRules.isRefused)
             else {
-                throw DomainError.validationFailed(field: "client_id", reason: "must be 1 to \(Self.maximumClientIDLength) characters")
+                throw DomainError.validationFailed(
+                    field: "client_id", reason: "must be 1 to \(Self.maximumClientIDLength) characters")
             }
         }
         let file = try await self.file(for: request, in: roomID)

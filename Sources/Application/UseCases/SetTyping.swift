@@ -17,9 +17,11 @@ package struct SetTyping: Sendable {
         try access.require(.send)
         try access.requireWritable()
         let changed = await self.deps.presence.setTyping(
-            isTyping, user: principal.userID, displayName: principal.displayName, room: roomID, at: self.deps.clock.now())
+            isTyping, user: principal.userID, displayName: principal.displayName, room: roomID,
+            at: self.deps.clock.now())
         if changed {
-            await self.deps.bus.publish(.typing(room: roomID, user: principal.userID, displayName: principal.displayName, isTyping: isTyping))
+            await self.deps.bus.publish(
+                .typing(room: roomID, user: principal.userID, displayName: principal.displayName, isTyping: isTyping))
         }
     }
 }

@@ -51,7 +51,8 @@ package struct UpdateRoom: Sendable {
                 sentence: "\(principal.displayName) updated the \(fields.keys.joined(separator: ", "))",
                 data: fields)
         }
-        let (updated, message) = try await self.deps.rooms.update(roomID, changes: effective, at: now, announcement: announcement)
+        let (updated, message) = try await self.deps.rooms.update(
+            roomID, changes: effective, at: now, announcement: announcement)
         await self.deps.bus.publish(.messageCreated(message))
         if let status = effective.status {
             let dispatcher = NotificationDispatcher(deps: self.deps)
@@ -59,7 +60,8 @@ package struct UpdateRoom: Sendable {
             let notices = members.filter { $0.userID != principal.userID }.map { member in
                 dispatcher.make(
                     for: member.userID, kind: .statusChanged, title: "\(updated.title): \(status.rawValue)",
-                    message: "\(principal.displayName) changed the status from \(room.status.rawValue) to \(status.rawValue)",
+                    message:
+                        "\(principal.displayName) changed the status from \(room.status.rawValue) to \(status.rawValue)",
                     room: roomID, reference: .room(roomID), at: now)
             }
             try await dispatcher.deliver(notices)

@@ -31,7 +31,8 @@ package struct UploadFile: Sendable {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.uploadFile)
         try access.requireWritable()
-        let classification = try FilePolicy.classify(filename: request.filename, size: request.size, prefix: request.prefix)
+        let classification = try FilePolicy.classify(
+            filename: request.filename, size: request.size, prefix: request.prefix)
         let id = FileID(uuid: self.deps.ids.next())
         let key = FilePolicy.objectKey(room: roomID, file: id, filename: request.filename)
         let file = StoredFile(

@@ -51,7 +51,8 @@ struct Presenter: Sendable {
             "message_id": .string(message.id.description), "room_id": .string(message.roomID.description),
             "sequence_number": .number(Double(message.sequenceNumber)), "rev": .number(Double(message.rev)),
             "sender_id": .string(message.senderID.rawValue),
-            "sender_display_name": .string(message.senderDisplayName.isEmpty ? message.senderID.rawValue : message.senderDisplayName),
+            "sender_display_name": .string(
+                message.senderDisplayName.isEmpty ? message.senderID.rawValue : message.senderDisplayName),
             "message_type": .string(message.kind.rawValue), "content": content,
             "metadata": message.metadata.map { .object($0) } ?? .null,
             "mentions": .array(message.mentions.map { .string($0.rawValue) }),
@@ -75,7 +76,8 @@ struct Presenter: Sendable {
     }
 
     func file(_ file: StoredFile) -> JSONValue {
-        let url = try? self.objects?.downloadURL(key: file.objectKey, expiresIn: Self.downloadLinkLifetime, at: self.clock.now())
+        let url = try? self.objects?.downloadURL(
+            key: file.objectKey, expiresIn: Self.downloadLinkLifetime, at: self.clock.now())
         return .object([
             "file_id": .string(file.id.description), "room_id": .string(file.roomID.description),
             "filename": .string(file.filename), "content_type": .string(file.contentType),
@@ -96,7 +98,9 @@ struct Presenter: Sendable {
     }
 
     func presence(_ entry: PresenceEntry, since: Bool) -> JSONValue {
-        var object: JSONObject = ["user_id": .string(entry.userID.rawValue), "display_name": .string(entry.displayName)]
+        var object: JSONObject = [
+            "user_id": .string(entry.userID.rawValue), "display_name": .string(entry.displayName),
+        ]
         if since { object["connected_at"] = Self.time(entry.since) }
         return .object(object)
     }

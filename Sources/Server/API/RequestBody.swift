@@ -55,7 +55,9 @@ struct RequestBody {
         case .array(let items)?:
             var strings: [String] = []
             for item in items {
-                guard case .string(let text) = item else { throw .validationFailed(field: name, reason: "must be a list of strings") }
+                guard case .string(let text) = item else {
+                    throw .validationFailed(field: name, reason: "must be a list of strings")
+                }
                 strings.append(text)
             }
             return strings
@@ -71,9 +73,12 @@ struct RequestBody {
         }
     }
 
-    func enumeration<T: RawRepresentable>(_ name: String, _: T.Type) throws(DomainError) -> T? where T.RawValue == String {
+    func enumeration<T: RawRepresentable>(_ name: String, _: T.Type) throws(DomainError) -> T?
+    where T.RawValue == String {
         guard let text = try self.string(name) else { return nil }
-        guard let value = T(rawValue: text) else { throw .validationFailed(field: name, reason: "has an unknown value") }
+        guard let value = T(rawValue: text) else {
+            throw .validationFailed(field: name, reason: "has an unknown value")
+        }
         return value
     }
 

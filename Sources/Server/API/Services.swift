@@ -61,7 +61,8 @@ final class Services: Sendable {
         self.changeMemberRole = ChangeMemberRole(deps)
         self.removeMember = RemoveMember(deps)
         self.sendMessage = SendMessage(
-            deps, limiter: RateLimiter { TokenBucket(rate: messageRate, burst: 2 * messageRate) }, committer: GroupCommitter(store: deps.messages, bus: deps.bus))
+            deps, limiter: RateLimiter { TokenBucket(rate: messageRate, burst: 2 * messageRate) },
+            committer: GroupCommitter(store: deps.messages, bus: deps.bus))
         self.editMessage = EditMessage(deps)
         self.deleteMessage = DeleteMessage(deps)
         self.react = ReactToMessage(deps)

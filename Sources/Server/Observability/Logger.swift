@@ -28,9 +28,12 @@ final class Logger: Sendable {
         self.minimum = minimum
     }
 
-    func log(_ level: Level, _ event: String, user: String? = nil, room: String? = nil, _ fields: [String: String] = [:]) {
+    func log(
+        _ level: Level, _ event: String, user: String? = nil, room: String? = nil, _ fields: [String: String] = [:]
+    ) {
         guard level >= self.minimum else { return }
-        var line = "{\"time\":\"\(Timestamp.format(Date()))\",\"level\":\"\(level.rawValue)\",\"event\":\(Self.quote(event))"
+        var line =
+            "{\"time\":\"\(Timestamp.format(Date()))\",\"level\":\"\(level.rawValue)\",\"event\":\(Self.quote(event))"
         if let user { line += ",\"user\":\(Self.quote(user))" }
         if let room { line += ",\"room\":\(Self.quote(room))" }
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) {

@@ -17,16 +17,20 @@ struct AuthRoutes {
                 let result = try await services.login(
                     username: username, password: password, clientAddress: request.remoteAddress)
                 services.log.info("login", user: result.user.id.rawValue, ["address": request.remoteAddress])
-                return endpoint.json(200, .object([
-                    "token": .string(result.token.token), "token_type": .string("Bearer"),
-                    "expires_at": Presenter.time(result.token.claims.expiresAt),
-                    "user": services.presenter.user(result.user),
-                ]))
+                return endpoint.json(
+                    200,
+                    .object([
+                        "token": .string(result.token.token), "token_type": .string("Bearer"),
+                        "expires_at": Presenter.time(result.token.claims.expiresAt),
+                        "user": services.presenter.user(result.user),
+                    ]))
             } catch {
                 // The username is logged to trace attacks; the password never is.
-                services.log.warning("login_failed", [
-                    "address": request.remoteAddress, "code": DomainError.from(error).code,
-                ])
+                services.log.warning(
+                    "login_failed",
+                    [
+                        "address": request.remoteAddress, "code": DomainError.from(error).code,
+                    ])
                 return endpoint.failure(error, request)
             }
         }
@@ -39,8 +43,11 @@ struct AuthRoutes {
         }
         router.add(.get, "/api/auth/me") { request in
             await endpoint.authenticated(request) { principal in
-                let user = try await services.deps.users.user(id: principal.userID)
-                    ?? User(id: principal.userID, displayName: principal.displayName, email: principal.userID.rawValue, isAdmin: principal.isAdmin)
+                let user =
+                    try await services.deps.users.user(id: principal.userID)
+                    ?? User(
+                        id: principal.userID, displayName: principal.displayName, email: principal.userID.rawValue,
+                        isAdmin: principal.isAdmin)
                 return endpoint.json(200, services.presenter.user(user))
             }
         }

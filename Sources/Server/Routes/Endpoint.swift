@@ -15,11 +15,14 @@ struct Endpoint: Sendable {
     func failure(_ error: any Error, _ request: HTTPRequest, user: UserID? = nil) -> HTTPResponse {
         let refusal = DomainError.from(error)
         if !(error is DomainError) {
-            self.services.log.log(.error, "request_failed", user: user?.rawValue, [
-                "path": request.path, "error": String(describing: type(of: error)),
-            ])
+            self.services.log.log(
+                .error, "request_failed", user: user?.rawValue,
+                [
+                    "path": request.path, "error": String(describing: type(of: error)),
+                ])
         } else if refusal.httpStatus == 403 {
-            self.services.log.info("permission_denied", user: user?.rawValue, ["path": request.path, "code": refusal.code])
+            self.services.log.info(
+                "permission_denied", user: user?.rawValue, ["path": request.path, "code": refusal.code])
         }
         self.services.metrics.increment("incident_errors_total{code=\"\(refusal.code)\"}")
         var response = self.json(refusal.httpStatus, self.services.presenter.error(refusal))

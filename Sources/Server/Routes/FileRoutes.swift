@@ -23,9 +23,11 @@ struct FileRoutes {
                     filename: spool.upload.filename, size: spool.upload.size, prefix: spool.upload.prefix,
                     body: .file(path: spool.file.path, offset: 0, length: spool.upload.size))
                 let file = try await services.uploadFile(upload, to: roomID, by: principal)
-                services.log.info("file_uploaded", user: principal.userID.rawValue, room: roomID.description, [
-                    "file": file.id.description, "size": String(file.size), "type": file.fileType.rawValue,
-                ])
+                services.log.info(
+                    "file_uploaded", user: principal.userID.rawValue, room: roomID.description,
+                    [
+                        "file": file.id.description, "size": String(file.size), "type": file.fileType.rawValue,
+                    ])
                 return endpoint.json(201, services.presenter.file(file))
             }
         }
@@ -52,8 +54,11 @@ struct FileRoutes {
     }
 
     /// Streams the `file` part of the spooled request body into a spool file of its own, off the async pool.
-    private static func extractFile(from request: HTTPRequest) async throws -> (upload: MultipartUpload, file: SpoolFile) {
-        guard let contentType = request.headers["Content-Type"], contentType.lowercased().hasPrefix("multipart/form-data")
+    private static func extractFile(from request: HTTPRequest) async throws -> (
+        upload: MultipartUpload, file: SpoolFile
+    ) {
+        guard let contentType = request.headers["Content-Type"],
+            contentType.lowercased().hasPrefix("multipart/form-data")
         else {
             throw DomainError.unsupportedMediaType("Uploads must be multipart/form-data with a part named file.")
         }
@@ -68,7 +73,8 @@ struct FileRoutes {
                     var input = try BodyChunks(path: bodyPath, inMemory: inMemory)
                     do {
                         let upload = try MultipartFileExtractor.extract(
-                            boundary: boundary, limits: MultipartParser.Limits(maximumTotalBytes: Int64(Self.maximumUploadBody)),
+                            boundary: boundary,
+                            limits: MultipartParser.Limits(maximumTotalBytes: Int64(Self.maximumUploadBody)),
                             fileLimit: { filename in try FilePolicy.limit(forFilename: filename) },
                             read: { try input.next() }, write: { try spool.write($0) })
                         continuation.resume(returning: (upload, spool))

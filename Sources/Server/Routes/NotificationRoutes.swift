@@ -17,11 +17,14 @@ struct NotificationRoutes {
                 case "true", "1": unreadOnly = true
                 default: throw DomainError.invalidRequest("unread must be true or false.")
                 }
-                let (notifications, unread) = try await services.listNotifications(unreadOnly: unreadOnly, by: principal)
-                return endpoint.json(200, .object([
-                    "notifications": .array(notifications.map(services.presenter.notification)),
-                    "unread_count": .number(Double(unread)),
-                ]))
+                let (notifications, unread) = try await services.listNotifications(
+                    unreadOnly: unreadOnly, by: principal)
+                return endpoint.json(
+                    200,
+                    .object([
+                        "notifications": .array(notifications.map(services.presenter.notification)),
+                        "unread_count": .number(Double(unread)),
+                    ]))
             }
         }
         router.add(.post, "/api/notifications/read-all") { request in

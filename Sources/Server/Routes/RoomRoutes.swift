@@ -37,15 +37,18 @@ struct RoomRoutes {
                     limit: try endpoint.integer(request, "limit", default: 20, in: 1...200),
                     offset: try endpoint.integer(request, "offset", default: 0, in: 0...1_000_000))
                 let (rooms, total) = try await services.listRooms(filter, by: principal)
-                return endpoint.json(200, .object([
-                    "rooms": .array(rooms.map(presenter.room)), "total": .number(Double(total)),
-                    "limit": .number(Double(filter.limit)), "offset": .number(Double(filter.offset)),
-                ]))
+                return endpoint.json(
+                    200,
+                    .object([
+                        "rooms": .array(rooms.map(presenter.room)), "total": .number(Double(total)),
+                        "limit": .number(Double(filter.limit)), "offset": .number(Double(filter.offset)),
+                    ]))
             }
         }
         router.add(.get, "/api/rooms/:room_id") { request in
             await endpoint.authenticated(request) { principal in
-                endpoint.json(200, presenter.room(try await services.getRoom(try endpoint.roomID(request), by: principal)))
+                endpoint.json(
+                    200, presenter.room(try await services.getRoom(try endpoint.roomID(request), by: principal)))
             }
         }
         router.add(.patch, "/api/rooms/:room_id", body: .buffer(limit: 64 * 1024)) { request in
@@ -75,7 +78,9 @@ struct RoomRoutes {
                 let member = try await services.addMember(
                     UserID(try body.requiredString("user_id")),
                     role: try body.enumeration("role", Role.self) ?? .editor, to: roomID, by: principal)
-                services.log.info("member_added", user: principal.userID.rawValue, room: roomID.description, ["member": member.userID.rawValue])
+                services.log.info(
+                    "member_added", user: principal.userID.rawValue, room: roomID.description,
+                    ["member": member.userID.rawValue])
                 return endpoint.json(201, presenter.member(member))
             }
         }
@@ -96,7 +101,9 @@ struct RoomRoutes {
                 let roomID = try endpoint.roomID(request)
                 let member = UserID(request.pathParameters["user_id"] ?? "")
                 try await services.removeMember(member, from: roomID, by: principal)
-                services.log.info("member_removed", user: principal.userID.rawValue, room: roomID.description, ["member": member.rawValue])
+                services.log.info(
+                    "member_removed", user: principal.userID.rawValue, room: roomID.description,
+                    ["member": member.rawValue])
                 return .empty(204)
             }
         }
@@ -110,7 +117,8 @@ struct RoomRoutes {
         router.add(.get, "/api/rooms/:room_id/typing") { request in
             await endpoint.authenticated(request) { principal in
                 let users = try await services.presence(.typing, in: try endpoint.roomID(request), by: principal)
-                return endpoint.json(200, .object(["users": .array(users.map { presenter.presence($0, since: false) })]))
+                return endpoint.json(
+                    200, .object(["users": .array(users.map { presenter.presence($0, since: false) })]))
             }
         }
         router.add(.get, "/api/rooms/:room_id/report") { request in

@@ -32,7 +32,8 @@ struct LiveEventFrames: Sendable {
             if case .userJoined = event { joined = true } else { joined = false }
             return Self.frame([
                 "type": .string("system"), "event": .string(joined ? "user_joined" : "user_left"),
-                "user_id": .string(user.rawValue), "display_name": .string(displayName), "timestamp": Presenter.time(at),
+                "user_id": .string(user.rawValue), "display_name": .string(displayName),
+                "timestamp": Presenter.time(at),
             ])
         case .notification(let notification):
             return Self.frame(["type": .string("notification"), "data": self.presenter.notification(notification)])

@@ -55,9 +55,11 @@ final class NotificationSession: WebSocketDelegate {
         do {
             // Registered before reading, so a notification created meanwhile is not lost (at worst sent twice).
             let unread = try await self.services.listNotifications(unreadOnly: true, by: self.principal)
-            self.send(LiveEventFrames.frame([
-                "type": .string("unread_sync"), "notifications": .array(unread.notifications.map(presenter.notification)),
-            ]))
+            self.send(
+                LiveEventFrames.frame([
+                    "type": .string("unread_sync"),
+                    "notifications": .array(unread.notifications.map(presenter.notification)),
+                ]))
         } catch {
             connection.close(code: 1011, reason: "unavailable")
             return
@@ -74,7 +76,8 @@ final class NotificationSession: WebSocketDelegate {
             case "mark_read":
                 let id: NotificationID = try Endpoint.identifier(try body.string("notification_id"), "notification_id")
                 try await self.services.markRead(id, by: self.principal)
-                self.send(LiveEventFrames.frame(["type": .string("mark_read"), "notification_id": .string(id.description)]))
+                self.send(
+                    LiveEventFrames.frame(["type": .string("mark_read"), "notification_id": .string(id.description)]))
             case "ping":
                 self.send(LiveEventFrames.frame(["type": .string("pong")]))
             case let other:
@@ -83,7 +86,10 @@ final class NotificationSession: WebSocketDelegate {
         } catch {
             var refusal = DomainError.from(error)
             if case .invalidRequest(let reason) = refusal { refusal = .invalidMessage(reason) }
-            self.send(LiveEventFrames.frame(["type": .string("error"), "code": .string(refusal.code), "message": .string(refusal.message)]))
+            self.send(
+                LiveEventFrames.frame([
+                    "type": .string("error"), "code": .string(refusal.code), "message": .string(refusal.message),
+                ]))
         }
     }
 }

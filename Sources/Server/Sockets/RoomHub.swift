@@ -151,7 +151,8 @@ final class RoomHub: Sendable {
     func releaseStaleHeldMessages(now: Date = Date()) {
         let released = self.state.withLock { state -> [(Message, OutboundFrame)] in
             var released: [(Message, OutboundFrame)] = []
-            for (id, room) in state.rooms where room.held.values.contains(where: { now.timeIntervalSince($0.since) >= Self.holdLimit }) {
+            for (id, room) in state.rooms
+            where room.held.values.contains(where: { now.timeIntervalSince($0.since) >= Self.holdLimit }) {
                 var room = room
                 let ordered = room.held.keys.sorted()
                 released += ordered.map { (room.held[$0]!.message, room.held[$0]!.frame) }

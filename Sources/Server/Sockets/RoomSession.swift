@@ -77,7 +77,9 @@ final class RoomSession: WebSocketDelegate {
         let id = connection.id
         Task {
             await services.disconnect(roomID, connection: id, by: principal)
-            services.log.info("ws_closed", user: principal.userID.rawValue, room: roomID.description, ["code": code.map(String.init) ?? "none"])
+            services.log.info(
+                "ws_closed", user: principal.userID.rawValue, room: roomID.description,
+                ["code": code.map(String.init) ?? "none"])
         }
     }
 
@@ -139,10 +141,11 @@ final class RoomSession: WebSocketDelegate {
                 self.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
                 for message in missed.messages { self.send(self.hub.frames.frame(for: .messageCreated(message))!) }
                 for message in missed.changed { self.send(self.hub.frames.catchUpFrame(for: message)) }
-                self.send(LiveEventFrames.frame([
-                    "type": .string("sync_complete"), "last_sequence_number": .number(Double(synced)),
-                    "rev": .number(Double(rev)),
-                ]))
+                self.send(
+                    LiveEventFrames.frame([
+                        "type": .string("sync_complete"), "last_sequence_number": .number(Double(synced)),
+                        "rev": .number(Double(rev)),
+                    ]))
             } else {
                 self.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
             }
@@ -150,7 +153,8 @@ final class RoomSession: WebSocketDelegate {
         } catch {
             let refusal = DomainError.from(error)
             self.send(self.error(refusal, clientID: nil))
-            connection.close(code: refusal == .forbidden || refusal == .notFound("Room") ? 1008 : 1011, reason: refusal.code)
+            connection.close(
+                code: refusal == .forbidden || refusal == .notFound("Room") ? 1008 : 1011, reason: refusal.code)
             return
         }
         for await text in self.inbox {
@@ -170,7 +174,9 @@ final class RoomSession: WebSocketDelegate {
         }
     }
 
-    private func connected(_ access: RoomAccess, lastSequence: Int64, rev: Int64, online: [PresenceEntry]) -> OutboundFrame {
+    private func connected(_ access: RoomAccess, lastSequence: Int64, rev: Int64, online: [PresenceEntry])
+        -> OutboundFrame
+    {
         LiveEventFrames.frame([
             "type": .string("connected"), "room_id": .string(self.roomID.description),
             "user_id": .string(self.principal.userID.rawValue), "role": .string(access.role.rawValue),
@@ -180,7 +186,9 @@ final class RoomSession: WebSocketDelegate {
     }
 
     private func error(_ error: DomainError, clientID: String?) -> OutboundFrame {
-        var object: JSONObject = ["type": .string("error"), "code": .string(error.code), "message": .string(error.message)]
+        var object: JSONObject = [
+            "type": .string("error"), "code": .string(error.code), "message": .string(error.message),
+        ]
         if let clientID { object["client_id"] = .string(clientID) }
         if case .validationFailed(let field, _) = error { object["field"] = .string(field) }
         return LiveEventFrames.frame(object)
@@ -211,10 +219,14 @@ final class RoomSession: WebSocketDelegate {
     private func refuse(_ error: any Error, event body: RequestBody, clientID: String?) {
         var refusal = DomainError.from(error)
         if case .invalidRequest(let reason) = refusal { refusal = .invalidMessage(reason) }
-        if case .validationFailed = refusal, (try? body.string("type")) != "message" { refusal = .invalidMessage(refusal.message) }
+        if case .validationFailed = refusal, (try? body.string("type")) != "message" {
+            refusal = .invalidMessage(refusal.message)
+        }
         self.services.metrics.increment("incident_errors_total{code=\"\(refusal.code)\"}")
         if refusal.httpStatus == 403 {
-            self.services.log.info("permission_denied", user: self.principal.userID.rawValue, room: self.roomID.description, ["code": refusal.code])
+            self.services.log.info(
+                "permission_denied", user: self.principal.userID.rawValue, room: self.roomID.description,
+                ["code": refusal.code])
         }
         self.send(self.error(refusal, clientID: clientID))
     }
@@ -239,14 +251,17 @@ final class RoomSession: WebSocketDelegate {
                     let message = appended.message
                     if case .stored = appended {
                         services.metrics.increment("incident_messages_total{type=\"\(message.kind.rawValue)\"}")
-                        services.log.info("message_sent", user: user, room: room, ["message": message.id.description, "type": message.kind.rawValue])
+                        services.log.info(
+                            "message_sent", user: user, room: room,
+                            ["message": message.id.description, "type": message.kind.rawValue])
                     }
-                    self.send(LiveEventFrames.frame([
-                        "type": .string("ack"), "client_id": request.clientID.map { .string($0) } ?? .null,
-                        "message_id": .string(message.id.description),
-                        "sequence_number": .number(Double(message.sequenceNumber)),
-                        "created_at": Presenter.time(message.createdAt),
-                    ]))
+                    self.send(
+                        LiveEventFrames.frame([
+                            "type": .string("ack"), "client_id": request.clientID.map { .string($0) } ?? .null,
+                            "message_id": .string(message.id.description),
+                            "sequence_number": .number(Double(message.sequenceNumber)),
+                            "created_at": Presenter.time(message.createdAt),
+                        ]))
                 case .failure(let error):
                     self.refuse(error, event: body, clientID: request.clientID)
                 }
@@ -270,9 +285,12 @@ final class RoomSession: WebSocketDelegate {
         case "add_reaction", "remove_reaction":
             let id: MessageID = try Endpoint.identifier(try body.string("message_id"), "message_id")
             let action: ReactionAction = try body.string("type") == "add_reaction" ? .added : .removed
-            _ = try await services.react(id, emoji: try body.requiredString("emoji"), action: action, by: self.principal)
+            _ = try await services.react(
+                id, emoji: try body.requiredString("emoji"), action: action, by: self.principal)
         case "typing":
-            guard let isTyping = try body.bool("is_typing") else { throw DomainError.invalidMessage("is_typing is required.") }
+            guard let isTyping = try body.bool("is_typing") else {
+                throw DomainError.invalidMessage("is_typing is required.")
+            }
             try await services.setTyping(isTyping, in: self.roomID, by: self.principal)
         case "ping":
             self.send(LiveEventFrames.frame(["type": .string("pong")]))

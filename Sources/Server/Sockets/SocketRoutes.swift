@@ -14,8 +14,10 @@ struct SocketRoutes {
         router.addWebSocket("/ws/notifications") { request in
             do {
                 let principal = try await services.authenticate(token: Endpoint.bearerToken(request, allowQuery: true))
-                return .accept(WebSocketAcceptance(
-                    delegate: NotificationSession(principal: principal, services: services, hub: hub), maxMessageSize: 64 * 1024))
+                return .accept(
+                    WebSocketAcceptance(
+                        delegate: NotificationSession(principal: principal, services: services, hub: hub),
+                        maxMessageSize: 64 * 1024))
             } catch {
                 services.log.info("auth_failed", ["path": request.path, "address": request.remoteAddress])
                 return .reject(endpoint.failure(error, request))
@@ -33,7 +35,8 @@ struct SocketRoutes {
                 let lastSequence = try endpoint.optionalInteger(request, "last_seq")
                 let lastRev = try endpoint.optionalInteger(request, "last_rev")
                 let resume = lastSequence.map { (lastSequence: $0, lastRev: lastRev) }
-                let session = RoomSession(roomID: roomID, principal: principal, resume: resume, services: services, hub: hub)
+                let session = RoomSession(
+                    roomID: roomID, principal: principal, resume: resume, services: services, hub: hub)
                 return .accept(WebSocketAcceptance(delegate: session, maxMessageSize: 1 << 20))
             } catch {
                 if principal == nil {

@@ -13,14 +13,20 @@ import Transport
 
 /// A real incidentd on a loopback port with in-memory adapters and a real HS256 token service, plus a client.
 final class TestServer: Sendable {
-    static let people: [InMemoryDirectory.Person] = [
-        .init(username: "op", password: "pw", displayName: "林小明", email: "op@example.com"),
-        .init(username: "maint", password: "pw", displayName: "Maintenance Mike", email: "maint@example.com"),
-        .init(username: "quality", password: "pw", displayName: "Quality Quinn", email: "quality@example.com"),
-        .init(username: "viewer", password: "pw", displayName: "Viewer Vera", email: "viewer@example.com"),
-        .init(username: "admin", password: "pw", displayName: "Admin Ada", email: "admin@example.com", isAdmin: true),
-        .init(username: "stranger", password: "pw", displayName: "Stranger Sam", email: "stranger@example.com"),
-    ] + (1...30).map { .init(username: "worker\($0)", password: "pw", displayName: "Worker \($0)", email: "worker\($0)@example.com") }
+    static let people: [InMemoryDirectory.Person] =
+        [
+            .init(username: "op", password: "pw", displayName: "林小明", email: "op@example.com"),
+            .init(username: "maint", password: "pw", displayName: "Maintenance Mike", email: "maint@example.com"),
+            .init(username: "quality", password: "pw", displayName: "Quality Quinn", email: "quality@example.com"),
+            .init(username: "viewer", password: "pw", displayName: "Viewer Vera", email: "viewer@example.com"),
+            .init(
+                username: "admin", password: "pw", displayName: "Admin Ada", email: "admin@example.com", isAdmin: true),
+            .init(username: "stranger", password: "pw", displayName: "Stranger Sam", email: "stranger@example.com"),
+        ]
+        + (1...30).map {
+            .init(
+                username: "worker\($0)", password: "pw", displayName: "Worker \($0)", email: "worker\($0)@example.com")
+        }
 
     let server: IncidentServer
     /// The object storage behind uploads; tests can take it down.
@@ -53,7 +59,8 @@ final class TestServer: Sendable {
 
     /// Signs in one of `people` and returns its token.
     func login(_ username: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
-        let response = try await self.call("POST", "/api/auth/login", body: ["username": .string(username), "password": .string("pw")])
+        let response = try await self.call(
+            "POST", "/api/auth/login", body: ["username": .string(username), "password": .string("pw")])
         try #require(response.status == 200, "login of \(username): \(response.status)", sourceLocation: sourceLocation)
         return try #require(response.json["token"]?.stringValue, sourceLocation: sourceLocation)
     }
@@ -77,12 +84,16 @@ final class TestServer: Sendable {
         -> APIResponse
     {
         let boundary = "----incident-test-\(UUID().uuidString)"
-        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+        var body = Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n"
+                .utf8)
         body += bytes
         body += Array("\r\n--\(boundary)--\r\n".utf8)
         let response = try await self.client.request(
             method: "POST", url: self.base + "/api/rooms/\(roomID)/files",
-            headers: .init([("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=\(boundary)")]),
+            headers: .init([
+                ("Authorization", "Bearer \(token)"), ("Content-Type", "multipart/form-data; boundary=\(boundary)"),
+            ]),
             body: body)
         return APIResponse(status: response.status, body: response.body, retryAfter: response.headers["Retry-After"])
     }
@@ -150,7 +161,9 @@ struct APIResponse {
 
 extension WebSocketClient {
     /// The next text event as JSON, failing the test on anything else.
-    func event(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+    func event(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> JSONValue
+    {
         let message = try await self.receive(timeout: timeout)
         guard case .text(let text) = message else {
             Issue.record("expected a text event, got \(message)", sourceLocation: sourceLocation)

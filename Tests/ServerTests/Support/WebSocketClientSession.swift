@@ -19,7 +19,9 @@ final class WebSocketClientSession {
 
     /// Reads one event and applies it to the state.
     @discardableResult
-    func read(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+    func read(timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> JSONValue
+    {
         let event = try await self.client.event(timeout: timeout, sourceLocation: sourceLocation)
         self.apply(event)
         return event
@@ -54,7 +56,9 @@ final class WebSocketClientSession {
         if let rev = event["rev"]?.intValue { self.lastRev = max(self.lastRev, rev) }
         switch event["type"]?.stringValue {
         case "connected", "sync_complete":
-            if let seq = event["last_sequence_number"]?.intValue, self.lastSequence == 0 || event["type"]?.stringValue == "sync_complete" {
+            if let seq = event["last_sequence_number"]?.intValue,
+                self.lastSequence == 0 || event["type"]?.stringValue == "sync_complete"
+            {
                 self.lastSequence = max(self.lastSequence, seq)
             }
         case "message", "message_edited":
@@ -64,14 +68,18 @@ final class WebSocketClientSession {
             if event["type"]?.stringValue == "message" { self.lastSequence = max(self.lastSequence, seq) }
             if let rev = message["rev"]?.intValue { self.lastRev = max(self.lastRev, rev) }
         case "message_deleted":
-            guard let id = event["message_id"]?.stringValue, let seq = self.sequenceByID[id], case .object(var message)? = self.messages[seq] else { return }
+            guard let id = event["message_id"]?.stringValue, let seq = self.sequenceByID[id],
+                case .object(var message)? = self.messages[seq]
+            else { return }
             message["content"] = .null
             message["deleted_at"] = event["deleted_at"]
             message["deleted_by"] = event["deleted_by"]
             message["rev"] = event["rev"]
             self.messages[seq] = .object(message)
         case "reactions_updated":
-            guard let id = event["message_id"]?.stringValue, let seq = self.sequenceByID[id], case .object(var message)? = self.messages[seq] else { return }
+            guard let id = event["message_id"]?.stringValue, let seq = self.sequenceByID[id],
+                case .object(var message)? = self.messages[seq]
+            else { return }
             message["reactions"] = event["reactions"]
             message["rev"] = event["rev"]
             self.messages[seq] = .object(message)
@@ -85,7 +93,8 @@ final class WebSocketClientSession {
         self.messages.mapValues { message in
             let content = message["content"].map { JSONWriter.string($0) } ?? "null"
             let reactions = message["reactions"].map { JSONWriter.string($0) } ?? "[]"
-            return "\(content)|deleted:\(message["deleted_at"] != .null)|edited:\(message["edited_at"] != .null)|\(reactions)"
+            return
+                "\(content)|deleted:\(message["deleted_at"] != .null)|edited:\(message["edited_at"] != .null)|\(reactions)"
         }
     }
 }

@@ -32,7 +32,8 @@ package enum MessageStoreContract {
             #expect(retry == [.duplicate(first)])
             let byOther = try await Fixture.send(stores, Fixture.text(room.id, from: other, "hi", clientID: "c-1"))
             #expect(byOther.sequenceNumber == first.sequenceNumber + 1)
-            let page = try await stores.messages.history(of: room.id, HistoryQuery(direction: .oldestFirst(afterSequence: 1), limit: 10))
+            let page = try await stores.messages.history(
+                of: room.id, HistoryQuery(direction: .oldestFirst(afterSequence: 1), limit: 10))
             #expect(page.messages.count == 2)
         },
         StoreContract("50 concurrent senders get consecutive numbers without gaps or duplicates") { stores in
@@ -42,7 +43,9 @@ package enum MessageStoreContract {
                     group.addTask {
                         let user = Fixture.user("s\(sender)")
                         for index in 0..<20 {
-                            _ = try await stores.messages.append([Fixture.text(room.id, from: user, "\(sender)-\(index)")])
+                            _ = try await stores.messages.append([
+                                Fixture.text(room.id, from: user, "\(sender)-\(index)")
+                            ])
                         }
                     }
                 }
@@ -51,7 +54,8 @@ package enum MessageStoreContract {
             var numbers: [Int64] = []
             var after: Int64 = 0
             while true {
-                let page = try await stores.messages.history(of: room.id, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: 200))
+                let page = try await stores.messages.history(
+                    of: room.id, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: 200))
                 numbers += page.messages.map(\.sequenceNumber)
                 guard page.hasMore, let last = page.messages.last else { break }
                 after = last.sequenceNumber
@@ -63,40 +67,58 @@ package enum MessageStoreContract {
         StoreContract("history pages newest first and oldest first, exclusive bounds, kind filter") { stores in
             let (room, owner) = try await Fixture.room(in: stores)
             for index in 1...10 {
-                try await Fixture.send(stores, Fixture.text(room.id, from: owner, "m\(index)", at: Fixture.start.addingTimeInterval(Double(index))))
+                try await Fixture.send(
+                    stores,
+                    Fixture.text(room.id, from: owner, "m\(index)", at: Fixture.start.addingTimeInterval(Double(index)))
+                )
             }
             try await Fixture.send(stores, Fixture.readings(room.id, from: owner, ["temperature": .number(85)]))
-            let newest = try await stores.messages.history(of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 4))
+            let newest = try await stores.messages.history(
+                of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 4))
             #expect(newest.messages.map(\.sequenceNumber) == [12, 11, 10, 9])
             #expect(newest.hasMore)
-            let older = try await stores.messages.history(of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: 3, beforeTime: nil), limit: 4))
+            let older = try await stores.messages.history(
+                of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: 3, beforeTime: nil), limit: 4))
             #expect(older.messages.map(\.sequenceNumber) == [2, 1])
             #expect(!older.hasMore)
-            let after = try await stores.messages.history(of: room.id, HistoryQuery(direction: .oldestFirst(afterSequence: 9), limit: 2))
+            let after = try await stores.messages.history(
+                of: room.id, HistoryQuery(direction: .oldestFirst(afterSequence: 9), limit: 2))
             #expect(after.messages.map(\.sequenceNumber) == [10, 11])
             #expect(after.hasMore)
-            let readings = try await stores.messages.history(of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 50, kind: .incidentData))
+            let readings = try await stores.messages.history(
+                of: room.id,
+                HistoryQuery(
+                    direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 50, kind: .incidentData))
             #expect(readings.messages.map(\.sequenceNumber) == [12])
-            let beforeTime = try await stores.messages.history(of: room.id, HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: Fixture.start.addingTimeInterval(3)), limit: 50, kind: .text))
+            let beforeTime = try await stores.messages.history(
+                of: room.id,
+                HistoryQuery(
+                    direction: .newestFirst(beforeSequence: nil, beforeTime: Fixture.start.addingTimeInterval(3)),
+                    limit: 50, kind: .text))
             #expect(beforeTime.messages.map(\.sequenceNumber) == [3, 2])
         },
         StoreContract("an edit replaces the content, keeps the old one in history and raises rev") { stores in
             let (room, owner) = try await Fixture.room(in: stores)
             let message = try await Fixture.send(stores, Fixture.text(room.id, from: owner, "belt stoped"))
             let later = Fixture.start.addingTimeInterval(60)
-            let edited = try await stores.messages.edit(message.id, content: .text("belt stopped"), mentions: [], by: owner, at: later)
+            let edited = try await stores.messages.edit(
+                message.id, content: .text("belt stopped"), mentions: [], by: owner, at: later)
             #expect(edited.content == .text("belt stopped"))
             #expect(edited.editedAt == later)
             #expect(edited.rev > message.rev)
             #expect(edited.sequenceNumber == message.sequenceNumber)
             let history = try await stores.messages.editHistory(of: message.id)
-            #expect(history == [EditRecord(messageID: message.id, originalContent: "belt stoped", editedBy: owner, editedAt: later)])
+            #expect(
+                history == [
+                    EditRecord(messageID: message.id, originalContent: "belt stoped", editedBy: owner, editedAt: later)
+                ])
             #expect(try await stores.messages.message(id: message.id) == edited)
         },
         StoreContract("a deletion keeps the place, drops the content, and cannot happen twice") { stores in
             let (room, owner) = try await Fixture.room(in: stores)
             let message = try await Fixture.send(stores, Fixture.text(room.id, from: owner, "wrong room"))
-            let deleted = try await stores.messages.delete(message.id, by: owner, at: Fixture.start.addingTimeInterval(5))
+            let deleted = try await stores.messages.delete(
+                message.id, by: owner, at: Fixture.start.addingTimeInterval(5))
             #expect(deleted.content == nil)
             #expect(deleted.deletedBy == owner)
             #expect(deleted.deletedAt == Fixture.start.addingTimeInterval(5))
@@ -105,7 +127,8 @@ package enum MessageStoreContract {
                 try await stores.messages.delete(message.id, by: owner, at: Fixture.start)
             }
             await #expect(throws: DomainError.notFound("Message")) {
-                try await stores.messages.edit(message.id, content: .text("x"), mentions: [], by: owner, at: Fixture.start)
+                try await stores.messages.edit(
+                    message.id, content: .text("x"), mentions: [], by: owner, at: Fixture.start)
             }
         },
         StoreContract("reactions: one per user and emoji, aggregated in order, rev raised only on change") { stores in
@@ -114,20 +137,27 @@ package enum MessageStoreContract {
             let message = try await Fixture.send(stores, Fixture.text(room.id, from: owner, "fixed"))
             let thumbs = try Emoji("👍")
             let flag = try Emoji("🇹🇼")
-            let first = try await stores.messages.react(message.id, user: owner, emoji: thumbs, action: .added, at: Fixture.start)
+            let first = try await stores.messages.react(
+                message.id, user: owner, emoji: thumbs, action: .added, at: Fixture.start)
             #expect(first.changed)
-            let again = try await stores.messages.react(message.id, user: owner, emoji: thumbs, action: .added, at: Fixture.start)
+            let again = try await stores.messages.react(
+                message.id, user: owner, emoji: thumbs, action: .added, at: Fixture.start)
             #expect(!again.changed)
             #expect(again.message.rev == first.message.rev)
             _ = try await stores.messages.react(message.id, user: other, emoji: flag, action: .added, at: Fixture.start)
-            let last = try await stores.messages.react(message.id, user: other, emoji: thumbs, action: .added, at: Fixture.start)
-            #expect(last.message.reactions == [
-                ReactionSummary(emoji: "👍", userIDs: [owner, other]), ReactionSummary(emoji: "🇹🇼", userIDs: [other]),
-            ])
-            let removed = try await stores.messages.react(message.id, user: owner, emoji: thumbs, action: .removed, at: Fixture.start)
+            let last = try await stores.messages.react(
+                message.id, user: other, emoji: thumbs, action: .added, at: Fixture.start)
+            #expect(
+                last.message.reactions == [
+                    ReactionSummary(emoji: "👍", userIDs: [owner, other]), ReactionSummary(emoji: "🇹🇼", userIDs: [other]),
+                ])
+            let removed = try await stores.messages.react(
+                message.id, user: owner, emoji: thumbs, action: .removed, at: Fixture.start)
             #expect(removed.changed)
-            #expect(removed.message.reactions.first { $0.emoji == "👍" } == ReactionSummary(emoji: "👍", userIDs: [other]))
-            let missing = try await stores.messages.react(message.id, user: owner, emoji: thumbs, action: .removed, at: Fixture.start)
+            #expect(
+                removed.message.reactions.first { $0.emoji == "👍" } == ReactionSummary(emoji: "👍", userIDs: [other]))
+            let missing = try await stores.messages.react(
+                message.id, user: owner, emoji: thumbs, action: .removed, at: Fixture.start)
             #expect(!missing.changed)
         },
         StoreContract("changes since a revision: older messages changed after it, in the order of change") { stores in
@@ -138,15 +168,18 @@ package enum MessageStoreContract {
             let seen = try #require(try await stores.rooms.room(id: room.id))
             _ = try await stores.messages.delete(b.id, by: owner, at: Fixture.start)
             _ = try await stores.messages.edit(a.id, content: .text("a2"), mentions: [], by: owner, at: Fixture.start)
-            _ = try await stores.messages.react(c.id, user: owner, emoji: try Emoji("✅"), action: .added, at: Fixture.start)
+            _ = try await stores.messages.react(
+                c.id, user: owner, emoji: try Emoji("✅"), action: .added, at: Fixture.start)
             let d = try await Fixture.send(stores, Fixture.text(room.id, from: owner, "d"))
             _ = try await stores.messages.edit(d.id, content: .text("d2"), mentions: [], by: owner, at: Fixture.start)
-            let changes = try await stores.messages.changes(in: room.id, afterRev: seen.rev, throughSequence: seen.lastSequenceNumber)
+            let changes = try await stores.messages.changes(
+                in: room.id, afterRev: seen.rev, throughSequence: seen.lastSequenceNumber)
             #expect(changes.map(\.id) == [b.id, a.id, c.id])
             #expect(changes.map(\.content) == [nil, .text("a2"), .text("c")])
             #expect(changes[2].reactions.map(\.emoji) == ["✅"])
         },
-        StoreContract("search: case-insensitive substrings, English and Chinese, newest first, not readings or deleted") { stores in
+        StoreContract("search: case-insensitive substrings, English and Chinese, newest first, not readings or deleted")
+        { stores in
             let (room, owner) = try await Fixture.room(in: stores)
             let other = try await Fixture.room(in: stores)
             let first = try await Fixture.send(stores, Fixture.text(room.id, from: owner, "Conveyor BELT stopped"))
@@ -169,19 +202,25 @@ package enum MessageStoreContract {
         },
         StoreContract("readings can be filtered by name and range") { stores in
             let (room, owner) = try await Fixture.room(in: stores)
-            let hot = try await Fixture.send(stores, Fixture.readings(room.id, from: owner, ["temperature": .number(85.5), "pressure": .number(120)]))
+            let hot = try await Fixture.send(
+                stores,
+                Fixture.readings(room.id, from: owner, ["temperature": .number(85.5), "pressure": .number(120)]))
             try await Fixture.send(stores, Fixture.readings(room.id, from: owner, ["temperature": .number(70)]))
-            let pressure = try await Fixture.send(stores, Fixture.readings(room.id, from: owner, ["pressure": .number(130)]))
-            let over80 = try await stores.messages.readings(in: room.id, named: "temperature", atLeast: 80, atMost: nil, limit: 50)
+            let pressure = try await Fixture.send(
+                stores, Fixture.readings(room.id, from: owner, ["pressure": .number(130)]))
+            let over80 = try await stores.messages.readings(
+                in: room.id, named: "temperature", atLeast: 80, atMost: nil, limit: 50)
             #expect(over80.map(\.id) == [hot.id])
-            let anyPressure = try await stores.messages.readings(in: room.id, named: "pressure", atLeast: nil, atMost: nil, limit: 50)
+            let anyPressure = try await stores.messages.readings(
+                in: room.id, named: "pressure", atLeast: nil, atMost: nil, limit: 50)
             #expect(anyPressure.map(\.id) == [hot.id, pressure.id])
             #expect(hot.content == .readings(["temperature": .number(85.5), "pressure": .number(120)]))
         },
         StoreContract("hostile text is stored exactly") { stores in
             let (room, owner) = try await Fixture.room(in: stores)
             let texts = [
-                "'; DROP TABLE messages; --", "quote \" and backslash \\", "tab\tnew\nline\r\n", "<script>alert(1)</script>",
+                "'; DROP TABLE messages; --", "quote \" and backslash \\", "tab\tnew\nline\r\n",
+                "<script>alert(1)</script>",
                 "👩‍🔧 🇹🇼 林小明", String(repeating: "界", count: 3413),
             ]
             for text in texts {

@@ -9,7 +9,8 @@ package enum RoomStoreContract {
         StoreContract("creating a room stores it, its owner and its announcement as message 1") { stores in
             let owner = Fixture.user("owner")
             let draft = Fixture.roomDraft(creator: owner)
-            let member = Member(roomID: draft.id, userID: owner, displayName: "Owner", role: .owner, addedAt: Fixture.start)
+            let member = Member(
+                roomID: draft.id, userID: owner, displayName: "Owner", role: .owner, addedAt: Fixture.start)
             let (room, announcement) = try await stores.rooms.create(
                 draft, owner: member, announcement: Fixture.system(draft.id, actor: owner, event: "room_created"))
             #expect(room.title == draft.title)
@@ -51,29 +52,37 @@ package enum RoomStoreContract {
         StoreContract("members are added once, change role, and are removed, each with an announcement") { stores in
             let (room, owner) = try await Fixture.room(in: stores)
             let editor = Fixture.user("editor")
-            let member = Member(roomID: room.id, userID: editor, displayName: "林小明", role: .editor, addedAt: Fixture.start)
-            let (added, first) = try await stores.rooms.add(member, announcement: Fixture.system(room.id, actor: owner, event: "member_added"))
+            let member = Member(
+                roomID: room.id, userID: editor, displayName: "林小明", role: .editor, addedAt: Fixture.start)
+            let (added, first) = try await stores.rooms.add(
+                member, announcement: Fixture.system(room.id, actor: owner, event: "member_added"))
             #expect(added == member)
             #expect(first.sequenceNumber == 2)
             await #expect(throws: DomainError.conflict("The user is already a member.")) {
-                try await stores.rooms.add(member, announcement: Fixture.system(room.id, actor: owner, event: "member_added"))
+                try await stores.rooms.add(
+                    member, announcement: Fixture.system(room.id, actor: owner, event: "member_added"))
             }
             #expect(try await stores.rooms.room(id: room.id)?.memberCount == 2)
             #expect(try await stores.rooms.memberships(of: editor) == [room.id: .editor])
             let (viewer, second) = try await stores.rooms.changeRole(
-                of: editor, in: room.id, to: .viewer, announcement: Fixture.system(room.id, actor: owner, event: "role_changed"))
+                of: editor, in: room.id, to: .viewer,
+                announcement: Fixture.system(room.id, actor: owner, event: "role_changed"))
             #expect(viewer.role == .viewer)
             #expect(viewer.displayName == "林小明")
             #expect(second.sequenceNumber == 3)
-            let third = try await stores.rooms.remove(editor, from: room.id, announcement: Fixture.system(room.id, actor: owner, event: "member_removed"))
+            let third = try await stores.rooms.remove(
+                editor, from: room.id, announcement: Fixture.system(room.id, actor: owner, event: "member_removed"))
             #expect(third.sequenceNumber == 4)
             #expect(try await stores.rooms.member(editor, of: room.id) == nil)
             #expect(try await stores.rooms.memberships(of: editor).isEmpty)
             await #expect(throws: DomainError.notFound("Member")) {
-                try await stores.rooms.remove(editor, from: room.id, announcement: Fixture.system(room.id, actor: owner, event: "member_removed"))
+                try await stores.rooms.remove(
+                    editor, from: room.id, announcement: Fixture.system(room.id, actor: owner, event: "member_removed"))
             }
             await #expect(throws: DomainError.notFound("Member")) {
-                try await stores.rooms.changeRole(of: editor, in: room.id, to: .owner, announcement: Fixture.system(room.id, actor: owner, event: "role_changed"))
+                try await stores.rooms.changeRole(
+                    of: editor, in: room.id, to: .owner,
+                    announcement: Fixture.system(room.id, actor: owner, event: "role_changed"))
             }
         },
         StoreContract("listing shows a member their rooms only, filters, matches text in lots, and pages") { stores in
@@ -88,11 +97,13 @@ package enum RoomStoreContract {
             let all = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: marker.lowercased()))
             #expect(Set(all.rooms.map(\.id)) == [a.id, b.id])
             #expect(all.total == 2)
-            let resolved = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, status: .resolved, text: marker))
+            let resolved = try await stores.rooms.rooms(
+                matching: RoomQuery(memberID: nil, status: .resolved, text: marker))
             #expect(resolved.rooms.map(\.id) == [b.id])
             let byLot = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "l-\(marker)"))
             #expect(byLot.rooms.map(\.id) == [b.id])
-            let page = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: marker, limit: 1, offset: 1))
+            let page = try await stores.rooms.rooms(
+                matching: RoomQuery(memberID: nil, text: marker, limit: 1, offset: 1))
             #expect(page.rooms.count == 1)
             #expect(page.total == 2)
         },

@@ -8,7 +8,8 @@ package enum UserStoreContract {
     package static let cases: [StoreContract] = [
         StoreContract("an upsert inserts, then replaces, and lookups find it") { stores in
             let id = Fixture.user("alice")
-            let first = User(id: id, displayName: "Alice", email: id.rawValue, isAdmin: false, lastLoginAt: Fixture.start)
+            let first = User(
+                id: id, displayName: "Alice", email: id.rawValue, isAdmin: false, lastLoginAt: Fixture.start)
             #expect(try await stores.users.upsert(first) == first)
             var second = first
             second.displayName = "林小明"
@@ -62,11 +63,17 @@ package enum NotificationStoreContract {
             let b = make(owner, 2)
             let c = make(other, 3)
             try await stores.notifications.add([a, b, c])
-            #expect(try await stores.notifications.notifications(for: owner, unreadOnly: false, limit: 10).map(\.id) == [b.id, a.id])
+            #expect(
+                try await stores.notifications.notifications(for: owner, unreadOnly: false, limit: 10).map(\.id) == [
+                    b.id, a.id,
+                ])
             #expect(try await stores.notifications.unreadCount(for: owner) == 2)
             #expect(try await stores.notifications.markRead(a.id, for: owner, at: Fixture.start))
             #expect(try await !stores.notifications.markRead(c.id, for: owner, at: Fixture.start))
-            #expect(try await stores.notifications.notifications(for: owner, unreadOnly: true, limit: 10).map(\.id) == [b.id])
+            #expect(
+                try await stores.notifications.notifications(for: owner, unreadOnly: true, limit: 10).map(\.id) == [
+                    b.id
+                ])
             try await stores.notifications.markAllRead(for: owner, at: Fixture.start)
             #expect(try await stores.notifications.unreadCount(for: owner) == 0)
             #expect(try await stores.notifications.unreadCount(for: other) == 1)
