@@ -59,14 +59,14 @@ package struct PostgresBind: Sendable {
 
     /// A `text[]`; nil elements are SQL NULLs.
     package static func textArray(_ values: [String?]?) -> Self {
-        Self(oid: PostgresOID.textArray, format: 0, bytes: values.map { Array(PostgresArrayLiteral.encode($0).utf8) })
+        Self(oid: PostgresOID.textArray, format: 0, bytes: values.map(PostgresArrayLiteral.bytes))
     }
 
     package static func textArray(_ values: [String]) -> Self { .textArray(values.map { Optional($0) }) }
 
     /// An array of `oid`-typed elements written as text (e.g. `uuid[]`, `int8[]`), for `unnest` bulk inserts.
     package static func array(oid: UInt32, _ values: [String?]) -> Self {
-        Self(oid: oid, format: 0, bytes: Array(PostgresArrayLiteral.encode(values).utf8))
+        Self(oid: oid, format: 0, bytes: PostgresArrayLiteral.bytes(values))
     }
 
     /// A one-dimensional array in PostgreSQL's binary array format, of elements already in their binary form (as
@@ -134,21 +134,27 @@ package enum PostgresOID {
 /// PostgreSQL's array literal syntax (`{"a","b\"c",NULL}`), quoting every element so no content is special.
 enum PostgresArrayLiteral {
     static func encode(_ values: [String?]) -> String {
-        var output = "{"
+        String(decoding: Self.bytes(values), as: UTF8.self)
+    }
+
+    static func bytes(_ values: [String?]) -> [UInt8] {
+        var output: [UInt8] = [UInt8(ascii: "{")]
+        output.reserveCapacity(values.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         for (index, value) in values.enumerated() {
-            if index > 0 { output += "," }
+            if index > 0 { output.append(UInt8(ascii: ",")) }
             guard let value else {
-                output += "NULL"
+                output += "NULL".utf8
                 continue
             }
-            output += "\""
-            for character in value.unicodeScalars {
-                if character == "\"" || character == "\\" { output += "\\" }
-                output.unicodeScalars.append(character)
+            output.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { output.append(UInt8(ascii: "\\")) }
+                output.append(byte)
             }
-            output += "\""
+            output.append(UInt8(ascii: "\""))
         }
-        return output + "}"
+        output.append(UInt8(ascii: "}"))
+        return output
     }
 }
 

@@ -98,7 +98,7 @@ package struct SendMessage: Sendable {
         let file = try await self.file(for: request, in: roomID)
         // The member list is read only when there can be mentions (most messages have none: this is the hot path);
         // names matter only to `@name` mentions, ids are enough to filter explicit ones.
-        let typesMentions = content.text?.contains("@") == true
+        let typesMentions = content.text?.utf8.contains(UInt8(ascii: "@")) == true
         let members: [Member]
         if typesMentions {
             members = try await self.deps.membersWithCurrentNames(of: roomID)
