@@ -1,3 +1,4 @@
+import Application
 import Foundation
 
 /// The server's own settings (HOST, PORT, REPORT_TIMEZONE) and command-line options.
@@ -7,12 +8,6 @@ import Foundation
 struct Configuration: Sendable {
     enum Store: String, Sendable {
         case memory, postgres
-    }
-
-    struct Invalid: Error, CustomStringConvertible {
-        var setting: String
-        var reason: String
-        var description: String { "configuration: \(self.setting) \(self.reason)" }
     }
 
     var host = "0.0.0.0"
@@ -28,18 +23,18 @@ struct Configuration: Sendable {
     var demoDirectory = false
 
     /// Reads the environment; `arguments` may override the store (`--store memory`) and enable test endpoints.
-    init(environment: [String: String], arguments: [String]) throws(Invalid) {
+    init(environment: [String: String], arguments: [String]) throws(InvalidSetting) {
         func value(_ name: String) -> String? {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
                 return nil
             }
             return value
         }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws(Invalid) -> Int? {
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(InvalidSetting) -> Int? {
             guard let text = value(name) else { return nil }
             guard let number = Int(text), range.contains(number) else {
-                throw Invalid(
-                    setting: name,
+                throw InvalidSetting(
+                    name: name,
                     reason: "must be a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(text)\"")
             }
             return number
@@ -49,7 +44,7 @@ struct Configuration: Sendable {
         self.port = try integer("PORT", 0...65535) ?? self.port
         if let zone = value("REPORT_TIMEZONE") {
             guard let timeZone = TimeZone(identifier: zone) else {
-                throw Invalid(setting: "REPORT_TIMEZONE", reason: "is not a known time zone: \"\(zone)\"")
+                throw InvalidSetting(name: "REPORT_TIMEZONE", reason: "is not a known time zone: \"\(zone)\"")
             }
             self.reportTimeZone = timeZone
         }
@@ -59,13 +54,13 @@ struct Configuration: Sendable {
             switch argument {
             case "--store":
                 guard let name = arguments.popFirst(), let store = Store(rawValue: name) else {
-                    throw Invalid(setting: "--store", reason: "must be memory or postgres")
+                    throw InvalidSetting(name: "--store", reason: "must be memory or postgres")
                 }
                 self.store = store
             case "--message-rate":
                 guard let text = arguments.popFirst(), let rate = Double(text), rate >= 1, rate <= 1_000_000 else {
-                    throw Invalid(
-                        setting: "--message-rate", reason: "must be a number of messages a second (1 or more)")
+                    throw InvalidSetting(
+                        name: "--message-rate", reason: "must be a number of messages a second (1 or more)")
                 }
                 self.messageRate = rate
             case "--test-endpoints":
@@ -73,7 +68,7 @@ struct Configuration: Sendable {
             case "--demo-directory":
                 self.demoDirectory = true
             default:
-                throw Invalid(setting: argument, reason: "is not an option (see README.md)")
+                throw InvalidSetting(name: argument, reason: "is not an option (see README.md)")
             }
         }
     }

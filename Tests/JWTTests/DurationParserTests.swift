@@ -1,3 +1,4 @@
+import Application
 import JWT
 import Testing
 
@@ -21,11 +22,11 @@ struct DurationParserTests {
     }
 
     @Test func errorNamesTheSetting() {
-        #expect(throws: JWTConfigurationError.self) { try DurationParser.parse("soon", setting: "JWT_TTL") }
+        #expect(throws: InvalidSetting.self) { try DurationParser.parse("soon", setting: "JWT_TTL") }
         do {
             _ = try DurationParser.parse("soon", setting: "JWT_TTL")
         } catch {
-            #expect(error.setting == "JWT_TTL")
+            #expect(error.name == "JWT_TTL")
             #expect(error.description.hasPrefix("JWT_TTL: "))
         }
     }

@@ -1,3 +1,4 @@
+import Application
 import JWT
 import Testing
 
@@ -34,10 +35,10 @@ struct TokenKeyringTests {
     @Test func lengthIsCountedInUTF8Bytes() throws {
         // Eleven CJK characters are 33 bytes of UTF-8: enough, though only 11 characters.
         #expect(throws: Never.self) { try TokenKeyring(secret: String(repeating: "林", count: 11), secrets: nil) }
-        #expect(throws: JWTConfigurationError.self) {
+        #expect(throws: InvalidSetting.self) {
             try TokenKeyring(secret: String(repeating: "林", count: 10), secrets: nil)
         }
-        #expect(throws: JWTConfigurationError.self) {
+        #expect(throws: InvalidSetting.self) {
             try TokenKeyring(secret: String(repeating: "x", count: 31), secrets: nil)
         }
         #expect(throws: Never.self) { try TokenKeyring(secret: String(repeating: "x", count: 32), secrets: nil) }
@@ -64,7 +65,7 @@ struct TokenKeyringTests {
             _ = try TokenKeyring(secret: secret, secrets: secrets)
             Issue.record("accepted \(String(describing: secret)) / \(String(describing: secrets))")
         } catch {
-            #expect(error.setting == setting)
+            #expect(error.name == setting)
             // The error is printed at start: it must never contain a secret.
             #expect(!error.description.contains("too-short"))
             #expect(!error.description.contains(Self.secretA))

@@ -1,3 +1,4 @@
+import Application
 import LDAP
 import Testing
 
@@ -66,7 +67,7 @@ struct LDAPConfigurationTests {
             _ = try LDAPConfiguration(environment: environment)
             Issue.record("accepted \(name)=\(value ?? "nil")")
         } catch {
-            #expect(error.setting == setting)
+            #expect(error.name == setting)
             #expect(!error.description.contains("service-secret-value"))
         }
     }
@@ -76,7 +77,7 @@ struct LDAPConfigurationTests {
         environment["LDAP_URL"] = "ldaps://127.0.0.1:636"
         environment["LDAP_START_TLS"] = "true"
         #expect(
-            throws: LDAPConfigurationError(setting: "LDAP_START_TLS", reason: "cannot be used with an ldaps:// URL")
+            throws: InvalidSetting(name: "LDAP_START_TLS", reason: "cannot be used with an ldaps:// URL")
         ) {
             try LDAPConfiguration(environment: environment)
         }
@@ -87,7 +88,7 @@ struct LDAPConfigurationTests {
         #expect(configuration.bindDN.isEmpty)
         var environment = Self.base
         environment["LDAP_BIND_DN"] = nil
-        #expect(throws: LDAPConfigurationError.self) { try LDAPConfiguration(environment: environment) }
+        #expect(throws: InvalidSetting.self) { try LDAPConfiguration(environment: environment) }
     }
 
     @Test func descriptionNeverShowsThePassword() throws {

@@ -1,3 +1,4 @@
+import Application
 import Domain
 import Foundation
 import Postgres
@@ -146,7 +147,7 @@ struct PostgresConnectionTests {
         ])
         #expect(custom.maximumConnections == 5)
         #expect(custom.poolTimeout == 2.5)
-        #expect(throws: PostgresConfiguration.InvalidSetting.self) { try PostgresConfiguration(environment: [:]) }
+        #expect(throws: InvalidSetting.self) { try PostgresConfiguration(environment: [:]) }
         do {
             _ = try PostgresConfiguration(environment: ["DATABASE_URL": "postgres://a:b@h/d", "DB_POOL_SIZE": "many"])
             Issue.record("expected an invalid setting")

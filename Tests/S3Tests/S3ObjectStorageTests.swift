@@ -197,7 +197,7 @@ struct S3UnavailableTests {
         ],
     ])
     func invalidSettingsAreNamed(environment: [String: String]) {
-        #expect(throws: S3ConfigurationError.self) { try S3Configuration(environment: environment) }
+        #expect(throws: InvalidSetting.self) { try S3Configuration(environment: environment) }
     }
 
     @Test func settingsAreReadFromTheEnvironment() throws {
@@ -208,7 +208,7 @@ struct S3UnavailableTests {
         #expect(configuration.region == "us-east-1")
         #expect(configuration.endpoint.isTLS)
         #expect(configuration.endpoint.port == 9000)
-        let error = S3ConfigurationError(variable: "S3_SECRET_KEY", reason: "is required")
-        #expect(error.description == "S3_SECRET_KEY is required")
+        let error = InvalidSetting(name: "S3_SECRET_KEY", reason: "is required")
+        #expect(error.description == "S3_SECRET_KEY: is required")
     }
 }

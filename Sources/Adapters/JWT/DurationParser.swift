@@ -1,3 +1,5 @@
+package import Application
+
 /// Reads durations from configuration: `3600` (seconds), `90s`, `30m`, `8h`, `7d`, and sums such as `1h30m`.
 ///
 /// Whole numbers only, no signs, no spaces, no fractions: a setting that could be read two ways is refused rather
@@ -44,10 +46,10 @@ package enum DurationParser {
     }
 
     /// Parses the value of `setting`, throwing an error that names it.
-    package static func parse(_ text: String, setting: String) throws(JWTConfigurationError) -> Duration {
+    package static func parse(_ text: String, setting: String) throws(InvalidSetting) -> Duration {
         guard let duration = Self.parse(text) else {
-            throw JWTConfigurationError(
-                setting: setting,
+            throw InvalidSetting(
+                name: setting,
                 reason: "expected a duration such as 3600, 90s, 30m, 8h or 1d, got \"\(text)\""
             )
         }

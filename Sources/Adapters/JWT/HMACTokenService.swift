@@ -27,9 +27,9 @@ package struct HMACTokenService: TokenService {
         keyring: TokenKeyring,
         timeToLive: Duration = .seconds(8 * 3_600),
         leeway: Duration = .seconds(60)
-    ) throws(JWTConfigurationError) {
+    ) throws(InvalidSetting) {
         guard timeToLive >= .seconds(1), timeToLive <= Self.maximumTimeToLive else {
-            throw JWTConfigurationError(setting: "JWT_TTL", reason: "must be between 1 second and 30 days")
+            throw InvalidSetting(name: "JWT_TTL", reason: "must be between 1 second and 30 days")
         }
         self.keyring = keyring
         self.timeToLive = timeToLive
@@ -37,7 +37,7 @@ package struct HMACTokenService: TokenService {
     }
 
     /// The service the environment describes: `JWT_SECRET`, `JWT_SECRETS` and `JWT_TTL` (default 8h).
-    package init(environment: [String: String]) throws(JWTConfigurationError) {
+    package init(environment: [String: String]) throws(InvalidSetting) {
         let keyring = try TokenKeyring(secret: environment["JWT_SECRET"], secrets: environment["JWT_SECRETS"])
         var ttl: Duration = .seconds(8 * 3_600)
         if let text = environment["JWT_TTL"], !text.isEmpty {

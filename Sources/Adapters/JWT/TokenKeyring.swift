@@ -1,3 +1,4 @@
+package import Application
 import Crypto
 
 /// The HMAC secrets the service knows, each with a key id (`kid`); the first signs, every one verifies.
@@ -36,10 +37,10 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
 
     /// A keyring of `keys`, the first of them active. Only the rules of the setting are checked here (ids unique
     /// and well formed, secrets long enough), with `setting` named in the error.
-    package init(keys: [Key], setting: String = "JWT_SECRETS") throws(JWTConfigurationError) {
+    package init(keys: [Key], setting: String = "JWT_SECRETS") throws(InvalidSetting) {
         try Self.validate(keys, setting: setting)
         guard let first = keys.first else {
-            throw JWTConfigurationError(setting: setting, reason: "no secret is configured")
+            throw InvalidSetting(name: setting, reason: "no secret is configured")
         }
         self.active = first
         self.keys = keys
@@ -50,18 +51,18 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
     /// With `JWT_SECRET` alone, it signs under the key id `default`. With both, `JWT_SECRETS` signs and
     /// `JWT_SECRET` still verifies as `default`, which is the first step of a rotation. Each secret is the UTF-8
     /// bytes of its string; a secret may contain `:` but not `,`.
-    package init(secret: String?, secrets: String?) throws(JWTConfigurationError) {
+    package init(secret: String?, secrets: String?) throws(InvalidSetting) {
         let single = secret.flatMap { $0.isEmpty ? nil : $0 }
         let list = secrets.flatMap { $0.isEmpty ? nil : $0 }
         guard list != nil || single != nil else {
-            throw JWTConfigurationError(setting: "JWT_SECRET", reason: "is required (or JWT_SECRETS)")
+            throw InvalidSetting(name: "JWT_SECRET", reason: "is required (or JWT_SECRETS)")
         }
         var keys: [Key] = []
         if let list {
             for item in list.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let colon = item.firstIndex(of: ":") else {
-                    throw JWTConfigurationError(
-                        setting: "JWT_SECRETS",
+                    throw InvalidSetting(
+                        name: "JWT_SECRETS",
                         reason: "expected kid:secret pairs separated by commas"
                     )
                 }
@@ -74,8 +75,8 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
             try Self.validate([key], setting: "JWT_SECRET")
             if let existing = keys.first(where: { $0.id == Self.defaultKeyID }) {
                 guard Digest.constantTimeEquals(existing.secret, key.secret) else {
-                    throw JWTConfigurationError(
-                        setting: "JWT_SECRETS",
+                    throw InvalidSetting(
+                        name: "JWT_SECRETS",
                         reason: "key id \"default\" is reserved for JWT_SECRET and has a different secret"
                     )
                 }
@@ -99,21 +100,21 @@ package struct TokenKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
     /// The same as `description`.
     package var debugDescription: String { self.description }
 
-    private static func validate(_ keys: [Key], setting: String) throws(JWTConfigurationError) {
+    private static func validate(_ keys: [Key], setting: String) throws(InvalidSetting) {
         var seen: Set<String> = []
         for key in keys {
             guard Self.isValidKeyID(key.id) else {
-                throw JWTConfigurationError(
-                    setting: setting,
+                throw InvalidSetting(
+                    name: setting,
                     reason: "key id \"\(key.id)\" must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"
                 )
             }
             guard seen.insert(key.id).inserted else {
-                throw JWTConfigurationError(setting: setting, reason: "key id \"\(key.id)\" appears twice")
+                throw InvalidSetting(name: setting, reason: "key id \"\(key.id)\" appears twice")
             }
             guard key.secret.count >= Self.minimumSecretLength else {
-                throw JWTConfigurationError(
-                    setting: setting,
+                throw InvalidSetting(
+                    name: setting,
                     reason: "the secret of key id \"\(key.id)\" is \(key.secret.count) bytes; "
                         + "at least \(Self.minimumSecretLength) are required"
                 )

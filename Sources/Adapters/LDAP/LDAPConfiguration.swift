@@ -1,3 +1,4 @@
+package import Application
 internal import CLDAP
 internal import Foundation
 
@@ -39,7 +40,7 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
         adminGroup: String? = nil,
         caCertificateFile: String? = nil,
         timeout: Duration = .seconds(5)
-    ) throws(LDAPConfigurationError) {
+    ) throws(InvalidSetting) {
         self.url = url
         self.startTLS = startTLS
         self.bindDN = bindDN
@@ -54,27 +55,27 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
 
     /// The configuration of `LDAP_URL`, `LDAP_START_TLS`, `LDAP_BIND_DN`, `LDAP_BIND_PASSWORD`, `LDAP_BASE_DN`,
     /// `LDAP_USER_FILTER`, `LDAP_ADMIN_GROUP`, and the optional `LDAP_CA_FILE` and `LDAP_TIMEOUT` (seconds, default 5).
-    package init(environment: [String: String]) throws(LDAPConfigurationError) {
+    package init(environment: [String: String]) throws(InvalidSetting) {
         func value(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
         guard let url = value("LDAP_URL") else {
-            throw LDAPConfigurationError(setting: "LDAP_URL", reason: "is required")
+            throw InvalidSetting(name: "LDAP_URL", reason: "is required")
         }
         guard let baseDN = value("LDAP_BASE_DN") else {
-            throw LDAPConfigurationError(setting: "LDAP_BASE_DN", reason: "is required")
+            throw InvalidSetting(name: "LDAP_BASE_DN", reason: "is required")
         }
         let startTLS: Bool
         switch value("LDAP_START_TLS")?.lowercased() {
         case nil, "false", "0", "no", "off": startTLS = false
         case "true", "1", "yes", "on": startTLS = true
-        case _?: throw LDAPConfigurationError(setting: "LDAP_START_TLS", reason: "expected true or false")
+        case _?: throw InvalidSetting(name: "LDAP_START_TLS", reason: "expected true or false")
         }
         var timeout: Duration = .seconds(5)
         if let text = value("LDAP_TIMEOUT") {
             guard let seconds = Int(text), (1...300).contains(seconds) else {
-                throw LDAPConfigurationError(setting: "LDAP_TIMEOUT", reason: "expected whole seconds from 1 to 300")
+                throw InvalidSetting(name: "LDAP_TIMEOUT", reason: "expected whole seconds from 1 to 300")
             }
             timeout = .seconds(seconds)
         }
@@ -109,52 +110,52 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
 
     private var urls: [Substring] { self.url.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
 
-    private func validate() throws(LDAPConfigurationError) {
-        guard !self.urls.isEmpty else { throw LDAPConfigurationError(setting: "LDAP_URL", reason: "is required") }
+    private func validate() throws(InvalidSetting) {
+        guard !self.urls.isEmpty else { throw InvalidSetting(name: "LDAP_URL", reason: "is required") }
         for url in self.urls {
             let lowered = url.lowercased()
             guard lowered.hasPrefix("ldap://") || lowered.hasPrefix("ldaps://"), Self.parsesAsLDAPURL(String(url))
             else {
-                throw LDAPConfigurationError(
-                    setting: "LDAP_URL",
+                throw InvalidSetting(
+                    name: "LDAP_URL",
                     reason: "expected ldap://host[:port] or ldaps://host[:port]"
                 )
             }
             // StartTLS inside an ldaps:// session is refused by servers; one of the two was meant.
             guard !(self.startTLS && lowered.hasPrefix("ldaps://")) else {
-                throw LDAPConfigurationError(setting: "LDAP_START_TLS", reason: "cannot be used with an ldaps:// URL")
+                throw InvalidSetting(name: "LDAP_START_TLS", reason: "cannot be used with an ldaps:// URL")
             }
         }
         guard Self.isDistinguishedName(self.baseDN), !self.baseDN.isEmpty else {
-            throw LDAPConfigurationError(setting: "LDAP_BASE_DN", reason: "is not a valid DN")
+            throw InvalidSetting(name: "LDAP_BASE_DN", reason: "is not a valid DN")
         }
         if self.bindDN.isEmpty {
             guard self.bindPassword.isEmpty else {
-                throw LDAPConfigurationError(setting: "LDAP_BIND_DN", reason: "is required with LDAP_BIND_PASSWORD")
+                throw InvalidSetting(name: "LDAP_BIND_DN", reason: "is required with LDAP_BIND_PASSWORD")
             }
         } else {
             guard Self.isDistinguishedName(self.bindDN) else {
-                throw LDAPConfigurationError(setting: "LDAP_BIND_DN", reason: "is not a valid DN")
+                throw InvalidSetting(name: "LDAP_BIND_DN", reason: "is not a valid DN")
             }
             // RFC 4513 §5.1.2: a DN with an empty password is an unauthenticated bind that servers let through.
             guard !self.bindPassword.isEmpty else {
-                throw LDAPConfigurationError(setting: "LDAP_BIND_PASSWORD", reason: "is required with LDAP_BIND_DN")
+                throw InvalidSetting(name: "LDAP_BIND_PASSWORD", reason: "is required with LDAP_BIND_DN")
             }
         }
         guard self.userFilter.contains("{u}"), Self.isParenthesized(self.userFilter) else {
-            throw LDAPConfigurationError(
-                setting: "LDAP_USER_FILTER",
+            throw InvalidSetting(
+                name: "LDAP_USER_FILTER",
                 reason: "expected a parenthesized filter containing {u}"
             )
         }
         if let adminGroup = self.adminGroup, !Self.isDistinguishedName(adminGroup) {
-            throw LDAPConfigurationError(setting: "LDAP_ADMIN_GROUP", reason: "is not a valid DN")
+            throw InvalidSetting(name: "LDAP_ADMIN_GROUP", reason: "is not a valid DN")
         }
         if let file = self.caCertificateFile, !FileManager.default.isReadableFile(atPath: file) {
-            throw LDAPConfigurationError(setting: "LDAP_CA_FILE", reason: "is not a readable file")
+            throw InvalidSetting(name: "LDAP_CA_FILE", reason: "is not a readable file")
         }
         guard self.timeout >= .milliseconds(100), self.timeout <= .seconds(300) else {
-            throw LDAPConfigurationError(setting: "LDAP_TIMEOUT", reason: "must be between 0.1 and 300 seconds")
+            throw InvalidSetting(name: "LDAP_TIMEOUT", reason: "must be between 0.1 and 300 seconds")
         }
     }
 
@@ -192,21 +193,4 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
         }
         return depth == 0
     }
-}
-
-/// A directory setting that cannot be used; the server prints it and stops at start.
-package struct LDAPConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The environment variable, e.g. `LDAP_URL`.
-    package var setting: String
-    /// What is wrong, never the value (it may be a password).
-    package var reason: String
-
-    /// An error about `setting`; `reason` must not quote its value.
-    package init(setting: String, reason: String) {
-        self.setting = setting
-        self.reason = reason
-    }
-
-    /// `SETTING: reason`, the one line the server prints before stopping.
-    package var description: String { "\(self.setting): \(self.reason)" }
 }

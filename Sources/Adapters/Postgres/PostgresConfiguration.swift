@@ -1,3 +1,4 @@
+package import Application
 package import Foundation
 
 /// Where the database is and how the pool behaves: `DATABASE_URL` and the `DB_*` settings of API.md.
@@ -53,12 +54,5 @@ package struct PostgresConfiguration: Sendable, Hashable {
             url: url, poolSize: try integer("DB_POOL_SIZE", 20, minimum: 1),
             maxOverflow: try integer("DB_MAX_OVERFLOW", 30, minimum: 0),
             poolTimeout: try seconds("DB_POOL_TIMEOUT", 10), recycle: try seconds("DB_POOL_RECYCLE", 1800))
-    }
-
-    /// A setting that cannot be used; `description` names it and never repeats its value (the URL holds a password).
-    package struct InvalidSetting: Error, Hashable, CustomStringConvertible {
-        package var name: String
-        package var reason: String
-        package var description: String { "\(self.name) \(self.reason)" }
     }
 }

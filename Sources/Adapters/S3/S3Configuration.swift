@@ -1,3 +1,4 @@
+package import Application
 package import HTTPClient
 
 /// Where the bucket is and how to sign for it, read from the `S3_*` settings of API.md.
@@ -17,19 +18,18 @@ package struct S3Configuration: Hashable, Sendable {
     package init(
         endpoint: String, region: String = "us-east-1", bucket: String, accessKey: String, secretKey: String,
         caFile: String? = nil, connectTimeout: Duration = .seconds(2), readTimeout: Duration = .seconds(30)
-    ) throws(S3ConfigurationError) {
+    ) throws(InvalidSetting) {
         guard let url = try? HTTPURL(endpoint), !url.target.contains("?") else {
-            throw S3ConfigurationError(variable: "S3_ENDPOINT", reason: "must be an http:// or https:// URL")
+            throw InvalidSetting(name: "S3_ENDPOINT", reason: "must be an http:// or https:// URL")
         }
         guard Self.isValidRegion(region) else {
-            throw S3ConfigurationError(variable: "S3_REGION", reason: "must be a region name such as us-east-1")
+            throw InvalidSetting(name: "S3_REGION", reason: "must be a region name such as us-east-1")
         }
         guard Self.isValidBucket(bucket) else {
-            throw S3ConfigurationError(
-                variable: "S3_BUCKET", reason: "must be 3-63 lower-case letters, digits, dots or hyphens")
+            throw InvalidSetting(name: "S3_BUCKET", reason: "must be 3-63 lower-case letters, digits, dots or hyphens")
         }
-        guard !accessKey.isEmpty else { throw S3ConfigurationError(variable: "S3_ACCESS_KEY", reason: "is empty") }
-        guard !secretKey.isEmpty else { throw S3ConfigurationError(variable: "S3_SECRET_KEY", reason: "is empty") }
+        guard !accessKey.isEmpty else { throw InvalidSetting(name: "S3_ACCESS_KEY", reason: "is empty") }
+        guard !secretKey.isEmpty else { throw InvalidSetting(name: "S3_SECRET_KEY", reason: "is empty") }
         self.endpoint = url
         self.region = region
         self.bucket = bucket
@@ -42,10 +42,10 @@ package struct S3Configuration: Hashable, Sendable {
 
     /// Reads `S3_ENDPOINT`, `S3_REGION` (default us-east-1), `S3_BUCKET`, `S3_ACCESS_KEY`, `S3_SECRET_KEY` and the
     /// optional `S3_CA_FILE`; the error names the first missing or invalid one (never its value).
-    package init(environment: [String: String]) throws(S3ConfigurationError) {
-        func required(_ name: String) throws(S3ConfigurationError) -> String {
+    package init(environment: [String: String]) throws(InvalidSetting) {
+        func required(_ name: String) throws(InvalidSetting) -> String {
             guard let value = environment[name], !value.isEmpty else {
-                throw S3ConfigurationError(variable: name, reason: "is required")
+                throw InvalidSetting(name: name, reason: "is required")
             }
             return value
         }
@@ -72,17 +72,4 @@ package struct S3Configuration: Hashable, Sendable {
         }
         return allowed && edgesAlphanumeric
     }
-}
-
-/// A missing or invalid `S3_*` setting; the server prints it and stops.
-package struct S3ConfigurationError: Error, Hashable, CustomStringConvertible {
-    package var variable: String
-    package var reason: String
-
-    package init(variable: String, reason: String) {
-        self.variable = variable
-        self.reason = reason
-    }
-
-    package var description: String { "\(self.variable) \(self.reason)" }
 }
