@@ -75,6 +75,15 @@ package enum MessageContent: Hashable, Sendable {
         guard case .text(let text) = self else { return nil }
         return text
     }
+
+    /// The content as one text: the text, or the readings' JSON as written (key order kept). What an edit history
+    /// keeps of the previous version, and what a store may keep in a text column.
+    package var writtenText: String {
+        switch self {
+        case .text(let text): text
+        case .readings(let readings): JSONWriter.string(.object(readings))
+        }
+    }
 }
 
 /// A message before the store numbers it.

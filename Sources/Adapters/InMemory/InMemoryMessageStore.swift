@@ -60,12 +60,7 @@ package struct InMemoryMessageStore: MessageStore {
     {
         try self.database.write { (state) throws(DomainError) -> Message in
             guard var stored = state.messages[id], !stored.message.isDeleted else { throw .notFound("Message") }
-            let previous: String
-            switch stored.message.content {
-            case .text(let text): previous = text
-            case .readings(let readings): previous = JSONWriter.string(.object(readings))
-            case nil: previous = ""
-            }
+            let previous = stored.message.content?.writtenText ?? ""
             stored.edits.append(EditRecord(messageID: id, originalContent: previous, editedBy: editor, editedAt: date))
             stored.message.content = content
             stored.message.mentions = mentions

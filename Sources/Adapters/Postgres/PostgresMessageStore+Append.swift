@@ -171,7 +171,7 @@ extension PostgresMessageStore {
                 text(PostgresOID.textArray) { $0.senderID.rawValue },
                 text(PostgresOID.textArray) { $0.senderDisplayName },
                 text(PostgresOID.textArray) { $0.kind.rawValue },
-                text(PostgresOID.textArray) { $0.content.map(Self.storedText) },
+                text(PostgresOID.textArray) { $0.content?.writtenText },
                 text(PostgresOID.jsonbArray) { $0.content.flatMap(Self.readings).map(JSONWriter.string) },
                 text(PostgresOID.jsonArray) { $0.metadata.map { JSONWriter.string(.object($0)) } },
                 text(PostgresOID.textArray) { PostgresArrayLiteral.encode($0.mentions.map(\.rawValue)) },

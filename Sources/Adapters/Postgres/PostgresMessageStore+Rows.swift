@@ -49,14 +49,6 @@ extension PostgresMessageStore {
         }
     }
 
-    /// The text stored in `content`: the text, or the readings' JSON as written (key order kept).
-    static func storedText(_ content: MessageContent) -> String {
-        switch content {
-        case .text(let text): text
-        case .readings(let readings): JSONWriter.string(.object(readings))
-        }
-    }
-
     static func readings(_ content: MessageContent) -> JSONValue? {
         guard case .readings(let readings) = content else { return nil }
         return .object(readings)

@@ -96,7 +96,7 @@ package struct PostgresMessageStore: MessageStore {
                 WHERE message_id = $1
                 """,
                 [
-                    .uuid(id.uuid), .text(Self.storedText(content)), .jsonb(Self.readings(content)),
+                    .uuid(id.uuid), .text(content.writtenText), .jsonb(Self.readings(content)),
                     .textArray(mentions.map(\.rawValue)), .date(at), .int(rev),
                     .textArray(PostgresSearchBigrams.keys(of: content)),
                 ])
