@@ -1,4 +1,3 @@
-import Synchronization
 import Transport
 
 #if canImport(Glibc)
@@ -139,43 +138,45 @@ struct BenchRun {
             }
         }
         let interval = 1e9 / self.options.rate
-        let sentInWindow = SentCounter(rooms: roomNames.count)
         let benchCPUStart = ProcessStats.ownCPUSeconds()
-        var serverAtStart: ProcessStats?
-        let senderCount = senders.count
-        let senderList = senders
-        await withTaskGroup(of: Void.self) { group in
-            for (index, sender) in senderList.enumerated() {
-                let room = (index / max(1, self.options.senders)) % roomNames.count
-                group.addTask {
-                    // Stagger senders over one interval so that sends spread evenly.
-                    var k = 0.0
-                    let offset = interval * Double(index) / Double(senderCount)
-                    let padding = String(repeating: "x", count: 24)
-                    while true {
-                        let due = start + UInt64(offset + k * interval)
-                        guard due < windowEnd else { break }
-                        let now = monotonicNanos()
-                        if due > now { try? await Task.sleep(for: .nanoseconds(Int64(due - now))) }
-                        let sent = monotonicNanos()
-                        let text =
-                            "{\"type\":\"message\",\"content\":\"bench|\(sender.id)|\(sent)|\(Int(k))|\(padding)\"}"
-                        guard (try? await sender.client.send(text: text)) != nil else { break }
-                        if sent >= windowStart && sent < windowEnd { sentInWindow.counts.withLock { $0[room] += 1 } }
-                        k += 1
-                    }
-                }
+        var pacers: [SendPacer] = []
+        for loop in loops {
+            let mine = senders.enumerated().filter { $0.element.client.loop === loop }.map { index, sender in
+                SendPacer.Sender(
+                    client: sender.client,
+                    id: sender.id,
+                    room: (index / max(1, self.options.senders)) % roomNames.count,
+                    offset: interval * Double(index) / Double(senders.count)
+                )
             }
-            group.addTask {}
+            if !mine.isEmpty {
+                pacers.append(
+                    SendPacer(
+                        loop: loop,
+                        senders: mine,
+                        rooms: roomNames.count,
+                        start: start,
+                        interval: interval,
+                        window: windowStart..<windowEnd
+                    )
+                )
+            }
+        }
+        var sentInWindow = [Int](repeating: 0, count: roomNames.count)
+        var serverAtStart: ProcessStats?
+        await withTaskGroup(of: [Int].self) { group in
+            for pacer in pacers { group.addTask { await pacer.run() } }
             let wait = windowStart > monotonicNanos() ? windowStart - monotonicNanos() : 0
             try? await Task.sleep(for: .nanoseconds(Int64(wait)))
             serverAtStart = pid.flatMap { ProcessStats.read(pid: $0) }
-            await group.waitForAll()
+            for await counts in group {
+                for room in counts.indices { sentInWindow[room] += counts[room] }
+            }
         }
         let serverAtEnd = pid.flatMap { ProcessStats.read(pid: $0) }
         let benchCPU = ProcessStats.ownCPUSeconds() - benchCPUStart
         // Stragglers: wait up to 3 s more for deliveries of messages sent inside the window.
-        let expected = sentInWindow.counts.withLock { sent in zip(sent, roomSizes).reduce(0) { $0 + $1.0 * $1.1 } }
+        let expected = zip(sentInWindow, roomSizes).reduce(0) { $0 + $1.0 * $1.1 }
         var histogram = LatencyHistogram()
         var delivered = 0
         let drainDeadline = monotonicNanos() + 3_000_000_000

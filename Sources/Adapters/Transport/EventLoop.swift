@@ -167,14 +167,14 @@ package final class EventLoop: @unchecked Sendable {
     /// The handlers registered now (connections and listeners).
     var registeredHandlers: [any LoopHandler] { Array(self.handlers.values) }
 
-    /// Runs `action` on the loop at or after `deadline` (monotonic nanoseconds).
-    func schedule(at deadline: UInt64, _ action: @escaping () -> Void) {
+    /// Runs `action` on the loop at or after `deadline` (monotonic nanoseconds). Call it on the loop thread.
+    package func schedule(at deadline: UInt64, _ action: @escaping () -> Void) {
         let position = self.timers.firstIndex { $0.deadline > deadline } ?? self.timers.count
         self.timers.insert(Timer(deadline: deadline, action: action), at: position)
     }
 
     /// Monotonic time in nanoseconds.
-    static func now() -> UInt64 {
+    package static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)

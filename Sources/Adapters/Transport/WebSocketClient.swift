@@ -87,6 +87,15 @@ package final class WebSocketClient: Sendable {
         try self.enqueue(Self.encode(.text, Array(text.utf8)))
     }
 
+    /// Sends a text message at once, from the client's own loop thread (no hop through the loop's inbox). The
+    /// bench paces its senders with a timer on that loop and sends this way. Returns false once closed.
+    package func sendOnLoop(text: [UInt8]) -> Bool {
+        precondition(self.loop.inLoop, "sendOnLoop(text:) runs on the client's loop")
+        guard !self.closed.load(ordering: .relaxed) else { return false }
+        self.connection.value.enqueue(Self.encode(.text, text))
+        return true
+    }
+
     /// Sends a binary message.
     package func send(binary: [UInt8]) async throws {
         try self.enqueue(Self.encode(.binary, binary))
