@@ -38,7 +38,7 @@ extension UUIDIdentifier {
         self.init(uuid: uuid)
     }
 
-    package var description: String { self.uuid.uuidString.lowercased() }
+    package var description: String { self.uuid.lowercaseText }
 
     package static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
 }

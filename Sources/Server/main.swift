@@ -99,7 +99,7 @@ do {
     let deps = Dependencies(
         users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
         notifications: stores.notifications, revocations: stores.revocations, directory: directory, tokens: tokens,
-        objects: objects, bus: bus, presence: presence, ids: SecureRandomIDGenerator())
+        objects: objects, bus: bus, presence: presence, ids: TimeOrderedIDGenerator())
     let server = try await IncidentServer(
         deps: deps, host: configuration.host, port: configuration.port, reportTimeZone: configuration.reportTimeZone,
         testEndpoints: configuration.testEndpoints, messageRate: configuration.messageRate, log: log)

@@ -16,6 +16,15 @@ struct IdentifierTests {
         #expect(try JSONDecoder().decode([UserID].self, from: Data(#"["BOB@X.Y"]"#.utf8)) == [UserID("bob@x.y")])
     }
 
+    @Test func uuidTextIsFoundationsUUIDStringInLowerCase() {
+        let fixed = UUID(uuid: (0x00, 0x01, 0x2a, 0x3b, 0x4c, 0x5d, 0x6e, 0x7f, 0x80, 0x91, 0xa2, 0xb3, 0xc4, 0xd5, 0xe6, 0xff))
+        #expect(fixed.lowercaseText == "00012a3b-4c5d-6e7f-8091-a2b3c4d5e6ff")
+        for _ in 0..<1_000 {
+            let id = UUID()
+            #expect(id.lowercaseText == id.uuidString.lowercased())
+        }
+    }
+
     @Test func uuidIdsParseAndPrintLowerCase() throws {
         let room = try #require(RoomID("6F9619FF-8B86-D011-B42D-00C04FC964FF"))
         #expect(room.description == "6f9619ff-8b86-d011-b42d-00c04fc964ff")

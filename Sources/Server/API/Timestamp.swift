@@ -4,7 +4,10 @@ import Foundation
 /// because every broadcast message carries several.
 enum Timestamp {
     static func format(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Whole microseconds first (what PostgreSQL keeps), so that a binary fraction just below .374 still prints
+        // .374; then truncate to milliseconds.
+        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let milliseconds = microseconds >= 0 ? microseconds / 1000 : (microseconds - 999) / 1000
         var days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
         let dayMilliseconds = milliseconds - days * 86_400_000
         // Civil-from-days (Howard Hinnant's algorithm), exact for the proleptic Gregorian calendar.
@@ -16,17 +19,32 @@ enum Timestamp {
         let monthPrime = (5 * dayOfYear + 2) / 153
         let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
         let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        // Four digits, as the API's format has; the server's clock never leaves these years.
+        let year = min(max(yearOfEra + era * 400 + (month <= 2 ? 1 : 0), 0), 9999)
         let hour = dayMilliseconds / 3_600_000
         let minute = dayMilliseconds / 60_000 % 60
         let second = dayMilliseconds / 1000 % 60
         let millisecond = dayMilliseconds % 1000
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        return String(unsafeUninitializedCapacity: 24) { text in
+            var position = 0
+            func put(_ value: Int64, digits: Int, then separator: UInt8) {
+                var rest = value
+                for offset in stride(from: digits - 1, through: 0, by: -1) {
+                    text[position + offset] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+                text[position + digits] = separator
+                position += digits + 1
+            }
+            put(year, digits: 4, then: UInt8(ascii: "-"))
+            put(month, digits: 2, then: UInt8(ascii: "-"))
+            put(day, digits: 2, then: UInt8(ascii: "T"))
+            put(hour, digits: 2, then: UInt8(ascii: ":"))
+            put(minute, digits: 2, then: UInt8(ascii: ":"))
+            put(second, digits: 2, then: UInt8(ascii: "."))
+            put(millisecond, digits: 3, then: UInt8(ascii: "Z"))
+            return position
         }
-        return
-            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
     }
 
     /// Parses `2026-11-21T10:00:00.123Z`, `2026-11-21T10:00:00Z` or an offset like `+08:00`.
