@@ -31,38 +31,76 @@ package enum JSONValue: Hashable, Sendable {
 }
 
 /// A JSON object with unique keys in insertion order.
+///
+/// Members are kept in one array and found by a linear scan while the object is small (every event the service
+/// writes has fewer than 20 keys: comparing a few short strings is cheaper than hashing each key to build a
+/// dictionary, and writing needs no lookups at all). Past `indexThreshold` members a key index is kept as well, so
+/// that a hostile request body with thousands of keys is still parsed, and duplicate keys refused, in linear time.
 package struct JSONObject: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
-    package private(set) var keys: [String] = []
-    private var values: [String: JSONValue] = [:]
+    package typealias Member = (key: String, value: JSONValue)
+
+    private var members: [Member] = []
+    private var index: [String: Int]?
+    private static let indexThreshold = 16
 
     package init() {}
 
     package init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.members.reserveCapacity(elements.count)
         for (key, value) in elements { self[key] = value }
     }
 
-    package var count: Int { self.keys.count }
-    package var isEmpty: Bool { self.keys.isEmpty }
+    package var keys: [String] { self.members.map(\.key) }
+    package var count: Int { self.members.count }
+    package var isEmpty: Bool { self.members.isEmpty }
 
     package subscript(key: String) -> JSONValue? {
-        get { self.values[key] }
+        get { self.position(of: key).map { self.members[$0].value } }
         set {
-            if let newValue {
-                if self.values.updateValue(newValue, forKey: key) == nil { self.keys.append(key) }
-            } else if self.values.removeValue(forKey: key) != nil {
-                self.keys.removeAll { $0 == key }
+            switch (self.position(of: key), newValue) {
+            case (let position?, let value?):
+                self.members[position].value = value
+            case (nil, let value?):
+                self.members.append((key, value))
+                if self.index != nil {
+                    self.index?[key] = self.members.count - 1
+                } else if self.members.count > Self.indexThreshold {
+                    self.rebuildIndex()
+                }
+            case (let position?, nil):
+                self.members.remove(at: position)
+                if self.index != nil { self.rebuildIndex() }
+            case (nil, nil):
+                break
             }
         }
     }
 
-    package func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
-        var index = self.keys.startIndex
-        let keys = self.keys
-        let values = self.values
-        return AnyIterator {
-            guard index < keys.endIndex else { return nil }
-            defer { index += 1 }
-            return (keys[index], values[keys[index]]!)
+    package func makeIterator() -> IndexingIterator<[Member]> {
+        self.members.makeIterator()
+    }
+
+    private func position(of key: String) -> Int? {
+        if let index = self.index { return index[key] }
+        return self.members.firstIndex { $0.key == key }
+    }
+
+    private mutating func rebuildIndex() {
+        var index = [String: Int](minimumCapacity: self.members.count)
+        for (position, member) in self.members.enumerated() { index[member.key] = position }
+        self.index = index
+    }
+
+    /// Equal when the same keys hold equal values in the same order.
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.members.elementsEqual(rhs.members) { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(self.members.count)
+        for member in self.members {
+            hasher.combine(member.key)
+            hasher.combine(member.value)
         }
     }
 }
