@@ -116,4 +116,24 @@ struct PostgresPoolTests {
         }
         #expect(versions == PostgresMigrations.all.map(\.version))
     }
+
+    @Test func theGINIndexesMergeTheirPendingListsAt512KB() async throws {
+        let database = try await PostgresTestDatabase.make()
+        defer { database.pool.close() }
+        let options = try await database.pool.withConnection {
+            try $0.query(
+                """
+                SELECT relname::text, array_to_string(reloptions, ',') FROM pg_class
+                WHERE relnamespace = current_schema()::regnamespace
+                    AND relname IN ('messages_search', 'messages_search_bigram_keys', 'messages_readings')
+                ORDER BY relname
+                """
+            ).rows.map { "\(try $0.decode(String.self, at: 0)): \(try $0.decode(String.self, at: 1))" }
+        }
+        #expect(
+            options == [
+                "messages_readings: gin_pending_list_limit=512", "messages_search: gin_pending_list_limit=512",
+                "messages_search_bigram_keys: gin_pending_list_limit=512",
+            ])
+    }
 }

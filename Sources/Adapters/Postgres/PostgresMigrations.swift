@@ -12,6 +12,7 @@ package enum PostgresMigrations {
         Step(version: 1, name: "initial schema", sql: Self.initialSchema),
         Step(version: 2, name: "bigram index for two-character CJK search", sql: Self.cjkBigrams),
         Step(version: 3, name: "bigram keys computed by the service", sql: Self.storedBigrams),
+        Step(version: 4, name: "smaller GIN pending lists", sql: Self.smallerPendingLists),
     ]
 
     // Choices worth knowing (docs/DATABASE.md explains them in full):
@@ -179,5 +180,16 @@ package enum PostgresMigrations {
             WHERE deleted_at IS NULL AND message_type <> 'incident_data';
         DROP INDEX messages_search_bigrams;
         DROP FUNCTION message_cjk_bigrams(text);
+        """
+
+    // A GIN index collects new entries in a pending list and merges it into the index when it passes
+    // gin_pending_list_limit (4 MB by default), inside whichever INSERT crosses the limit. For a busy room that INSERT
+    // holds the room's row lock: a 40-60 ms merge every second or so at 5 000 messages/s, which set the room's p99.
+    // At 512 kB the merges come eight times as often and take a few milliseconds each, for about the same total work
+    // (docs/PERFORMANCE.md, "Service, end to end").
+    private static let smallerPendingLists = """
+        ALTER INDEX messages_search SET (gin_pending_list_limit = 512);
+        ALTER INDEX messages_search_bigram_keys SET (gin_pending_list_limit = 512);
+        ALTER INDEX messages_readings SET (gin_pending_list_limit = 512);
         """
 }
