@@ -94,6 +94,46 @@ struct PostgresConnectionTests {
         }
     }
 
+    @Test func pipelinesPrepareEachStatementOncePerConnection() async throws {
+        let database = try await PostgresTestDatabase.make(migrate: false)
+        defer { database.pool.close() }
+        try await database.pool.withConnection { connection in
+            typealias Statement = PostgresConnection.Statement
+            func preparedStatements() throws -> [String] {
+                try connection.query("SELECT statement FROM pg_prepared_statements ORDER BY statement").rows.map {
+                    try $0.decode(String.self, at: 0)
+                }
+            }
+            try connection.query("CREATE TABLE prepared (n int8 PRIMARY KEY)")
+            let insert = "INSERT INTO prepared VALUES ($1)"
+            for n in 1...3 {
+                // The same new statement twice in one pipeline is prepared once.
+                try connection.pipeline([
+                    Statement("BEGIN"), Statement(insert, [.int(Int64(n) * 10)]),
+                    Statement(insert, [.int(Int64(n) * 10 + 1)]), Statement("COMMIT"),
+                ])
+            }
+            #expect(try preparedStatements() == [insert])
+            #expect(try connection.query("SELECT count(*) FROM prepared").first?.decode(Int64.self, at: 0) == 6)
+
+            // Statements a failure skipped are not remembered as prepared, and prepare fine the next time.
+            let select = "SELECT n FROM prepared WHERE n = $1::int8"
+            #expect(throws: PostgresError.self) {
+                try connection.pipeline([Statement("SELECT broken FROM $1", [.int(1)]), Statement(select, [.int(10)])])
+            }
+            #expect(connection.isUsable)
+            #expect(try preparedStatements() == [insert])
+            let found = try connection.pipeline([Statement(select, [.int(10)])])
+            #expect(try found[0].first?.decode(Int64.self, at: 0) == 10)
+            #expect(try preparedStatements() == [select, insert].sorted())
+
+            // Other parameter types are another statement; `query` never prepares.
+            try connection.pipeline([Statement(select, [.text("11")])])
+            try connection.query("SELECT n FROM prepared WHERE n > $1", [.int(0)])
+            #expect(try preparedStatements() == [select, select, insert].sorted())
+        }
+    }
+
     @Test func refusesNULInTextParametersInsteadOfTruncating() async throws {
         let database = try await PostgresTestDatabase.make(migrate: false)
         await #expect {

@@ -12,6 +12,21 @@ package final class PostgresConnection: @unchecked Sendable {
     /// Statements that reached the server and came back since the pool last lent the connection; lets the pool tell
     /// a connection found dead at the first statement (safe to retry elsewhere) from one lost midway.
     package internal(set) var statementsSinceLease = 0
+    /// Statements `pipeline` prepared on this connection, by SQL text and parameter types: PostgreSQL then parses and
+    /// analyzes them once per connection instead of once per run, and after a few runs plans them once too (when its
+    /// generic plan costs no more). That was a sixth of PostgreSQL's CPU on the group commit path. Only pipelines
+    /// prepare: their statements are the few fixed ones of the commit path, whose best plan does not depend on values;
+    /// `query` keeps planning each run with its values (searches and history, where values change the best plan).
+    private var prepared: [PreparedKey: String] = [:]
+    /// Dynamic SQL (varying lists of placeholders) must not grow the server's memory without bound: past this many
+    /// statements, new ones are parsed and planned each time as before.
+    private static let maximumPrepared = 128
+    private var preparedNames = 0
+
+    private struct PreparedKey: Hashable {
+        var sql: String
+        var types: [UInt32]
+    }
 
     /// Connects, blocking until the server answers or refuses.
     ///
@@ -58,6 +73,19 @@ package final class PostgresConnection: @unchecked Sendable {
         return try self.check(result)
     }
 
+    /// The cache entry for `sql`: its name, and whether it still has to be prepared. Nil when it will not be.
+    /// `pending`: statements a pipeline prepares before this one, not yet confirmed by the server.
+    private func preparation(
+        _ sql: String, _ binds: [PostgresBind], pending: [PreparedKey: String] = [:]
+    ) -> (PreparedKey, String, Bool)? {
+        guard !binds.isEmpty else { return nil }
+        let key = PreparedKey(sql: sql, types: binds.map(\.oid))
+        if let name = self.prepared[key] ?? pending[key] { return (key, name, false) }
+        guard self.prepared.count + pending.count < Self.maximumPrepared else { return nil }
+        self.preparedNames += 1
+        return (key, "incidentd_\(self.preparedNames)", true)
+    }
+
     /// One statement of a `pipeline`.
     package struct Statement: Sendable {
         package var sql: String
@@ -79,19 +107,38 @@ package final class PostgresConnection: @unchecked Sendable {
         for statement in statements { try Self.refuseNUL(in: statement.binds) }
         guard PQenterPipelineMode(handle) == 1 else { throw PostgresError(.server) }
         defer { PQexitPipelineMode(handle) }
-        var sent = 0
-        for statement in statements {
-            let accepted = Self.withParameters(statement.binds) { count, types, values, lengths, formats in
-                PQsendQueryParams(handle, statement.sql, count, types, values, lengths, formats, 1)
+        // Commands sent, in order; a statement new to this connection is a Parse (prepare) and then its run.
+        var commands: [PipelineCommand] = []
+        var pending: [PreparedKey: String] = [:]
+        sending: for statement in statements {
+            let accepted: Int32
+            switch self.preparation(statement.sql, statement.binds, pending: pending) {
+            case let (key, name, isNew)?:
+                if isNew {
+                    let types = key.types.map { Oid($0) }
+                    guard PQsendPrepare(handle, name, statement.sql, Int32(types.count), types) == 1 else {
+                        break sending
+                    }
+                    commands.append(.prepare(key, name))
+                    pending[key] = name
+                }
+                accepted = Self.withParameters(statement.binds) { count, _, values, lengths, formats in
+                    PQsendQueryPrepared(handle, name, count, values, lengths, formats, 1)
+                }
+            case nil:
+                accepted = Self.withParameters(statement.binds) { count, types, values, lengths, formats in
+                    PQsendQueryParams(handle, statement.sql, count, types, values, lengths, formats, 1)
+                }
             }
-            guard accepted == 1 else { break }
-            sent += 1
+            guard accepted == 1 else { break sending }
+            commands.append(.statement)
         }
+        let sent = commands.filter { if case .statement = $0 { true } else { false } }.count
         // A sync even after a failed send, so the server ends the pipeline and the connection stays in step.
         let synced = PQpipelineSync(handle) == 1
         var results: [PostgresResult] = []
         var failure: PostgresError?
-        for _ in 0..<sent {
+        for command in commands {
             var last: OpaquePointer?
             while let result = PQgetResult(handle) {
                 if let last { PQclear(last) }
@@ -106,7 +153,13 @@ package final class PostgresConnection: @unchecked Sendable {
                 continue
             }
             do {
-                results.append(try self.check(last))
+                switch command {
+                case .prepare(let key, let name):
+                    _ = try self.check(last, counts: false)
+                    self.prepared[key] = name
+                case .statement:
+                    results.append(try self.check(last))
+                }
             } catch {
                 failure = failure ?? error
             }
@@ -124,6 +177,11 @@ package final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(self.connectionIsBad ? .connectionLost : .server)
         }
         return results
+    }
+
+    private enum PipelineCommand {
+        case prepare(PreparedKey, String)
+        case statement
     }
 
     /// Text parameters are NUL-terminated C strings: a NUL inside would silently cut the value.
@@ -179,7 +237,9 @@ package final class PostgresConnection: @unchecked Sendable {
         _ = try self.check(PQexec(handle, sql))
     }
 
-    private func check(_ result: OpaquePointer?) throws(PostgresError) -> PostgresResult {
+    /// Owns `result` and throws its error. `counts: false` for a prepare: it changes nothing, so a connection found
+    /// dead by it is as safe to retry elsewhere as one found dead by its first statement.
+    private func check(_ result: OpaquePointer?, counts: Bool = true) throws(PostgresError) -> PostgresResult {
         guard let result else {
             // libpq returns NULL only when out of memory or the connection is gone.
             throw PostgresError(self.connectionIsBad ? .connectionLost : .server)
@@ -187,13 +247,13 @@ package final class PostgresConnection: @unchecked Sendable {
         let owned = PostgresResult(taking: result)
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            self.statementsSinceLease += 1
+            if counts { self.statementsSinceLease += 1 }
             return owned
         default:
             let sqlState = Self.field(result, UInt8(ascii: "C"))  // PG_DIAG_SQLSTATE
             let constraint = Self.field(result, UInt8(ascii: "n"))  // PG_DIAG_CONSTRAINT_NAME
             if self.connectionIsBad { throw PostgresError(.connectionLost, sqlState: sqlState) }
-            self.statementsSinceLease += 1
+            if counts { self.statementsSinceLease += 1 }
             throw PostgresError(.server, sqlState: sqlState, constraint: constraint)
         }
     }
