@@ -76,7 +76,8 @@ final class SendPacer: @unchecked Sendable {
                 }
                 let sender = self.senders[i]
                 let sentAt = monotonicNanos()
-                let text = "{\"type\":\"message\",\"content\":\"bench|\(sender.id)|\(sentAt)|\(sender.sent)|\(self.padding)\"}"
+                let text =
+                    "{\"type\":\"message\",\"content\":\"bench|\(sender.id)|\(sentAt)|\(sender.sent)|\(self.padding)\"}"
                 guard sender.client.sendOnLoop(text: Array(text.utf8)) else {
                     self.senders[i].stopped = true
                     break

@@ -24,7 +24,8 @@ struct TimestampTests {
             // Foundation's formatter truncates the binary fraction (.564 can print as .563): compare whole seconds.
             let second = Date(timeIntervalSince1970: Double(milliseconds / 1000)).formatted(style)
             let fraction = String(milliseconds % 1000)
-            let expected = String(second.dropLast(4)) + String(repeating: "0", count: 3 - fraction.count) + fraction + "Z"
+            let expected =
+                String(second.dropLast(4)) + String(repeating: "0", count: 3 - fraction.count) + fraction + "Z"
             #expect(text == expected, "\(milliseconds)")
             let parsed = try #require(Timestamp.parse(text))
             #expect(Int64((parsed.timeIntervalSince1970 * 1000).rounded()) == milliseconds)
