@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import Testing
 import Transport
 
@@ -280,6 +281,30 @@ struct WebSocketServerTests {
                 var message = try await client.receive()
                 while message == .text("joined") { message = try await client.receive() }
                 #expect(message == .text("to everyone"))
+            }
+        }
+    }
+
+    @Test func aBroadcastReachesEveryOpenConnectionOnEveryLoopInOrder() async throws {
+        let opened = Mutex<[WebSocketConnection]>([])
+        let router = makeRouter { router in
+            router.addWebSocket("/ws/fan") { _ in
+                .accept(
+                    WebSocketAcceptance(delegate: RecordingDelegate(onOpen: { c in opened.withLock { $0.append(c) } })))
+            }
+        }
+        try await withServer(testConfiguration { $0.eventLoops = 3 }, router: router) { server in
+            var clients: [WebSocketClient] = []
+            for _ in 0..<9 {
+                clients.append(try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/fan"))
+            }
+            #expect(await eventually { opened.withLock { $0.count } == 9 })
+            let connections = opened.withLock { $0 }
+            let gone = clients.removeLast()
+            try await gone.close()
+            for n in 1...3 { WebSocketConnection.send(.text("broadcast \(n)"), to: connections) }
+            for client in clients {
+                for n in 1...3 { #expect(try await client.receive() == .text("broadcast \(n)")) }
             }
         }
     }

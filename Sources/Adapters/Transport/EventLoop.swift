@@ -131,6 +131,16 @@ package final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// `scheduleFlush` for many targets: one lock and at most one wake-up for all of them.
+    func scheduleFlush(_ targets: [any LoopFlushable]) {
+        if self.inLoop {
+            for target in targets { self.addLocalFlush(target) }
+        } else if !targets.isEmpty {
+            self.inbox.withLock { $0.flushes.append(contentsOf: targets) }
+            self.wake()
+        }
+    }
+
     private func wake() {
         // Only the first producer after the loop last drained its inbox pays for the syscall.
         guard !self.wakeupPending.exchange(true, ordering: .acquiringAndReleasing) else { return }

@@ -64,13 +64,29 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
 
     /// Queues a frame; the same frame may be sent to many connections. Dropped silently once the connection closes.
     package func send(_ frame: OutboundFrame) {
+        if self.enqueue(frame) { self.loop.scheduleFlush(self) }
+    }
+
+    /// Queues `frame` on every connection of a broadcast. The connections that need a flush reach each loop as one
+    /// batch: the loop wakes once and writes them back to back, where sending one by one from another thread could
+    /// wake it several times per broadcast (each time it drained the handful queued so far).
+    package static func send(_ frame: OutboundFrame, to connections: [WebSocketConnection]) {
+        var batches: [ObjectIdentifier: (loop: EventLoop, targets: [any LoopFlushable])] = [:]
+        for connection in connections where connection.enqueue(frame) {
+            batches[ObjectIdentifier(connection.loop), default: (connection.loop, [])].targets.append(connection)
+        }
+        for batch in batches.values { batch.loop.scheduleFlush(batch.targets) }
+    }
+
+    /// Adds `frame` to the pending output; true when the loop has to be asked for a flush.
+    private func enqueue(_ frame: OutboundFrame) -> Bool {
         let size = frame.count
         let bytes = self.queuedBytes.wrappingAdd(size, ordering: .relaxed).newValue
         let frames = self.queuedFrames.wrappingAdd(1, ordering: .relaxed).newValue
         // A single frame larger than the whole byte bound still goes out when nothing else waits: the bound
         // limits a backlog, not the message size (that is `maxMessageSize`'s job on the way in).
         let overflow = (bytes > self.maxOutboundBytes && bytes != size) || frames > self.maxOutboundFrames
-        let schedule = self.pending.withLock { p -> Bool in
+        return self.pending.withLock { p -> Bool in
             guard !p.closed && !p.overflowed else { return false }
             if overflow {
                 p.overflowed = true
@@ -82,7 +98,6 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
             p.scheduled = true
             return true
         }
-        if schedule { self.loop.scheduleFlush(self) }
     }
 
     /// Starts the closing handshake with `code` and `reason` after the frames already queued.

@@ -118,7 +118,7 @@ final class RoomHub: Sendable {
 
     private func deliver(_ event: LiveEvent, frame: OutboundFrame, room: RoomID) {
         let sessions = self.state.withLock { Array(($0.rooms[room]?.sessions ?? [:]).values) }
-        for session in sessions { session.deliver(event, frame: frame) }
+        WebSocketConnection.send(frame, to: sessions.compactMap { $0.recipient(of: event, frame: frame) })
         if case .messageCreated(let message) = event {
             self.metrics.observeBroadcastLatency(seconds: max(0, Date().timeIntervalSince(message.createdAt)))
         }

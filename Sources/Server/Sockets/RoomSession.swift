@@ -93,12 +93,14 @@ final class RoomSession: WebSocketDelegate {
         self.connection.withLock { $0 }?.close(code: code, reason: reason)
     }
 
-    /// A live event from the hub: held during catch-up, skipped when the replay already sent it.
-    func deliver(_ event: LiveEvent, frame: OutboundFrame) {
+    /// A live event from the hub: the connection to write `frame` to now, or nil when the event is held during
+    /// catch-up, was already sent by the replay, or is not for this client. The hub writes one broadcast to all the
+    /// room's connections at once (`WebSocketConnection.send(_:to:)`).
+    func recipient(of event: LiveEvent, frame: OutboundFrame) -> WebSocketConnection? {
         switch event {
         case .typing(_, let user, _, _), .userJoined(_, let user, _, _), .userLeft(_, let user, _, _):
             // Others are told; the user's own connections know already.
-            if user == self.principal.userID { return }
+            if user == self.principal.userID { return nil }
         case .messageCreated(let message):
             // Every change of the room or its members comes with a system message.
             if message.kind == .system { self.access.roomChanged() }
@@ -118,7 +120,7 @@ final class RoomSession: WebSocketDelegate {
                 return false
             }
         }
-        if sendNow { self.send(frame) }
+        return sendNow ? self.connection.withLock { $0 } : nil
     }
 
     // MARK: - The session
