@@ -127,9 +127,10 @@ struct PostgresConnectionTests {
             #expect(try found[0].first?.decode(Int64.self, at: 0) == 10)
             #expect(try preparedStatements() == [select, insert].sorted())
 
-            // Other parameter types are another statement; `query` never prepares.
+            // Other parameter types are another statement; `query` and `prepared: false` never prepare.
             try connection.pipeline([Statement(select, [.text("11")])])
             try connection.query("SELECT n FROM prepared WHERE n > $1", [.int(0)])
+            try connection.pipeline([Statement("SELECT n FROM prepared WHERE n < $1", [.int(5)], prepared: false)])
             #expect(try preparedStatements() == [select, select, insert].sorted())
         }
     }

@@ -13,10 +13,10 @@ package final class PostgresConnection: @unchecked Sendable {
     /// a connection found dead at the first statement (safe to retry elsewhere) from one lost midway.
     package internal(set) var statementsSinceLease = 0
     /// Statements `pipeline` prepared on this connection, by SQL text and parameter types: PostgreSQL then parses and
-    /// analyzes them once per connection instead of once per run, and after a few runs plans them once too (when its
-    /// generic plan costs no more). That was a sixth of PostgreSQL's CPU on the group commit path. Only pipelines
-    /// prepare: their statements are the few fixed ones of the commit path, whose best plan does not depend on values;
-    /// `query` keeps planning each run with its values (searches and history, where values change the best plan).
+    /// analyzes them once per connection instead of once per run, and after five runs plans them once too when its
+    /// generic plan costs no more. Parsing and planning were a sixth of PostgreSQL's CPU on the group commit path.
+    /// Only pipeline statements marked `prepared` are: a generic plan is fixed when it is made, so a statement whose
+    /// best plan depends on the size of a table that grows (the client-id lookup) must not be.
     private var prepared: [PreparedKey: String] = [:]
     /// Dynamic SQL (varying lists of placeholders) must not grow the server's memory without bound: past this many
     /// statements, new ones are parsed and planned each time as before.
@@ -90,10 +90,13 @@ package final class PostgresConnection: @unchecked Sendable {
     package struct Statement: Sendable {
         package var sql: String
         package var binds: [PostgresBind]
+        /// Whether it is prepared once per connection (see `prepared`); only statements with parameters are.
+        package var prepared: Bool
 
-        package init(_ sql: String, _ binds: [PostgresBind] = []) {
+        package init(_ sql: String, _ binds: [PostgresBind] = [], prepared: Bool = true) {
             self.sql = sql
             self.binds = binds
+            self.prepared = prepared
         }
     }
 
@@ -112,7 +115,7 @@ package final class PostgresConnection: @unchecked Sendable {
         var pending: [PreparedKey: String] = [:]
         sending: for statement in statements {
             let accepted: Int32
-            switch self.preparation(statement.sql, statement.binds, pending: pending) {
+            switch statement.prepared ? self.preparation(statement.sql, statement.binds, pending: pending) : nil {
             case let (key, name, isNew)?:
                 if isNew {
                     let types = key.types.map { Oid($0) }
