@@ -25,7 +25,7 @@ final class SendPacer: @unchecked Sendable {
     private let granularity: UInt64
     private let padding = String(repeating: "x", count: 24)
     /// Messages sent inside the measuring window, per room.
-    private(set) var sentInWindow: [Int]
+    private var sentInWindow: [Int]
     private var finished: CheckedContinuation<[Int], Never>?
 
     init(

@@ -73,19 +73,6 @@ package final class PostgresConnection: @unchecked Sendable {
         return try self.check(result)
     }
 
-    /// The cache entry for `sql`: its name, and whether it still has to be prepared. Nil when it will not be.
-    /// `pending`: statements a pipeline prepares before this one, not yet confirmed by the server.
-    private func preparation(
-        _ sql: String, _ binds: [PostgresBind], pending: [PreparedKey: String] = [:]
-    ) -> (PreparedKey, String, Bool)? {
-        guard !binds.isEmpty else { return nil }
-        let key = PreparedKey(sql: sql, types: binds.map(\.oid))
-        if let name = self.prepared[key] ?? pending[key] { return (key, name, false) }
-        guard self.prepared.count + pending.count < Self.maximumPrepared else { return nil }
-        self.preparedNames += 1
-        return (key, "incidentd_\(self.preparedNames)", true)
-    }
-
     /// One statement of a `pipeline`.
     package struct Statement: Sendable {
         package var sql: String
@@ -185,6 +172,19 @@ package final class PostgresConnection: @unchecked Sendable {
     private enum PipelineCommand {
         case prepare(PreparedKey, String)
         case statement
+    }
+
+    /// The cache entry for `sql`: its name, and whether it still has to be prepared. Nil when it will not be.
+    /// `pending`: statements a pipeline prepares before this one, not yet confirmed by the server.
+    private func preparation(
+        _ sql: String, _ binds: [PostgresBind], pending: [PreparedKey: String]
+    ) -> (PreparedKey, String, Bool)? {
+        guard !binds.isEmpty else { return nil }
+        let key = PreparedKey(sql: sql, types: binds.map(\.oid))
+        if let name = self.prepared[key] ?? pending[key] { return (key, name, false) }
+        guard self.prepared.count + pending.count < Self.maximumPrepared else { return nil }
+        self.preparedNames += 1
+        return (key, "incidentd_\(self.preparedNames)", true)
     }
 
     /// Text parameters are NUL-terminated C strings: a NUL inside would silently cut the value.

@@ -184,7 +184,7 @@ package final class EventLoop: @unchecked Sendable {
     }
 
     /// Monotonic time in nanoseconds.
-    package static func now() -> UInt64 {
+    static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
