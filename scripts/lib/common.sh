@@ -15,6 +15,9 @@ install_debian_packages() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
 }
 
+# The C libraries the Swift targets link (module maps under Sources/Adapters): needed before any `swift build`.
+install_build_packages() { install_debian_packages libpq-dev libldap2-dev libssl-dev; }
+
 # Waits until a TCP port on 127.0.0.1 accepts connections, up to $2 seconds (default 15).
 wait_for_port() {
     local port=$1 limit=${2:-15} i
