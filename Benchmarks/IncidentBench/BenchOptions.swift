@@ -21,6 +21,8 @@ struct BenchOptions {
     /// `room`: the service to prepare rooms on, and the bench users' password.
     var service = "http://127.0.0.1:8000"
     var password = "bench"
+    /// `disk-sync`: the file to flush (beside the database's files, on the same disk).
+    var path = ".data/disk-sync-probe"
 
     static let usage = """
         usage:
@@ -33,6 +35,9 @@ struct BenchOptions {
                              --senders S --rate M --seconds T [--server-pid PID]
                              signs in bench1..benchN on incidentd --demo-directory, opens R rooms, adds the users as
                              EDITOR, then runs as `run` against /ws/{room_id} with one token per connection.
+          incident-bench disk-sync [--path FILE] [--rate M] [--seconds T]
+                             8 kB pwrite + fdatasync M times a second (default 20) into a 16 MB file: the disk's
+                             commit latency, and every flush over 20 ms with its UTC time.
           --senders is per room, --rate is messages per second per sender; --idle only connects and measures memory.
           --room-ids names the rooms (default room0, room1 ...; their count sets --rooms) for --path-template.
           --token-file holds one token per line; connection i sends `Authorization: Bearer <line i mod n>`, so
@@ -77,6 +82,7 @@ struct BenchOptions {
             case "--token-file": self.tokenFile = try value()
             case "--service": self.service = try value()
             case "--password": self.password = try value()
+            case "--path": self.path = try value()
             case "--header":
                 let text = try value()
                 guard let colon = text.firstIndex(of: ":") else {

@@ -17,7 +17,7 @@ func runBlocking(_ body: @escaping @Sendable () async -> Void) {
     done.wait()
 }
 
-/// `incident-bench serve --port P [--loops N]` and `incident-bench run ...`; see docs/PERFORMANCE.md.
+/// `incident-bench serve`, `run`, `room` and `disk-sync`; see BenchOptions.usage and docs/PERFORMANCE.md.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     print(BenchOptions.usage)
@@ -73,6 +73,15 @@ case "room":
             print("incident-bench room: \(error)")
             exit(1)
         }
+    }
+case "disk-sync":
+    let explicitRate = arguments.contains("--rate")
+    let probe = DiskSyncProbe(path: options.path, rate: explicitRate ? options.rate : 20, seconds: options.seconds)
+    do {
+        BenchRun(options: options).say(try probe.run())
+    } catch {
+        print("incident-bench disk-sync: \(error)")
+        exit(1)
     }
 default:
     print(BenchOptions.usage)
