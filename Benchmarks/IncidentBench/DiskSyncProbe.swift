@@ -52,7 +52,9 @@ struct DiskSyncProbe {
             guard fdatasync(fd) == 0 else { throw Failure(description: "fdatasync failed: errno \(errno)") }
             let micros = (monotonicNanos() - before) / 1_000
             histogram.record(microseconds: micros)
-            if micros > self.stall { stalls.append("\(Self.wallClock()) \(BenchRun.fixed(Double(micros) / 1e3, 1)) ms") }
+            if micros > self.stall {
+                stalls.append("\(Self.wallClock()) \(BenchRun.fixed(Double(micros) / 1e3, 1)) ms")
+            }
             offset = (offset + Self.blockSize) % Self.fileSize
             due += interval
         }
