@@ -23,6 +23,9 @@ struct DiskSyncProbe {
     }
 
     func run() throws -> String {
+        guard self.rate > 0, self.rate <= 10_000, self.seconds > 0 else {
+            throw Failure(description: "--rate must be in 0<..10000 and --seconds above 0")
+        }
         let fd = open(self.path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot open \(self.path): errno \(errno)") }
         defer {
