@@ -7,7 +7,8 @@ struct BenchOptions {
     var connections = 100
     var rooms = 1
     var senders = 10
-    var rate = 100.0
+    /// Per second: messages per sender (`run`, `room`; default 100), flushes (`disk-sync`; default 20).
+    var rate: Double?
     var seconds = 10.0
     var warmup = 1.0
     var serverPID: Int32?
@@ -23,6 +24,7 @@ struct BenchOptions {
     var password = "bench"
     /// `disk-sync`: the file to flush (beside the database's files, on the same disk).
     var path = ".data/disk-sync-probe"
+    var failOnStall = false
 
     static let usage = """
         usage:
@@ -35,9 +37,10 @@ struct BenchOptions {
                              --senders S --rate M --seconds T [--server-pid PID]
                              signs in bench1..benchN on incidentd --demo-directory, opens R rooms, adds the users as
                              EDITOR, then runs as `run` against /ws/{room_id} with one token per connection.
-          incident-bench disk-sync [--path FILE] [--rate M] [--seconds T]
+          incident-bench disk-sync [--path FILE] [--rate M] [--seconds T] [--fail-on-stall]
                              8 kB pwrite + fdatasync M times a second (default 20) into a 16 MB file: the disk's
-                             commit latency, and every flush over 20 ms with its UTC time.
+                             commit latency, and every flush over 20 ms with its UTC time; --fail-on-stall exits
+                             with 3 when there was one.
           --senders is per room, --rate is messages per second per sender; --idle only connects and measures memory.
           --room-ids names the rooms (default room0, room1 ...; their count sets --rooms) for --path-template.
           --token-file holds one token per line; connection i sends `Authorization: Bearer <line i mod n>`, so
@@ -83,6 +86,7 @@ struct BenchOptions {
             case "--service": self.service = try value()
             case "--password": self.password = try value()
             case "--path": self.path = try value()
+            case "--fail-on-stall": self.failOnStall = true
             case "--header":
                 let text = try value()
                 guard let colon = text.firstIndex(of: ":") else {

@@ -137,7 +137,8 @@ struct BenchRun {
                 recorder.windowEnd = windowEnd
             }
         }
-        let interval = 1e9 / self.options.rate
+        let rate = self.options.rate ?? 100
+        let interval = 1e9 / rate
         let benchCPUStart = ProcessStats.ownCPUSeconds()
         var pacers: [SendPacer] = []
         for loop in loops {
@@ -188,7 +189,7 @@ struct BenchRun {
         let seconds = self.options.seconds
         self.say(
             "rooms \(roomNames.count) x \(roomSizes.max() ?? 0) "
-                + "connections, \(senders.count) senders at \(Self.fixed(self.options.rate, 0))/s "
+                + "connections, \(senders.count) senders at \(Self.fixed(rate, 0))/s "
                 + "for \(Self.fixed(seconds, 1)) s (after \(Self.fixed(self.options.warmup, 1)) "
                 + "s warm-up)"
         )

@@ -22,7 +22,8 @@ struct DiskSyncProbe {
         var description: String
     }
 
-    func run() throws -> String {
+    /// The report line, and how many flushes took longer than `stall`.
+    func run() throws -> (report: String, stalls: Int) {
         guard self.rate > 0, self.rate <= 10_000, self.seconds > 0 else {
             throw Failure(description: "--rate must be in 0<..10000 and --seconds above 0")
         }
@@ -67,7 +68,7 @@ struct DiskSyncProbe {
             + "p99 \(ms(0.99)) max \(BenchRun.fixed(Double(histogram.max) / 1e3, 2)) ms; "
             + "\(stalls.count) over \(self.stall / 1_000) ms"
         if !stalls.isEmpty { report += " (UTC: " + stalls.prefix(20).joined(separator: ", ") + ")" }
-        return report
+        return (report, stalls.count)
     }
 
     private static func write(_ block: [UInt8], at offset: Int, to fd: Int32) throws {

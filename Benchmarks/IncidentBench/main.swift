@@ -75,10 +75,11 @@ case "room":
         }
     }
 case "disk-sync":
-    let explicitRate = arguments.contains("--rate")
-    let probe = DiskSyncProbe(path: options.path, rate: explicitRate ? options.rate : 20, seconds: options.seconds)
+    let probe = DiskSyncProbe(path: options.path, rate: options.rate ?? 20, seconds: options.seconds)
     do {
-        BenchRun(options: options).say(try probe.run())
+        let result = try probe.run()
+        BenchRun(options: options).say(result.report)
+        if options.failOnStall && result.stalls > 0 { exit(3) }
     } catch {
         print("incident-bench disk-sync: \(error)")
         exit(1)
