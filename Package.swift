@@ -38,13 +38,15 @@ let package = Package(
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "HTTPClient", "Transport",
-                "Crypto",
+                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "Transport", "Crypto",
             ],
             path: "Sources/Server"),
         .executableTarget(
-            name: "IncidentBench", dependencies: ["Transport", "HTTPClient", "Domain"], path: "Benchmarks/IncidentBench"
-        ),
+            name: "IncidentBench", dependencies: ["Transport", "TransportTesting", "HTTPClient", "Domain"],
+            path: "Benchmarks/IncidentBench"),
+        // The transport's conformance and bench endpoints (echo, broadcast rooms): for the bench tool and the
+        // tests only, so no production binary carries them.
+        .target(name: "TransportTesting", dependencies: ["Transport"], path: "Benchmarks/TransportTesting"),
 
         // Tests. TestSupport holds the store contract suites and service discovery, shared by adapter tests.
         .target(name: "TestSupport", dependencies: ["Domain", "Application"], path: "Tests/TestSupport"),
@@ -57,7 +59,7 @@ let package = Package(
         .testTarget(
             name: "S3Tests",
             dependencies: ["Domain", "Application", "S3", "HTTPClient", "Crypto", "InMemory", "TestSupport"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "TestSupport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "TransportTesting", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

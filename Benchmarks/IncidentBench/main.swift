@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Transport
+import TransportTesting
 
 #if canImport(Glibc)
     import Glibc

@@ -17,8 +17,6 @@ struct Configuration: Sendable {
     /// Messages a second per user (burst twice that). API.md sets 10; `--message-rate` raises it for load tests
     /// where a few connections stand for many people.
     var messageRate: Double = 10
-    /// Enables `/ws/echo` and `/ws/bench/{room}` for Autobahn and the transport bench; never in production.
-    var testEndpoints = false
     /// Signs people in against a built-in list of demo users instead of LDAP (a quick look with no services).
     var demoDirectory = false
 
@@ -63,8 +61,6 @@ struct Configuration: Sendable {
                         name: "--message-rate", reason: "must be a number of messages a second (1 or more)")
                 }
                 self.messageRate = rate
-            case "--test-endpoints":
-                self.testEndpoints = true
             case "--demo-directory":
                 self.demoDirectory = true
             default:

@@ -13,8 +13,8 @@ final class IncidentServer: Sendable {
 
     /// Builds and binds the server (`port` 0 picks a free port, for tests).
     init(
-        deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, testEndpoints: Bool,
-        messageRate: Double = 10, log: Logger
+        deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, messageRate: Double = 10,
+        log: Logger
     ) async throws {
         let metrics = Metrics()
         let services = Services(
@@ -31,7 +31,6 @@ final class IncidentServer: Sendable {
         NotificationRoutes(endpoint: endpoint).register(on: router)
         OperationsRoutes(endpoint: endpoint).register(on: router)
         SocketRoutes(endpoint: endpoint, hub: hub).register(on: router)
-        if testEndpoints { TestEndpoints.install(on: router) }
         router.fallback = { request, miss in
             switch miss {
             case .notFound:
@@ -68,7 +67,7 @@ final class IncidentServer: Sendable {
                 await services.expireTyping()
                 let now = deps.clock.now()
                 for session in hub.roomSessions() where session.principal.tokenExpiresAt <= now {
-                    session.close(code: 1008, reason: "token expired")
+                    session.close(code: .policyViolation, reason: "token expired")
                 }
             }
         }

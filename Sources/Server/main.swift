@@ -102,7 +102,7 @@ do {
         objects: objects, bus: bus, presence: presence, ids: TimeOrderedIDGenerator())
     let server = try await IncidentServer(
         deps: deps, host: configuration.host, port: configuration.port, reportTimeZone: configuration.reportTimeZone,
-        testEndpoints: configuration.testEndpoints, messageRate: configuration.messageRate, log: log)
+        messageRate: configuration.messageRate, log: log)
     await server.runUntilSignalled()
     log.info("stopped")
 } catch {

@@ -65,15 +65,20 @@ final class Connection: LoopHandler {
     // MARK: WebSocket state
     var handle: WebSocketConnection?
     var delegate: (any WebSocketDelegate)?
-    var decoder = WebSocketFrameDecoder(role: .server, maxPayload: 0)
-    var assembler = WebSocketMessageAssembler(maxMessageSize: 0)
-    var closeSent = false
+    /// The protocol after the upgrade; nil before.
+    var webSocket: WebSocketMachine?
+    /// The machine's actions not yet carried out (kept to reuse its storage).
+    var pendingActions: [WebSocketMachine.Action] = []
     var closeNotified = false
     var overflowHandled = false
-    var nextPingAt: UInt64 = 0
-    /// Validates the text of a frame still arriving (fail-fast); nil when no such frame is in progress.
-    var lookahead: UTF8Validator?
-    var pongDeadline: UInt64?
+    /// The application asked to stop reading (its inbox is full).
+    var readingPausedByApplication = false
+    /// How long, after our close frame, the peer has to send its own.
+    static let closingTimeout: UInt64 = 5_000_000_000
+    /// A WebSocket whose unsent output is over either bound is not read until it drains: a peer that floods
+    /// pings (or anything else) without reading the answers only fills its own socket buffers.
+    static let webSocketReadPauseBytes = 256 * 1024
+    static let webSocketReadPauseItems = 1024
 
     init(fd: Int32, loop: EventLoop, server: ServerContext, remoteAddress: String) {
         self.fd = fd
@@ -147,8 +152,7 @@ final class Connection: LoopHandler {
             if self.headStartedAt == nil && self.parser.isReadingHead { self.headStartedAt = self.lastActivity }
             self.processHTTP()
         case .webSocket:
-            self.decoder.append(bytes)
-            self.processFrames()
+            self.receiveWebSocket(bytes)
         case .closing, .lingering, .closed:
             return
         }
@@ -168,8 +172,7 @@ final class Connection: LoopHandler {
                 self.enterClosing()
             }
         case .webSocket:
-            self.notifyClosed(code: nil)
-            self.closeNow()
+            self.webSocketConnectionEnded()
         case .closing, .lingering, .closed:
             self.closeNow()
         }
@@ -187,23 +190,7 @@ final class Connection: LoopHandler {
                 self.closeNow()
             }
         case .webSocket:
-            if self.closeSent {
-                if now > self.phaseDeadline { self.closeNow() }
-                return
-            }
-            if let deadline = self.pongDeadline, now > deadline {
-                // No pong in time: the peer or the path is dead; there is no one to hand a close frame to.
-                self.notifyClosed(code: nil)
-                self.closeNow()
-                return
-            }
-            if now >= self.nextPingAt {
-                self.enqueueFrame(WebSocketFrameEncoder.encode(opcode: .ping, payload: []))
-                if self.pongDeadline == nil { self.pongDeadline = now + self.server.pongTimeout }
-                self.nextPingAt = now + self.server.pingInterval
-                self.flush()
-                self.updateInterest()
-            }
+            self.tickWebSocket(now: now)
         case .closing, .lingering:
             if now > self.phaseDeadline { self.closeNow() }
         case .closed:
@@ -237,7 +224,7 @@ final class Connection: LoopHandler {
         case .http:
             if !self.inFlight && self.current == nil && self.parser.bufferedCount == 0 { self.closeNow() }
         case .webSocket:
-            self.startClose(code: 1001, reason: "server shutting down")
+            self.closeWebSocket(.goingAway, reason: "server shutting down")
             self.flush()
             self.updateInterest()
         case .closing, .lingering, .closed:
@@ -275,8 +262,7 @@ final class Connection: LoopHandler {
         case .wouldBlock:
             self.waitingForWritable = true
         case .failed:
-            self.notifyClosed(code: nil)
-            self.closeNow()
+            self.abort()
             return
         }
         if !self.chunkWaiters.isEmpty && self.out.bytes < Self.streamHighWater {
@@ -290,7 +276,10 @@ final class Connection: LoopHandler {
         let reading: Bool
         switch self.phase {
         case .http: reading = !self.readPaused && !self.peerHalfClosed && self.out.bytes < Self.streamHighWater
-        case .webSocket: reading = !self.readPaused && !self.peerHalfClosed
+        case .webSocket:
+            reading =
+                !self.readingPausedByApplication && !self.peerHalfClosed
+                && self.out.bytes < Self.webSocketReadPauseBytes && self.out.count < Self.webSocketReadPauseItems
         case .lingering: reading = !self.peerHalfClosed
         case .closing, .closed: reading = false
         }
@@ -324,7 +313,7 @@ final class Connection: LoopHandler {
     }
 
     func abort() {
-        self.notifyClosed(code: nil)
+        if self.webSocket != nil { self.webSocketConnectionEnded() }
         self.closeNow()
     }
 

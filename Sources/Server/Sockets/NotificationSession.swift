@@ -10,8 +10,8 @@ final class NotificationSession: WebSocketDelegate {
     private let services: Services
     private let hub: RoomHub
     private let connection = Mutex<WebSocketConnection?>(nil)
-    private let inbox: AsyncStream<String>
-    private let inboxInput: AsyncStream<String>.Continuation
+    private let inbox: AsyncStream<[UInt8]>
+    private let inboxInput: AsyncStream<[UInt8]>.Continuation
 
     var id: UInt64 { self.connection.withLock { $0?.id ?? 0 } }
     var userID: UserID { self.principal.userID }
@@ -20,7 +20,7 @@ final class NotificationSession: WebSocketDelegate {
         self.principal = principal
         self.services = services
         self.hub = hub
-        (self.inbox, self.inboxInput) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(256))
+        (self.inbox, self.inboxInput) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .bufferingOldest(256))
     }
 
     func webSocketDidOpen(_ connection: WebSocketConnection) {
@@ -29,15 +29,17 @@ final class NotificationSession: WebSocketDelegate {
         Task { await self.run(connection) }
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveText text: String) {
-        self.inboxInput.yield(text)
+    func webSocket(_ connection: WebSocketConnection, didReceive messages: [WebSocketMessage]) {
+        for message in messages {
+            guard case .text(let bytes) = message else {
+                connection.close(code: .unsupportedData, reason: "binary messages are not accepted")
+                return
+            }
+            self.inboxInput.yield(bytes)
+        }
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveBinary bytes: [UInt8]) {
-        connection.close(code: 1003, reason: "binary messages are not accepted")
-    }
-
-    func webSocketDidClose(_ connection: WebSocketConnection, code: UInt16?) {
+    func webSocketDidClose(_ connection: WebSocketConnection, code: WebSocketCloseCode?) {
         self.inboxInput.finish()
         self.hub.unregister(self)
     }
@@ -46,7 +48,7 @@ final class NotificationSession: WebSocketDelegate {
         self.connection.withLock { $0 }?.send(frame)
     }
 
-    func close(code: UInt16, reason: String) {
+    func close(code: WebSocketCloseCode, reason: String) {
         self.connection.withLock { $0 }?.close(code: code, reason: reason)
     }
 
@@ -61,17 +63,17 @@ final class NotificationSession: WebSocketDelegate {
                     "notifications": .array(unread.notifications.map(presenter.notification)),
                 ]))
         } catch {
-            connection.close(code: 1011, reason: "unavailable")
+            connection.close(code: .internalError, reason: "unavailable")
             return
         }
-        for await text in self.inbox {
-            await self.handle(text)
+        for await bytes in self.inbox {
+            await self.handle(bytes)
         }
     }
 
-    private func handle(_ text: String) async {
+    private func handle(_ bytes: [UInt8]) async {
         do {
-            let body = try RequestBody(bytes: Array(text.utf8))
+            let body = try RequestBody(bytes: bytes)
             switch try body.string("type") {
             case "mark_read":
                 let id: NotificationID = try Endpoint.identifier(try body.string("notification_id"), "notification_id")

@@ -81,8 +81,8 @@ final class RoomHub: Sendable {
                 state.notificationSessions.values.flatMap { $0.values }.filter { $0.principal.tokenID == tokenID }
             )
         }
-        for session in rooms { session.close(code: 1008, reason: "logged out") }
-        for session in notifications { session.close(code: 1008, reason: "logged out") }
+        for session in rooms { session.close(code: .policyViolation, reason: "logged out") }
+        for session in notifications { session.close(code: .policyViolation, reason: "logged out") }
     }
 
     func roomSessions() -> [RoomSession] {
@@ -103,7 +103,7 @@ final class RoomHub: Sendable {
         case .accessRevoked(let room, let user):
             let sessions = self.state.withLock { Array(($0.rooms[room]?.sessions ?? [:]).values) }
             for session in sessions where session.userID == user {
-                session.close(code: 1008, reason: "removed from the room")
+                session.close(code: .policyViolation, reason: "removed from the room")
             }
         case .messageCreated(let message):
             guard let frame = self.frames.frame(for: event) else { return }

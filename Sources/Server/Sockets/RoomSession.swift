@@ -28,8 +28,8 @@ final class RoomSession: WebSocketDelegate {
     private let access = RoomAccessMemo()
     /// How many of this connection's messages may be committing at once before it stops reading.
     static let maximumInFlight = 256
-    private let inbox: AsyncStream<String>
-    private let inboxInput: AsyncStream<String>.Continuation
+    private let inbox: AsyncStream<[UInt8]>
+    private let inboxInput: AsyncStream<[UInt8]>.Continuation
 
     var id: UInt64 { self.connection.withLock { $0?.id ?? 0 } }
     var userID: UserID { self.principal.userID }
@@ -45,7 +45,8 @@ final class RoomSession: WebSocketDelegate {
         self.hub = hub
         // A client that floods faster than its events are handled is bounded by the rate limit; the buffer is the
         // backstop so a misbehaving client cannot grow memory without bound.
-        (self.inbox, self.inboxInput) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(1024))
+        (self.inbox, self.inboxInput) = AsyncStream.makeStream(
+            of: [UInt8].self, bufferingPolicy: .bufferingOldest(1024))
     }
 
     // MARK: - Transport callbacks (on the event loop; never block)
@@ -57,17 +58,19 @@ final class RoomSession: WebSocketDelegate {
         Task { await self.run(connection) }
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveText text: String) {
-        if case .dropped = self.inboxInput.yield(text) {
-            self.send(self.error(.rateLimited(retryAfterSeconds: 1), clientID: nil))
+    func webSocket(_ connection: WebSocketConnection, didReceive messages: [WebSocketMessage]) {
+        for message in messages {
+            guard case .text(let bytes) = message else {
+                connection.close(code: .unsupportedData, reason: "binary messages are not accepted")
+                return
+            }
+            if case .dropped = self.inboxInput.yield(bytes) {
+                self.send(self.error(.rateLimited(retryAfterSeconds: 1), clientID: nil))
+            }
         }
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveBinary bytes: [UInt8]) {
-        connection.close(code: 1003, reason: "binary messages are not accepted")
-    }
-
-    func webSocketDidClose(_ connection: WebSocketConnection, code: UInt16?) {
+    func webSocketDidClose(_ connection: WebSocketConnection, code: WebSocketCloseCode?) {
         self.phase.withLock { $0 = .closed }
         self.inboxInput.finish()
         self.hub.unregister(self)
@@ -79,7 +82,7 @@ final class RoomSession: WebSocketDelegate {
             await services.disconnect(roomID, connection: id, by: principal)
             services.log.info(
                 "ws_closed", user: principal.userID.rawValue, room: roomID.description,
-                ["code": code.map(String.init) ?? "none"])
+                ["code": code?.description ?? "none"])
         }
     }
 
@@ -89,7 +92,7 @@ final class RoomSession: WebSocketDelegate {
         self.connection.withLock { $0 }?.send(frame)
     }
 
-    func close(code: UInt16, reason: String) {
+    func close(code: WebSocketCloseCode, reason: String) {
         self.connection.withLock { $0 }?.close(code: code, reason: reason)
     }
 
@@ -156,11 +159,12 @@ final class RoomSession: WebSocketDelegate {
             let refusal = DomainError.from(error)
             self.send(self.error(refusal, clientID: nil))
             connection.close(
-                code: refusal == .forbidden || refusal == .notFound("Room") ? 1008 : 1011, reason: refusal.code)
+                code: refusal == .forbidden || refusal == .notFound("Room") ? .policyViolation : .internalError,
+                reason: refusal.code)
             return
         }
-        for await text in self.inbox {
-            await self.handle(text)
+        for await bytes in self.inbox {
+            await self.handle(bytes)
         }
     }
 
@@ -198,14 +202,14 @@ final class RoomSession: WebSocketDelegate {
 
     // MARK: - Client events
 
-    private func handle(_ text: String) async {
+    private func handle(_ bytes: [UInt8]) async {
         guard self.principal.tokenExpiresAt > self.services.deps.clock.now() else {
-            self.close(code: 1008, reason: "token expired")
+            self.close(code: .policyViolation, reason: "token expired")
             return
         }
         let body: RequestBody
         do {
-            body = try RequestBody(bytes: Array(text.utf8))
+            body = try RequestBody(bytes: bytes)
         } catch {
             self.send(self.error(.invalidMessage("The event is not a JSON object."), clientID: nil))
             return

@@ -48,7 +48,7 @@ final class TestServer: Sendable {
             bus: stores.bus, presence: InMemoryPresenceRegistry())
         self.server = try await IncidentServer(
             deps: deps, host: "127.0.0.1", port: 0, reportTimeZone: TimeZone(identifier: "Asia/Taipei")!,
-            testEndpoints: false, log: Logger(minimum: .error))
+            log: Logger(minimum: .error))
         self.base = "http://127.0.0.1:\(self.server.port)"
     }
 
