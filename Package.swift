@@ -50,6 +50,8 @@ let package = Package(
 
         // Tests. TestSupport holds the store contract suites and service discovery, shared by adapter tests.
         .target(name: "TestSupport", dependencies: ["Domain", "Application"], path: "Tests/TestSupport"),
+        // A raw TCP client for feeding a server exact bytes, shared by the transport and server tests.
+        .target(name: "TransportTestSupport", dependencies: ["Transport"], path: "Tests/TransportTestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "ApplicationTests", dependencies: ["Domain", "Application", "InMemory", "TestSupport"]),
         .testTarget(name: "InMemoryTests", dependencies: ["Domain", "Application", "InMemory", "TestSupport"]),
@@ -59,12 +61,14 @@ let package = Package(
         .testTarget(
             name: "S3Tests",
             dependencies: ["Domain", "Application", "S3", "HTTPClient", "Crypto", "InMemory", "TestSupport"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "TransportTesting", "TestSupport"]),
+        .testTarget(
+            name: "TransportTests", dependencies: ["Transport", "TransportTesting", "TransportTestSupport", "TestSupport"]
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
                 "Server", "Domain", "Application", "InMemory", "Postgres", "JWT", "Transport", "HTTPClient",
-                "TestSupport",
+                "TestSupport", "TransportTestSupport",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -31,6 +31,7 @@ final class IncidentServer: Sendable {
         NotificationRoutes(endpoint: endpoint).register(on: router)
         OperationsRoutes(endpoint: endpoint).register(on: router)
         SocketRoutes(endpoint: endpoint, hub: hub).register(on: router)
+        router.headCheck = { request in await endpoint.headCheck(request) }
         router.fallback = { request, miss in
             switch miss {
             case .notFound:

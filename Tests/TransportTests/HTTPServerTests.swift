@@ -2,6 +2,7 @@ import Glibc
 import Synchronization
 import Testing
 import Transport
+import TransportTestSupport
 
 struct HTTPServerTests {
     static func routes(_ router: Router) {
@@ -304,6 +305,97 @@ struct HTTPServerTests {
             // An empty body still comes as an (empty) file.
             await client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
             #expect(await client.response()?.text == "stored 0 body 0")
+        }
+    }
+
+    /// Finding 3 of the hardening issue: an upload with no token used to be answered `100 Continue` and spooled
+    /// to disk (20 MB) before the handler could refuse it. The route's head check refuses it from the head.
+    @Test func aRefusedHeadCheckAnswersWithoutContinueAndNeverReadsTheBody() async throws {
+        let handled = Mutex(0)
+        try await withServer(
+            router: makeRouter { router in
+                router.add(
+                    .post, "/upload", body: .spoolToFile(limit: 30 << 20),
+                    check: { request in
+                        request.headers["Authorization"] == nil
+                            ? .reject(.error(401, code: "unauthorized", message: "A valid token is required."))
+                            : .proceed(context: nil)
+                    }
+                ) { _ in
+                    handled.withLock { $0 += 1 }
+                    return .empty(201)
+                }
+            }
+        ) { server in
+            let client = try RawClient(port: server.port)
+            await client.send(
+                "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 20971520\r\nExpect: 100-continue\r\n\r\n")
+            let response = await client.response()
+            #expect(response?.status == 401)
+            #expect(response?.headers["Connection"] == "close")
+            #expect(!String(decoding: client.received, as: UTF8.self).contains("100 Continue"))
+            // The body never comes: the server closes without waiting for it.
+            #expect(await client.waitForEOF(timeout: .seconds(4)))
+            #expect(handled.withLock { $0 } == 0)
+
+            // With the token the same upload is read and handled.
+            let allowed = try RawClient(port: server.port)
+            await allowed.send(
+                "POST /upload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer x\r\nContent-Length: 3\r\n"
+                    + "Expect: 100-continue\r\n\r\n")
+            #expect(await allowed.response()?.status == 100)
+            await allowed.send("abc")
+            #expect(await allowed.response()?.status == 201)
+        }
+    }
+
+    /// A body that trickles (a byte a second) is cut off with 408 instead of holding a connection and a spool
+    /// file for hours; a normal body on another connection is served meanwhile.
+    @Test func aBodyBelowTheMinimumRateIsAnswered408() async throws {
+        try await withServer(
+            testConfiguration {
+                $0.bodyWindow = .milliseconds(300)
+                $0.minimumBodyBytes = 100
+            },
+            router: makeRouter(Self.routes)
+        ) { server in
+            let slow = try RawClient(port: server.port)
+            await slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 60\r\n\r\n")
+            let start = ContinuousClock.now
+            for _ in 0..<60 {
+                await slow.send("x")
+                try await Task.sleep(for: .milliseconds(50))
+                slow.poll()
+                if slow.sawEOF || !slow.received.isEmpty { break }
+            }
+            #expect(await slow.response()?.status == 408)
+            #expect(ContinuousClock.now - start < .seconds(2))
+            let fine = try RawClient(port: server.port)
+            await fine.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nping")
+            #expect(await fine.response()?.text == "ping")
+        }
+    }
+
+    /// Past `maxConnections` a new connection gets 503 at once; the open ones are served as before.
+    @Test func refusesConnectionsOverTheProcessLimitAndServesTheOthers() async throws {
+        try await withServer(testConfiguration { $0.maxConnections = 2 }, router: makeRouter(Self.routes)) { server in
+            let first = try RawClient(port: server.port)
+            let second = try RawClient(port: server.port)
+            #expect(await eventually { server.openConnections == 2 })
+            let third = try RawClient(port: server.port)
+            let refused = await third.response()
+            #expect(refused?.status == 503)
+            #expect(refused?.headers["Retry-After"] == "5")
+            #expect(await third.waitForEOF())
+            for client in [first, second] {
+                await client.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(await client.response()?.text == "fast")
+            }
+            first.disconnect()
+            #expect(await eventually { server.openConnections == 1 })
+            let fourth = try RawClient(port: server.port)
+            await fourth.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await fourth.response()?.text == "fast")
         }
     }
 

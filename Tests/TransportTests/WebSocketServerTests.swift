@@ -2,6 +2,7 @@ import Glibc
 import Synchronization
 import Testing
 import Transport
+import TransportTestSupport
 import TransportTesting
 
 struct WebSocketServerTests {

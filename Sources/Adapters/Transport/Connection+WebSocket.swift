@@ -6,12 +6,10 @@ import Synchronization
 /// application's frames to the socket, the end of the connection (on the loop).
 extension Connection {
     func finishUpgrade(_ decision: WebSocketUpgrade, key: String) {
-        guard self.phase == .http, self.inFlight, self.current != nil else { return }
+        guard self.phase == .http, self.http.isBusy else { return }
         switch decision {
         case .reject(let response):
-            self.complete(response)
-            self.flush()
-            self.updateInterest()
+            self.handlerFinished(response)
         case .accept(let acceptance):
             self.upgrade(acceptance, key: key)
         }
@@ -38,9 +36,6 @@ extension Connection {
         self.delegate = acceptance.delegate
         self.enqueueFrame(ByteStorage(Array(head.utf8)))
         self.phase = .webSocket
-        self.current = nil
-        self.inFlight = false
-        self.readPaused = false
         let server = self.server
         self.webSocket = WebSocketMachine(
             role: .server, maxMessageSize: acceptance.maxMessageSize,
@@ -48,8 +43,7 @@ extension Connection {
                 pingInterval: server.pingInterval, pongTimeout: server.pongTimeout,
                 closeTimeout: Self.closingTimeout),
             now: EventLoop.now())
-        let rest = self.parser.takeRemaining()
-        self.parser = HTTPRequestParser()
+        let rest = self.http.takeUpgradeRemainder()
         acceptance.delegate.webSocketDidOpen(handle)
         if self.server.draining.load(ordering: .relaxed) {
             self.closeWebSocket(.goingAway, reason: "server shutting down")

@@ -18,6 +18,8 @@ package struct HTTPRequest: Sendable {
     package var pathParameters: [String: String]
     /// The peer's IP address, without the port.
     package var remoteAddress: String
+    /// What the route's head check learned (`HeadCheck.proceed(context:)`); nil without a check.
+    package var context: (any Sendable)?
 
     /// A request; tests build them directly, the server from the wire.
     package init(

@@ -30,21 +30,58 @@ struct Endpoint: Sendable {
         return response
     }
 
-    /// Runs `body` for an authenticated caller; a missing or bad token answers 401 before anything else.
+    /// Runs `body` for an authenticated caller; a missing or bad token answers 401 before anything else. A request
+    /// whose head was checked already (`headCheck`) brings its caller along and is not authenticated twice.
     func authenticated(
         _ request: HTTPRequest, _ body: (Principal) async throws -> HTTPResponse
     ) async -> HTTPResponse {
         let principal: Principal
-        do {
-            principal = try await self.services.authenticate(token: Self.bearerToken(request, allowQuery: false))
-        } catch {
-            self.services.log.info("auth_failed", ["path": request.path, "address": request.remoteAddress])
-            return self.failure(error, request)
+        if let checked = request.context as? Principal {
+            principal = checked
+        } else {
+            do {
+                principal = try await self.authenticate(request)
+            } catch {
+                return self.failure(error, request)
+            }
         }
         do {
             return try await body(principal)
         } catch {
             return self.failure(error, request, user: principal.userID)
+        }
+    }
+
+    /// The head check of every route with a body (`Router.headCheck`): a request without a valid token is refused
+    /// with 401 before its body is read, so nobody can make the server buffer or spool a body without signing in.
+    func headCheck(_ request: HTTPRequest) async -> HeadCheck {
+        do {
+            return .proceed(context: try await self.authenticate(request))
+        } catch {
+            return .reject(self.failure(error, request))
+        }
+    }
+
+    /// The head check of uploads: the caller must be signed in and allowed to upload to the room (a VIEWER, a
+    /// stranger or an archived room is refused with its 403/404/409 before 20 MB arrive).
+    func uploadCheck(_ request: HTTPRequest) async -> HeadCheck {
+        var principal: Principal?
+        do {
+            let caller = try await self.authenticate(request)
+            principal = caller
+            try await self.services.uploadFile.authorize(try self.roomID(request), by: caller)
+            return .proceed(context: caller)
+        } catch {
+            return .reject(self.failure(error, request, user: principal?.userID))
+        }
+    }
+
+    private func authenticate(_ request: HTTPRequest) async throws -> Principal {
+        do {
+            return try await self.services.authenticate(token: Self.bearerToken(request, allowQuery: false))
+        } catch {
+            self.services.log.info("auth_failed", ["path": request.path, "address": request.remoteAddress])
+            throw error
         }
     }
 

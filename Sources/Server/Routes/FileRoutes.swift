@@ -14,7 +14,10 @@ struct FileRoutes {
     func register(on router: Router) {
         let endpoint = self.endpoint
         let services = endpoint.services
-        router.add(.post, "/api/rooms/:room_id/files", body: .spoolToFile(limit: Self.maximumUploadBody)) { request in
+        router.add(
+            .post, "/api/rooms/:room_id/files", body: .spoolToFile(limit: Self.maximumUploadBody),
+            check: { request in await endpoint.uploadCheck(request) }
+        ) { request in
             await endpoint.authenticated(request) { principal in
                 let roomID = try endpoint.roomID(request)
                 let spool = try await Self.extractFile(from: request)
@@ -54,6 +57,8 @@ struct FileRoutes {
     }
 
     /// Streams the `file` part of the spooled request body into a spool file of its own, off the async pool.
+    ///
+    /// (The request's head was checked first: `Endpoint.uploadCheck`.)
     private static func extractFile(from request: HTTPRequest) async throws -> (
         upload: MultipartUpload, file: SpoolFile
     ) {

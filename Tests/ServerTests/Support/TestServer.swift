@@ -33,6 +33,8 @@ final class TestServer: Sendable {
     let objects = InMemoryObjectStorage()
     let client = HTTPClient()
     let base: String
+    /// The loopback port it listens on.
+    var port: Int { self.server.port }
 
     convenience init(_ kind: StoreKind = .memory) async throws {
         try await self.init(stores: kind.make())
