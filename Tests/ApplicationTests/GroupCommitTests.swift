@@ -80,14 +80,45 @@ struct CatchUpLimitTests {
         let total = room.lastSequenceNumber + 5_100
 
         let first = try await CatchUp(self.app.deps)(room.id, lastSequence: 0, lastRev: 0, by: TestApp.viewer)
-        #expect(first.messages.count == CatchUp.maximumMessages)
-        #expect(first.messages.map(\.sequenceNumber) == Array(1...Int64(CatchUp.maximumMessages)))
-        #expect(first.lastSequenceNumber == Int64(CatchUp.maximumMessages))
+        let maximum = CatchUp.Limits().maximumMessages
+        #expect(first.messages.count == maximum)
+        #expect(first.messages.map(\.sequenceNumber) == Array(1...Int64(maximum)))
+        #expect(first.lastSequenceNumber == Int64(maximum))
+        #expect(first.truncated)
 
         let second = try await CatchUp(self.app.deps)(
             room.id, lastSequence: first.lastSequenceNumber, lastRev: first.rev, by: TestApp.viewer)
         #expect(second.messages.map(\.sequenceNumber) == Array((first.lastSequenceNumber + 1)...total))
         #expect(second.lastSequenceNumber == total)
         #expect(second.changed.isEmpty)
+        #expect(!second.truncated)
+    }
+
+    /// Finding 4 of the hardening issue: `?last_seq=<current>&last_rev=0` used to load every changed message of
+    /// the room, and a replay could be hundreds of megabytes. Both parts are bounded in bytes too.
+    @Test func aReplayIsBoundedInBytesAndSaysSo() async throws {
+        let room = try await self.app.room()
+        let big = String(repeating: "溫", count: 3_000)  // 9 000 bytes of text each
+        let drafts = (1...1_000).map { _ in
+            NewMessage(
+                id: MessageID(uuid: self.app.ids.next()), roomID: room.id, senderID: TestApp.editor.userID,
+                senderDisplayName: "Wang Wei", kind: .text, content: .text(big), createdAt: TestApp.start)
+        }
+        _ = try await self.app.deps.messages.append(drafts)
+        let limits = CatchUp.Limits(maximumMessages: 5_000, maximumBytes: 1 << 20)
+        let replay = try await CatchUp(self.app.deps, limits: limits)(
+            room.id, lastSequence: 0, lastRev: nil, by: TestApp.viewer)
+        #expect(replay.truncated)
+        #expect(replay.messages.count < 120)
+        #expect(replay.messages.reduce(0) { $0 + CatchUp.size(of: $1) } <= 1 << 20)
+        #expect(replay.lastSequenceNumber == replay.messages.last?.sequenceNumber)
+
+        // Changes since rev 0 of messages the client already has (all of them): bounded the same way.
+        let current = try await self.app.currentRoom(room.id)
+        let changes = try await CatchUp(self.app.deps, limits: limits)(
+            room.id, lastSequence: current.lastSequenceNumber, lastRev: 0, by: TestApp.viewer)
+        #expect(changes.messages.isEmpty)
+        #expect(changes.truncated)
+        #expect(changes.changed.count < 120)
     }
 }

@@ -11,7 +11,7 @@ struct RoomAccessMemoTests {
         let prepared = try await self.app.sendMessage.prepare(
             SendMessage.Request(content: .string(text)), to: room, by: TestApp.editor, memo: memo)
         _ = try await withCheckedThrowingContinuation { continuation in
-            self.app.sendMessage.commit(prepared) { continuation.resume(with: $0) }
+            self.app.sendMessage.submit(prepared) { continuation.resume(with: $0) }
         }
     }
 

@@ -85,7 +85,8 @@ extension Connection {
     private func run(_ request: HTTPConnectionMachine.Request, body: [UInt8], bodyFile: String?) {
         let handlerRequest = HTTPConnectionMachine.handlerRequest(
             head: request.head, target: request.target, parameters: request.parameters,
-            remoteAddress: self.remoteAddress, body: body, bodyFile: bodyFile, context: request.context)
+            remoteAddress: self.remoteAddress, body: body, bodyFile: bodyFile, context: request.context,
+            eventLoop: self.loop)
         let loop = self.loop
         let bound = LoopBound(self)
         switch request.route {

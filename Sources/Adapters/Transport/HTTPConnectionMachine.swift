@@ -447,13 +447,14 @@ struct HTTPConnectionMachine {
     /// The request a handler sees.
     static func handlerRequest(
         head: HTTPRequestHead, target: RequestTarget, parameters: [String: String], remoteAddress: String,
-        body: [UInt8] = [], bodyFile: String? = nil, context: (any Sendable)? = nil
+        body: [UInt8] = [], bodyFile: String? = nil, context: (any Sendable)? = nil, eventLoop: EventLoop? = nil
     ) -> HTTPRequest {
         var request = HTTPRequest(
             method: head.method, path: target.path, target: head.target,
             queryItems: target.queryItems.map { (name: $0.name, value: $0.value) }, headers: head.headers, body: body,
             bodyFile: bodyFile, pathParameters: parameters, remoteAddress: remoteAddress)
         request.context = context
+        request.eventLoop = eventLoop
         return request
     }
 }

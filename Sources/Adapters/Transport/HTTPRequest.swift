@@ -20,6 +20,9 @@ package struct HTTPRequest: Sendable {
     package var remoteAddress: String
     /// What the route's head check learned (`HeadCheck.proceed(context:)`); nil without a check.
     package var context: (any Sendable)?
+    /// The event loop the connection lives on; a WebSocket accepted from this request stays on it, so a session
+    /// can keep its state there (nil for requests made in tests).
+    package var eventLoop: EventLoop?
 
     /// A request; tests build them directly, the server from the wire.
     package init(

@@ -37,8 +37,10 @@ final class FlakyMessageStore: MessageStore {
         try await self.inner.history(of: roomID, query)
     }
 
-    func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64) async throws -> [Message] {
-        try await self.inner.changes(in: roomID, afterRev: afterRev, throughSequence: throughSequence)
+    func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64, limit: Int) async throws
+        -> [Message]
+    {
+        try await self.inner.changes(in: roomID, afterRev: afterRev, throughSequence: throughSequence, limit: limit)
     }
 
     func edit(_ id: MessageID, content: MessageContent, mentions: [UserID], by editor: UserID, at: Date) async throws

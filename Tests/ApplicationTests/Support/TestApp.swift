@@ -19,11 +19,9 @@ struct TestApp: Sendable {
     let objects = FakeObjectStorage()
     let bus = RecordingEventBus()
     let presence = InMemoryPresenceRegistry()
-    let limiter = RateLimiter()
     /// The in-memory message store, behind a wrapper that can fail appends and records their batches.
     let messages: FlakyMessageStore
     let deps: Dependencies
-    let committer: GroupCommitter
 
     init() {
         self.messages = FlakyMessageStore(InMemoryMessageStore(database: self.database))
@@ -34,7 +32,6 @@ struct TestApp: Sendable {
             revocations: InMemoryRevocationStore(database: self.database), directory: self.directory,
             tokens: self.tokens, objects: self.objects, bus: self.bus, presence: self.presence, clock: self.clock,
             ids: self.ids)
-        self.committer = GroupCommitter(store: self.deps.messages, bus: self.bus)
     }
 
     // MARK: - People
@@ -53,7 +50,7 @@ struct TestApp: Sendable {
 
     // MARK: - Use cases
 
-    var sendMessage: SendMessage { SendMessage(self.deps, limiter: self.limiter, committer: self.committer) }
+    var sendMessage: SendMessage { SendMessage(self.deps) }
 
     // MARK: - Arranging
 
