@@ -1,6 +1,7 @@
 import Application
 import Domain
 import Foundation
+import TestSupport
 import Testing
 
 /// A connection sends with the access it remembers; these are the moments it must read it again.

@@ -14,11 +14,11 @@ actor NotificationSession: WebSocketDelegate {
     private let services: Services
     private let hub: RoomHub
     private let ticket: ConnectionAdmission.Ticket
-    private let handle = Mutex<WebSocketConnection?>(nil)
+    private let handle = Mutex<(any SessionConnection)?>(nil)
     private var inbox = SessionInbox()
     private var started = false
     private var processing = false
-    private var closed = false
+    private var isClosed = false
     private var tokenTimer: EventLoop.TimerID?
 
     init(principal: Principal, services: Services, hub: RoomHub, loop: EventLoop, ticket: ConnectionAdmission.Ticket) {
@@ -39,9 +39,14 @@ actor NotificationSession: WebSocketDelegate {
     // MARK: - Transport callbacks (on the loop)
 
     nonisolated func webSocketDidOpen(_ connection: WebSocketConnection) {
+        self.assumeIsolated { $0.open(connection) }
+    }
+
+    /// The connection is open (the transport's callback, or a test's fake connection).
+    func open(_ connection: any SessionConnection) {
         self.handle.withLock { $0 = connection }
         self.hub.register(self)
-        self.assumeIsolated { $0.opened() }
+        self.opened()
     }
 
     nonisolated func webSocket(_ connection: WebSocketConnection, didReceive messages: [WebSocketMessage]) {
@@ -49,8 +54,7 @@ actor NotificationSession: WebSocketDelegate {
     }
 
     nonisolated func webSocketDidClose(_ connection: WebSocketConnection, code: WebSocketCloseCode?) {
-        self.hub.unregister(self)
-        self.assumeIsolated { $0.ended() }
+        self.assumeIsolated { $0.closed() }
     }
 
     // MARK: - Fan-out (any thread)
@@ -65,7 +69,7 @@ actor NotificationSession: WebSocketDelegate {
 
     // MARK: - The session
 
-    private var connection: WebSocketConnection? { self.handle.withLock { $0 } }
+    private var connection: (any SessionConnection)? { self.handle.withLock { $0 } }
 
     private func opened() {
         // The same token rule as room sockets: one timer, 1008 at expiry.
@@ -90,16 +94,19 @@ actor NotificationSession: WebSocketDelegate {
         self.processIfIdle()
     }
 
-    private func ended() {
-        self.closed = true
+    /// The connection is gone (the transport's callback, or a test).
+    func closed() {
+        self.hub.unregister(self)
+        self.isClosed = true
         self.inbox.removeAll()
         if let timer = self.tokenTimer { self.loop.cancel(timer) }
         self.tokenTimer = nil
         self.services.admission.release(self.ticket)
     }
 
-    private func received(_ messages: [WebSocketMessage], on connection: WebSocketConnection) {
-        guard !self.closed else { return }
+    /// The messages of one read (the transport's callback, or a test).
+    func received(_ messages: [WebSocketMessage], on connection: any SessionConnection) {
+        guard !self.isClosed else { return }
         for message in messages {
             guard case .text(let bytes) = message else {
                 connection.close(code: .unsupportedData, reason: "binary messages are not accepted")
@@ -112,14 +119,14 @@ actor NotificationSession: WebSocketDelegate {
     }
 
     private func processIfIdle() {
-        guard self.started, !self.closed, !self.processing, !self.inbox.isEmpty else { return }
+        guard self.started, !self.isClosed, !self.processing, !self.inbox.isEmpty else { return }
         self.processing = true
         Task(executorPreference: self.loop) { await self.process() }
     }
 
     private func process() async {
         defer { self.processing = false }
-        while !self.closed, let next = self.inbox.first {
+        while !self.isClosed, let next = self.inbox.first {
             let wasFull = self.inbox.isFull
             self.inbox.removeFirst()
             if wasFull, !self.inbox.isFull { self.connection?.resumeReading() }

@@ -80,7 +80,7 @@ final class RoomHub: Sendable {
         case .messageCreated, .messageEdited, .messageDeleted, .reactionsUpdated, .typing, .userJoined, .userLeft:
             guard let room = event.roomID, let frame = self.events.frame(for: event) else { return }
             let sessions = self.state.withLock { $0.rooms[room] ?? [] }
-            WebSocketConnection.send(frame, to: sessions.compactMap { $0.recipient(of: event, frame: frame) })
+            sessions.compactMap { $0.recipient(of: event, frame: frame) }.send(frame)
             if case .messageCreated(let message) = event {
                 self.metrics.observeBroadcastLatency(
                     seconds: max(0, self.clock.now().timeIntervalSince(message.createdAt)))

@@ -39,7 +39,7 @@ actor RoomSession: WebSocketDelegate {
     /// What the hub may write to the connection now; the hub asks from whatever thread publishes.
     private let gate = Mutex(ReplayGate())
     /// Set once the connection opens; read by the hub from any thread.
-    private let handle = Mutex<WebSocketConnection?>(nil)
+    private let handle = Mutex<(any SessionConnection)?>(nil)
     /// The access this connection sends with, re-read after every change of the room.
     private nonisolated let access = RoomAccessMemo()
 
@@ -78,10 +78,15 @@ actor RoomSession: WebSocketDelegate {
     // MARK: - Transport callbacks (on the loop)
 
     nonisolated func webSocketDidOpen(_ connection: WebSocketConnection) {
+        self.assumeIsolated { $0.open(connection) }
+    }
+
+    /// The connection is open (the transport's callback, or a test's fake connection).
+    func open(_ connection: any SessionConnection) {
         self.handle.withLock { $0 = connection }
         self.hub.register(self)
         self.services.metrics.increment("incident_websocket_connections_total")
-        self.assumeIsolated { $0.opened() }
+        self.opened()
     }
 
     nonisolated func webSocket(_ connection: WebSocketConnection, didReceive messages: [WebSocketMessage]) {
@@ -89,8 +94,6 @@ actor RoomSession: WebSocketDelegate {
     }
 
     nonisolated func webSocketDidClose(_ connection: WebSocketConnection, code: WebSocketCloseCode?) {
-        self.gate.withLock { $0.close() }
-        self.hub.unregister(self)
         self.assumeIsolated { $0.closed(code: code) }
     }
 
@@ -98,7 +101,7 @@ actor RoomSession: WebSocketDelegate {
 
     /// A live event from the hub: the connection to write `frame` to now, or nil when the event waits for the replay,
     /// was already sent by it, or is not for this client. The hub writes one broadcast to all of them at once.
-    nonisolated func recipient(of event: LiveEvent, frame: OutboundFrame) -> WebSocketConnection? {
+    nonisolated func recipient(of event: LiveEvent, frame: OutboundFrame) -> (any SessionConnection)? {
         var sequence: Int64?
         switch event {
         case .typing(_, let user, _, _), .userJoined(_, let user, _, _), .userLeft(_, let user, _, _):
@@ -128,7 +131,7 @@ actor RoomSession: WebSocketDelegate {
 
     // MARK: - The session
 
-    private var connection: WebSocketConnection? { self.handle.withLock { $0 } }
+    private var connection: (any SessionConnection)? { self.handle.withLock { $0 } }
 
     private func opened() {
         // One timer for the token's expiry: the connection closes with 1008 when it would be refused.
@@ -192,7 +195,10 @@ actor RoomSession: WebSocketDelegate {
             online: online)
     }
 
-    private func closed(code: WebSocketCloseCode?) {
+    /// The connection is gone (the transport's callback, or a test).
+    func closed(code: WebSocketCloseCode?) {
+        self.gate.withLock { $0.close() }
+        self.hub.unregister(self)
         let wasConnected = self.connected
         self.phase = .closed
         self.inbox.removeAll()
@@ -219,7 +225,8 @@ actor RoomSession: WebSocketDelegate {
 
     // MARK: - Client events
 
-    private func received(_ messages: [WebSocketMessage], on connection: WebSocketConnection) {
+    /// The messages of one read (the transport's callback, or a test).
+    func received(_ messages: [WebSocketMessage], on connection: any SessionConnection) {
         guard self.phase != .closed else { return }
         for message in messages {
             guard case .text(let bytes) = message else {

@@ -2,6 +2,7 @@ import Application
 import Domain
 import Foundation
 import InMemory
+import TestSupport
 import Testing
 
 /// A fresh service for one test: the in-memory stores and presence, with the test doubles for everything else.
