@@ -35,7 +35,7 @@ final class IncidentServer: Sendable {
         router.fallback = { request, miss in
             switch miss {
             case .notFound:
-                return endpoint.json(404, services.presenter.error(.notFound("The path")))
+                return endpoint.json(404, services.presenter.error(.domain(.notFound("The path"))))
             case .methodNotAllowed(let allowed):
                 var response = endpoint.json(
                     405,

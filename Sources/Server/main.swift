@@ -100,7 +100,7 @@ do {
         users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
         notifications: stores.notifications, revocations: stores.revocations, directory: directory, tokens: tokens,
         objects: objects, bus: bus, presence: presence, ids: TimeOrderedIDGenerator(),
-        limits: RateLimits(messagesPerSecond: configuration.messageRate))
+        limits: configuration.messageRate.map { RateLimits(messagesPerSecond: $0) } ?? RateLimits())
     let server = try await IncidentServer(
         deps: deps, host: configuration.host, port: configuration.port, reportTimeZone: configuration.reportTimeZone,
         limits: configuration.limits, log: log)

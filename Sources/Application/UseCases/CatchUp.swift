@@ -45,7 +45,7 @@ package struct CatchUp: Sendable {
         async throws -> Result
     {
         guard lastSequence >= 0, (lastRev ?? 0) >= 0 else {
-            throw DomainError.invalidRequest("last_seq and last_rev must not be negative")
+            throw DomainError.invalidParameter(name: "last_seq", reason: "and last_rev must not be negative")
         }
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         var budget = (messages: self.limits.maximumMessages, bytes: self.limits.maximumBytes)

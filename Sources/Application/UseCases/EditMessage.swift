@@ -49,7 +49,9 @@ package struct EditMessage: Sendable {
         try access.require(.editOwnMessage)
         try access.requireWritable()
         let now = self.deps.clock.now()
-        guard self.window.isOpen(sentAt: message.createdAt, now: now) else { throw DomainError.editWindowExpired }
+        guard self.window.isOpen(sentAt: message.createdAt, now: now) else {
+            throw DomainError.editWindowExpired(seconds: Int(self.window.length))
+        }
 
         let newContent: MessageContent
         switch (message.kind, content) {

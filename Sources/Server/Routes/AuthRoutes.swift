@@ -31,7 +31,7 @@ struct AuthRoutes {
                 services.log.warning(
                     "login_failed",
                     [
-                        "address": request.remoteAddress, "code": DomainError.from(error).code,
+                        "address": request.remoteAddress, "code": Refusal(error).code,
                     ])
                 return endpoint.failure(error, request)
             }

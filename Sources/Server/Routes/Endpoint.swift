@@ -13,8 +13,8 @@ struct Endpoint: Sendable {
 
     /// The error body of API.md with its status (and `Retry-After` for 429), logged and counted.
     func failure(_ error: any Error, _ request: HTTPRequest, user: UserID? = nil) -> HTTPResponse {
-        let refusal = DomainError.from(error)
-        if !(error is DomainError) {
+        let refusal = Refusal(error)
+        if !(error is DomainError || error is Refusal) {
             self.services.log.log(
                 .error, "request_failed", user: user?.rawValue,
                 [
@@ -26,7 +26,9 @@ struct Endpoint: Sendable {
         }
         self.services.metrics.increment("incident_errors_total{code=\"\(refusal.code)\"}")
         var response = self.json(refusal.httpStatus, self.services.presenter.error(refusal))
-        if case .rateLimited(let seconds) = refusal { response.headers.add("Retry-After", String(seconds)) }
+        if case .domain(.rateLimited(let seconds)) = refusal {
+            response.headers.add("Retry-After", String(seconds))
+        }
         return response
     }
 
@@ -97,7 +99,7 @@ struct Endpoint: Sendable {
 
     // MARK: - Reading requests
 
-    func body(_ request: HTTPRequest) throws(DomainError) -> RequestBody {
+    func body(_ request: HTTPRequest) throws(Refusal) -> RequestBody {
         try RequestBody(bytes: request.body)
     }
 
@@ -110,7 +112,9 @@ struct Endpoint: Sendable {
     }
 
     static func identifier<T: UUIDIdentifier>(_ text: String?, _ name: String) throws(DomainError) -> T {
-        guard let text, let id = T(text.lowercased()) else { throw .invalidRequest("\(name) must be a UUID.") }
+        guard let text, let id = T(text.lowercased()) else {
+            throw .invalidParameter(name: name, reason: "must be a UUID")
+        }
         return id
     }
 
@@ -120,21 +124,24 @@ struct Endpoint: Sendable {
     {
         guard let text = request.query(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
-            throw .invalidRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+            throw .invalidParameter(
+                name: name, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
 
     func optionalInteger(_ request: HTTPRequest, _ name: String) throws(DomainError) -> Int64? {
         guard let text = request.query(name) else { return nil }
-        guard let value = Int64(text), value >= 0 else { throw .invalidRequest("\(name) must be a whole number ≥ 0.") }
+        guard let value = Int64(text), value >= 0 else {
+            throw .invalidParameter(name: name, reason: "must be a whole number ≥ 0")
+        }
         return value
     }
 
     func enumeration<T: RawRepresentable>(_ request: HTTPRequest, _ name: String, _: T.Type) throws(DomainError) -> T?
     where T.RawValue == String {
         guard let text = request.query(name), !text.isEmpty else { return nil }
-        guard let value = T(rawValue: text) else { throw .invalidRequest("\(name) has an unknown value.") }
+        guard let value = T(rawValue: text) else { throw .invalidParameter(name: name, reason: "has an unknown value") }
         return value
     }
 }

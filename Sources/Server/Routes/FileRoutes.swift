@@ -68,7 +68,7 @@ struct FileRoutes {
             throw DomainError.unsupportedMediaType("Uploads must be multipart/form-data with a part named file.")
         }
         let boundary: String
-        do { boundary = try MultipartParser.boundary(fromContentType: contentType) } catch { throw error.domainError }
+        do { boundary = try MultipartParser.boundary(fromContentType: contentType) } catch { throw error.refusal }
         let bodyPath = request.bodyFile
         let inMemory = request.body
         return try await withCheckedThrowingContinuation { continuation in
@@ -85,7 +85,7 @@ struct FileRoutes {
                         continuation.resume(returning: (upload, spool))
                     } catch let error as MultipartError {
                         spool.remove()
-                        continuation.resume(throwing: error.domainError)
+                        continuation.resume(throwing: error.refusal)
                     } catch {
                         spool.remove()
                         continuation.resume(throwing: error)

@@ -15,39 +15,39 @@ enum ClientEvent: Sendable {
     /// One decoded event, or why it was refused, with the `client_id` it carried (so a refusal names it too).
     enum Decoded: Sendable {
         case event(ClientEvent, clientID: String?)
-        case refused(DomainError, clientID: String?)
+        case refused(Refusal, clientID: String?)
     }
 
-    /// Decodes an event. Not JSON, not an object or an unknown type: `invalidMessage`; a bad field of a known
-    /// event: `validationFailed` naming it (which a WebSocket reports as `invalid_message` with `field`).
+    /// Decodes an event. Not JSON, not an object or an unknown type: `Refusal.malformed`; a bad field of a known
+    /// event: `validationFailed` naming it (a WebSocket reports both as `invalid_message`, the second with `field`).
     static func decode(_ bytes: [UInt8]) -> Decoded {
         let body: RequestBody
         do {
             body = try RequestBody(bytes: bytes)
         } catch {
-            return .refused(.invalidMessage("The event is not a JSON object."), clientID: nil)
+            return .refused(.malformed("The event is not a JSON object."), clientID: nil)
         }
         let clientID = try? body.string("client_id")
         do {
             return .event(try Self.event(from: body), clientID: clientID ?? nil)
         } catch {
-            return .refused(error, clientID: clientID ?? nil)
+            return .refused(Refusal(error), clientID: clientID ?? nil)
         }
     }
 
-    private static func event(from body: RequestBody) throws(DomainError) -> ClientEvent {
+    private static func event(from body: RequestBody) throws -> ClientEvent {
         let type: String?
         do {
             type = try body.string("type")
         } catch {
-            throw .invalidMessage("type must be a string.")
+            throw Refusal.malformed("type must be a string.")
         }
         switch type {
         case "message":
             return .message(try SendMessage.Request(body))
         case "edit_message":
             guard let content = body.object["content"] else {
-                throw .validationFailed(field: "content", reason: "is required")
+                throw DomainError.validationFailed(field: "content", reason: "is required")
             }
             return .editMessage(try Self.messageID(body), content: content)
         case "delete_message":
@@ -58,24 +58,24 @@ enum ClientEvent: Sendable {
                 type == "add_reaction" ? .added : .removed)
         case "typing":
             guard let isTyping = try body.bool("is_typing") else {
-                throw .validationFailed(field: "is_typing", reason: "is required")
+                throw DomainError.validationFailed(field: "is_typing", reason: "is required")
             }
             return .typing(isTyping)
         case "ping":
             return .ping
         case "mark_read":
             guard let id = try body.uuid("notification_id", NotificationID.self) else {
-                throw .validationFailed(field: "notification_id", reason: "is required")
+                throw DomainError.validationFailed(field: "notification_id", reason: "is required")
             }
             return .markNotificationRead(id)
         case let other:
-            throw .invalidMessage("Unknown event type \(other.map { "\"\($0)\"" } ?? "(none)").")
+            throw Refusal.malformed("Unknown event type \(other.map { "\"\($0)\"" } ?? "(none)").")
         }
     }
 
-    private static func messageID(_ body: RequestBody) throws(DomainError) -> MessageID {
+    private static func messageID(_ body: RequestBody) throws -> MessageID {
         guard let id = try body.uuid("message_id", MessageID.self) else {
-            throw .validationFailed(field: "message_id", reason: "is required")
+            throw DomainError.validationFailed(field: "message_id", reason: "is required")
         }
         return id
     }

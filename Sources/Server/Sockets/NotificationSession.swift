@@ -87,7 +87,7 @@ actor NotificationSession: WebSocketDelegate {
             let unread = try await self.services.listNotifications(unreadOnly: true, by: self.principal)
             self.connection?.send(self.services.events.unreadSync(unread.notifications))
         } catch {
-            self.connection?.close(code: DomainError.from(error).openingCloseCode, reason: "unavailable")
+            self.connection?.close(code: Refusal(error).openingCloseCode, reason: "unavailable")
             return
         }
         self.started = true
@@ -149,10 +149,10 @@ actor NotificationSession: WebSocketDelegate {
                 self.connection?.send(events.pong)
             case .event(.message, _), .event(.editMessage, _), .event(.deleteMessage, _), .event(.reaction, _),
                 .event(.typing, _):
-                throw DomainError.invalidMessage("The notifications socket takes mark_read and ping only.")
+                throw Refusal.malformed("The notifications socket takes mark_read and ping only.")
             }
         } catch {
-            let refusal = DomainError.from(error)
+            let refusal = Refusal(error)
             if let code = refusal.closeCode {
                 self.connection?.close(code: code, reason: refusal.code)
             } else {

@@ -177,7 +177,7 @@ actor RoomSession: WebSocketDelegate {
             let held = self.gate.withLock { $0.open(synced: synced) }
             for frame in held { connection.send(frame) }
         } catch {
-            let refusal = DomainError.from(error)
+            let refusal = Refusal(error)
             connection.send(services.events.error(refusal, clientID: nil))
             connection.close(code: refusal.openingCloseCode, reason: refusal.code)
             return
@@ -301,7 +301,7 @@ actor RoomSession: WebSocketDelegate {
                     }
                     connection.send(events.ack(clientID: request.clientID, message))
                 case .failure(let error):
-                    let refusal = DomainError.from(error)
+                    let refusal = Refusal(error)
                     if let code = refusal.closeCode {
                         connection.close(code: code, reason: refusal.code)
                     } else {
@@ -327,12 +327,12 @@ actor RoomSession: WebSocketDelegate {
             try services.deps.limits.takeAction(for: principal.userID, at: services.deps.clock.now())
             self.connection?.send(services.events.pong)
         case .markNotificationRead:
-            throw DomainError.invalidMessage("mark_read is an event of the notifications socket.")
+            throw Refusal.malformed("mark_read is an event of the notifications socket.")
         }
     }
 
     private func refuse(_ error: any Error, clientID: String?) {
-        let refusal = DomainError.from(error)
+        let refusal = Refusal(error)
         self.services.metrics.increment("incident_errors_total{code=\"\(refusal.onWebSocket.code)\"}")
         if refusal.httpStatus == 403 {
             self.services.log.info(

@@ -86,9 +86,9 @@ struct ServerEventEncoder: Sendable {
         ])
     }
 
-    /// A refused event, in the codes of API.md's WebSocket section (`DomainError.onWebSocket`).
-    func error(_ error: DomainError, clientID: String?) -> OutboundFrame {
-        let refusal = error.onWebSocket
+    /// A refused event, in the codes of API.md's WebSocket section (`Refusal.onWebSocket`).
+    func error(_ refusal: Refusal, clientID: String?) -> OutboundFrame {
+        let refusal = refusal.onWebSocket
         var object: JSONObject = [
             "type": .string("error"), "code": .string(refusal.code), "message": .string(refusal.message),
         ]
