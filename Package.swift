@@ -35,7 +35,8 @@ let package = Package(
         .target(
             name: "S3", dependencies: ["Domain", "Application", "HTTPClient", "HTTPCore", "Crypto"],
             path: "Sources/Adapters/S3"),
-        .target(name: "Transport", dependencies: ["CLinuxShim", "Crypto", "HTTPCore"], path: "Sources/Adapters/Transport"),
+        .target(
+            name: "Transport", dependencies: ["CLinuxShim", "Crypto", "HTTPCore"], path: "Sources/Adapters/Transport"),
 
         // The composition root and the tools.
         .executableTarget(
@@ -64,7 +65,9 @@ let package = Package(
         .testTarget(name: "JWTTests", dependencies: ["Domain", "Application", "JWT", "Crypto", "TestSupport"]),
         .testTarget(
             name: "S3Tests",
-            dependencies: ["Domain", "Application", "S3", "HTTPClient", "HTTPCore", "Crypto", "InMemory", "TestSupport"]),
+            dependencies: [
+                "Domain", "Application", "S3", "HTTPClient", "HTTPCore", "Crypto", "InMemory", "TestSupport",
+            ]),
         .testTarget(
             name: "TransportTests",
             dependencies: ["Transport", "HTTPCore", "TransportTesting", "TransportTestSupport", "TestSupport"]),
