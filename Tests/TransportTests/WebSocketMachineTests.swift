@@ -29,12 +29,18 @@ struct WebSocketMachineTests {
             ])
     }
 
-    @Test func answersAFloodOfPingsWithOnePongPerReadForTheLatest() {
+    @Test func answersEveryPingOfAReadUpToABoundThenTheLatest() {
         var machine = Self.server()
+        let ten = (0..<10).flatMap { Self.frame(0x9, [UInt8($0)]) }
+        #expect(machine.receive(ten, now: 1) == (0..<10).map { .send(.pong([UInt8($0)])) })
         var flood: [UInt8] = []
         for i in 0..<10_000 { flood += Self.frame(0x9, [UInt8(i & 0xFF), UInt8(i >> 8)]) }
-        let actions = machine.receive(flood, now: 1)
-        #expect(actions == [.send(.pong([UInt8(9_999 & 0xFF), UInt8(9_999 >> 8)]))])
+        let actions = machine.receive(flood, now: 2)
+        let bound = WebSocketMachine.maximumPongsPerRead
+        #expect(actions.count == bound)
+        let expected: [WebSocketMachine.Action] = (0..<(bound - 1)).map { .send(.pong([UInt8($0), 0])) }
+        #expect(Array(actions[0..<(bound - 1)]) == expected)
+        #expect(actions.last == .send(.pong([UInt8(9_999 & 0xFF), UInt8(9_999 >> 8)])))
     }
 
     @Test func pingsOnScheduleAndGivesUpOnAPeerThatNeverAnswers() {

@@ -81,14 +81,17 @@ package struct WebSocketMachine: Sendable {
 
     // MARK: - Inputs
 
-    /// Bytes from the peer. Every ping among them is answered by one pong, for the last of them (§5.5.3 allows
-    /// answering only the most recent ping), so a peer that floods pings gets at most one pong per read.
+    /// Pings answered one by one in a read; past that, only the most recent one is (RFC 6455 §5.5.3 allows answering
+    /// only the latest ping), so a peer that floods pings gets a bounded number of pongs per read.
+    package static let maximumPongsPerRead = 16
+
+    /// Bytes from the peer. Pings are answered after the read, each up to `maximumPongsPerRead`, then the latest.
     package mutating func receive(_ bytes: UnsafeRawBufferPointer, now: UInt64, into actions: inout [Action]) {
         guard self.state != .closed else { return }
         self.decoder.append(bytes)
-        var pong: [UInt8]?
+        var pongs: [[UInt8]] = []
         defer {
-            if let pong, self.state == .open { actions.append(.send(.pong(pong))) }
+            if self.state == .open { for pong in pongs { actions.append(.send(.pong(pong))) } }
         }
         while self.state != .closed {
             let frame: WebSocketFrame?
@@ -105,7 +108,11 @@ package struct WebSocketMachine: Sendable {
             self.lookahead = nil
             switch frame.opcode {
             case .ping:
-                pong = frame.payload
+                if pongs.count < Self.maximumPongsPerRead {
+                    pongs.append(frame.payload)
+                } else {
+                    pongs[pongs.count - 1] = frame.payload
+                }
             case .pong:
                 self.pongDeadline = nil
             case .close:
