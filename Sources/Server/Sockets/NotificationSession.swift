@@ -60,6 +60,13 @@ final class NotificationSession: WebSocketDelegate {
                     "type": .string("unread_sync"),
                     "notifications": .array(unread.notifications.map(presenter.notification)),
                 ]))
+            // Then the announcements of the last 24 hours, oldest first (one posted meanwhile may come twice).
+            for announcement in try await self.services.listAnnouncements(by: self.principal).reversed() {
+                self.send(
+                    LiveEventFrames.frame([
+                        "type": .string("announcement"), "announcement": presenter.announcement(announcement),
+                    ]))
+            }
         } catch {
             connection.close(code: 1011, reason: "unavailable")
             return

@@ -110,9 +110,21 @@ final class RoomHub: Sendable {
             for (ready, frame) in self.order(message, frame: frame) {
                 self.deliver(.messageCreated(ready), frame: frame, room: ready.roomID)
             }
-        case .messageEdited, .messageDeleted, .reactionsUpdated, .typing, .userJoined, .userLeft:
+        case .messageEdited, .messageDeleted, .reactionsUpdated, .typing, .userJoined, .userLeft, .readReceipt,
+            .messagePinned, .messageUnpinned:
             guard let room = event.roomID, let frame = self.frames.frame(for: event) else { return }
             self.deliver(event, frame: frame, room: room)
+        case .announcement:
+            // Everyone: every room connection (through its phase, like any event) and every notification one.
+            guard let frame = self.frames.frame(for: event) else { return }
+            let (rooms, notifications) = self.state.withLock { state in
+                (
+                    state.rooms.values.flatMap { $0.sessions.values },
+                    state.notificationSessions.values.flatMap { $0.values }
+                )
+            }
+            WebSocketConnection.send(frame, to: rooms.compactMap { $0.recipient(of: event, frame: frame) })
+            for session in notifications { session.send(frame) }
         }
     }
 

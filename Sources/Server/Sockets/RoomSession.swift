@@ -98,13 +98,15 @@ final class RoomSession: WebSocketDelegate {
     /// room's connections at once (`WebSocketConnection.send(_:to:)`).
     func recipient(of event: LiveEvent, frame: OutboundFrame) -> WebSocketConnection? {
         switch event {
-        case .typing(_, let user, _, _), .userJoined(_, let user, _, _), .userLeft(_, let user, _, _):
+        case .typing(_, let user, _, _), .userJoined(_, let user, _, _), .userLeft(_, let user, _, _),
+            .readReceipt(_, let user, _, _, _):
             // Others are told; the user's own connections know already.
             if user == self.principal.userID { return nil }
         case .messageCreated(let message):
             // Every change of the room or its members comes with a system message.
             if message.kind == .system { self.access.roomChanged() }
-        case .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification, .tokenRevoked:
+        case .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification, .tokenRevoked,
+            .messagePinned, .messageUnpinned, .announcement:
             break
         }
         let sendNow = self.phase.withLock { phase -> Bool in
@@ -142,7 +144,9 @@ final class RoomSession: WebSocketDelegate {
                 rev = missed.rev
                 self.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
                 for message in missed.messages { self.send(self.hub.frames.frame(for: .messageCreated(message))!) }
-                for message in missed.changed { self.send(self.hub.frames.catchUpFrame(for: message)) }
+                for message in missed.changed {
+                    self.send(self.hub.frames.catchUpFrame(for: message, afterRev: resume.lastRev ?? 0))
+                }
                 self.send(
                     LiveEventFrames.frame([
                         "type": .string("sync_complete"), "last_sequence_number": .number(Double(synced)),
@@ -296,6 +300,11 @@ final class RoomSession: WebSocketDelegate {
             try await services.setTyping(isTyping, in: self.roomID, by: self.principal)
         case "ping":
             self.send(LiveEventFrames.frame(["type": .string("pong")]))
+        case "read":
+            guard let sequence = try body.nonNegativeInteger("sequence_number") else {
+                throw DomainError.validationFailed(field: "sequence_number", reason: "is required")
+            }
+            _ = try await services.markRoomRead(self.roomID, upTo: sequence, by: self.principal)
         case let other:
             throw DomainError.invalidMessage("Unknown event type \(other.map { "\"\($0)\"" } ?? "(none)").")
         }
