@@ -112,7 +112,9 @@ enum PostgresEventCodec {
         func room() -> RoomID? { value["r"]?.stringValue.flatMap(RoomID.init) }
         func user() -> UserID? { value["u"]?.stringValue.map(UserID.init(rawValue:)) }
         func time() -> Date? {
-            Self.integer(value["at"]).map { PostgresTime.date(microsecondsSince2000: $0) }
+            // Within ±36 000 years of 2000: far beyond any real time, and far from Int64's edges.
+            guard let microseconds = Self.integer(value["at"]), abs(microseconds) < 1 << 60 else { return nil }
+            return PostgresTime.date(microsecondsSince2000: microseconds)
         }
         switch kind {
         case "created": return try message().map(LiveEvent.messageCreated)
