@@ -224,6 +224,14 @@ struct MultipartParserTests {
         #expect(head.filename == filename)
     }
 
+    /// Found by schemathesis: a quoted value whose last quote is escaped ran the reader past the end of the header.
+    @Test(arguments: [#"form-data; name="\""#, #"form-data; name=""#, #"form-data; name="a\"#, #"form-data; name="\\"#])
+    func anUnterminatedQuotedValueEndsTheHeader(_ disposition: String) {
+        let head = MultipartPartHead(fields: [("Content-Disposition", disposition)])
+        #expect(head.filename == nil)
+        #expect(head.name != "file")
+    }
+
     @Test func errorsMapToAPIErrors() {
         #expect(MultipartError.missingBoundary.domainError.code == "invalid_request")
         #expect(MultipartError.truncated.domainError.code == "invalid_request")
