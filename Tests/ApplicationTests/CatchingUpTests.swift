@@ -111,7 +111,9 @@ struct CatchingUpTests {
         #expect(!token.contains("\(next.messageID)"))
         let second = try await list(after: MentionCursor(token: token), limit: 2, by: TestApp.viewer)
         #expect(second.messages.map(\.id) == [sent[0].id] && !second.hasMore && second.next == nil)
-        await expect(.invalidRequest("limit must be 1 to 200")) { try await list(after: nil, limit: 0, by: TestApp.viewer) }
+        await expect(.invalidRequest("limit must be 1 to 200")) {
+            try await list(after: nil, limit: 0, by: TestApp.viewer)
+        }
         for bad in ["", "x", "%%%", "bm90LWEtY3Vyc29y", String(repeating: "A", count: 200)] {
             #expect(MentionCursor(token: bad) == nil, "\(bad)")
         }
@@ -178,7 +180,8 @@ struct CatchingUpTests {
         try await self.app.send("coffee?", to: room.id)
         self.app.clock.advance(by: 60)
         _ = try await PinMessage(self.app.deps)(cause.id, pinned: true, by: TestApp.owner)
-        let report = try await GenerateReport(self.app.deps, timeZone: TimeZone(identifier: "Asia/Taipei")!) { _ in "" }(
+        let report = try await GenerateReport(self.app.deps, timeZone: TimeZone(identifier: "Asia/Taipei")!) { _ in ""
+        }(
             room.id, by: TestApp.viewer)
         let keyEvents = try #require(report.range(of: "## Key events\n\n"))
         let timeline = try #require(report.range(of: "## Timeline\n\n"))
@@ -218,10 +221,12 @@ struct CatchingUpTests {
         self.app.directory.add(username: "wang", password: "x", displayName: "Wang Wei", email: "Wang@Plant.example")
         self.app.directory.add(username: "wanda", password: "x", displayName: "Wanda Li", email: "wanda@plant.example")
         _ = try await self.app.deps.users.upsert(
-            User(id: UserID("wang@plant.example"), displayName: "Wang (old name)", email: "wang@plant.example",
+            User(
+                id: UserID("wang@plant.example"), displayName: "Wang (old name)", email: "wang@plant.example",
                 isAdmin: false))
         _ = try await self.app.deps.users.upsert(
-            User(id: UserID("ex.wan@plant.example"), displayName: "Ex Wan", email: "ex.wan@plant.example",
+            User(
+                id: UserID("ex.wan@plant.example"), displayName: "Ex Wan", email: "ex.wan@plant.example",
                 isAdmin: false))
         let search = SearchPeople(self.app.deps)
         let people = try await search(query: "wan", limit: 20, by: TestApp.viewer)

@@ -78,7 +78,10 @@ struct PostgresEventCodecTests {
                 "t": .string("announcement"), "id": .string(UUID().uuidString), "me": .string("x"),
                 "sv": .string("info"), "by": .string("a@example.com"), "at": .number(9.3e18),
             ]),
-            .object(["t": .string("joined"), "r": .string(room), "u": .string("a"), "n": .string("A"), "at": .number(.infinity)]),
+            .object([
+                "t": .string("joined"), "r": .string(room), "u": .string("a"), "n": .string("A"),
+                "at": .number(.infinity),
+            ]),
             .object(["t": .string("pinned"), "m": .number(3)]),
             .object(["t": .string("announcement_ref"), "id": .string("../../etc")]),
         ]
@@ -90,8 +93,10 @@ struct PostgresEventCodecTests {
         let fine = try await database.pool.withConnection { connection in
             try PostgresEventCodec.decode(valid, on: connection)
         }
-        #expect(fine == .readReceipt(
-            room: RoomID(room)!, user: UserID("a@example.com"), displayName: "A", lastReadSequence: 7,
-            at: Date(timeIntervalSince1970: 946_684_800)))
+        #expect(
+            fine
+                == .readReceipt(
+                    room: RoomID(room)!, user: UserID("a@example.com"), displayName: "A", lastReadSequence: 7,
+                    at: Date(timeIntervalSince1970: 946_684_800)))
     }
 }

@@ -80,7 +80,9 @@ struct PostgresRoomStoreTests {
         let anns = try await stores.rooms.rooms(matching: RoomQuery(memberID: UserID("ann@example.com")))
         #expect(anns.rooms.map(\.room.id) == [a.id])
         #expect(
-            try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "RESIN")).rooms.map(\.room.id) == [b.id])
+            try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "RESIN")).rooms.map(\.room.id) == [
+                b.id
+            ])
         #expect(try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "lot-2")).total == 2)
         #expect(try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, status: .resolved)).total == 0)
         let paged = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, limit: 1, offset: 1))

@@ -63,7 +63,8 @@ import Transport
 
         // REST: forward only, clamped to the last message.
         let back = try await server.call(
-            "POST", "/api/rooms/\(room.roomID)/read", token: room.token("viewer"), body: ["sequence_number": .number(2)])
+            "POST", "/api/rooms/\(room.roomID)/read", token: room.token("viewer"), body: ["sequence_number": .number(2)]
+        )
         #expect(back.status == 200)
         #expect(back.json["room_id"]?.stringValue == room.roomID)
         #expect(back.json["last_read_sequence_number"]?.intValue == 7)
@@ -126,7 +127,8 @@ import Transport
         }
         #expect(try await mentionIsUnread())
         _ = try await server.call(
-            "POST", "/api/rooms/\(room.roomID)/read", token: room.token("viewer"), body: ["sequence_number": .number(8)])
+            "POST", "/api/rooms/\(room.roomID)/read", token: room.token("viewer"), body: ["sequence_number": .number(8)]
+        )
         #expect(try await !mentionIsUnread())
         await maint.close()
         await viewer.close()
@@ -149,7 +151,8 @@ import Transport
         }
         let first = try await server.call("GET", "/api/mentions?limit=2", token: room.token("maint"))
         #expect(first.status == 200)
-        #expect(first.json["messages"]?.arrayValue.map { $0["message_id"]?.stringValue } == [mentionIDs[2], mentionIDs[1]])
+        #expect(
+            first.json["messages"]?.arrayValue.map { $0["message_id"]?.stringValue } == [mentionIDs[2], mentionIDs[1]])
         #expect(first.json["has_more"] == .bool(true))
         let cursor = try #require(first.json["next_before"]?.stringValue)
         let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
@@ -166,7 +169,10 @@ import Transport
         }
         let filtered = try await server.call(
             "GET", "/api/rooms/\(room.roomID)/messages?mentions=me", token: room.token("maint"))
-        #expect(filtered.json["messages"]?.arrayValue.map { $0["message_id"]?.stringValue } == [mentionIDs[2], mentionIDs[0]])
+        #expect(
+            filtered.json["messages"]?.arrayValue.map { $0["message_id"]?.stringValue } == [
+                mentionIDs[2], mentionIDs[0],
+            ])
         let byID = try await server.call(
             "GET", "/api/rooms/\(room.roomID)/messages?mentions=maint@example.com&after_seq=0&limit=1",
             token: room.token("viewer"))
@@ -218,7 +224,8 @@ import Transport
         var ids: [String] = []
         for text in ["Belt torn at the splice", "coffee?", "Root cause: worn splice"] {
             let sent = try await server.call(
-                "POST", "/api/rooms/\(room.roomID)/messages", token: room.token("maint"), body: ["content": .string(text)])
+                "POST", "/api/rooms/\(room.roomID)/messages", token: room.token("maint"),
+                body: ["content": .string(text)])
             ids.append(try #require(sent.json["message_id"]?.stringValue))
         }
         while viewer.lastSequence < 6 { try await viewer.read() }
@@ -357,6 +364,8 @@ import Transport
         let document = try await server.call("GET", "/api/openapi.json")
         #expect(document.status == 200)
         #expect(document.json["openapi"]?.stringValue == "3.1.0")
-        #expect(document.json["paths"]?["/api/rooms/{room_id}/read"]?["post"]?["operationId"]?.stringValue == "markRoomRead")
+        #expect(
+            document.json["paths"]?["/api/rooms/{room_id}/read"]?["post"]?["operationId"]?.stringValue == "markRoomRead"
+        )
     }
 }

@@ -11,7 +11,9 @@ extension PostgresMessageStore {
             // The room first, then the message: the lock order of every change (no deadlocks with appends).
             let roomID = try Self.lockRoom(of: id, on: connection)
             let isPinned =
-                try connection.query("SELECT pinned_at IS NOT NULL FROM messages WHERE message_id = $1", [.uuid(id.uuid)])
+                try connection.query(
+                    "SELECT pinned_at IS NOT NULL FROM messages WHERE message_id = $1", [.uuid(id.uuid)]
+                )
                 .first.map { try $0.decode(Bool.self, at: 0) } ?? false
             if isPinned != pinned {
                 try connection.query(

@@ -66,6 +66,8 @@ enum PostgresReadMarkers {
                     (SELECT count(*) FROM message_mentions mm
                      WHERE mm.user_id = \(reader) AND mm.room_id = r.room_id
                          AND mm.sequence_number > mk.last_read AND mm.sender_id <> \(reader)) AS mentions
+                -- A fence: computed once per room, even when both the unread filter and the output use it.
+                OFFSET 0
             ) rs
             """
     }

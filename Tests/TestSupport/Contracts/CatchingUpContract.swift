@@ -202,9 +202,12 @@ package enum CatchingUpContract {
             try await Self.add(reader, to: b.id, by: ownerB, in: stores)
             let (c, ownerC) = try await Fixture.room(in: stores, title: "Room C, reader not a member")
             func at(_ seconds: Double) -> Date { Fixture.start.addingTimeInterval(seconds) }
-            let m1 = try await Fixture.send(stores, Self.mention(a.id, from: ownerA, "one", mentioning: [reader], at: at(1)))
-            let m2 = try await Fixture.send(stores, Self.mention(b.id, from: ownerB, "two", mentioning: [reader], at: at(2)))
-            let m3 = try await Fixture.send(stores, Self.mention(a.id, from: ownerA, "three", mentioning: [reader], at: at(3)))
+            let m1 = try await Fixture.send(
+                stores, Self.mention(a.id, from: ownerA, "one", mentioning: [reader], at: at(1)))
+            let m2 = try await Fixture.send(
+                stores, Self.mention(b.id, from: ownerB, "two", mentioning: [reader], at: at(2)))
+            let m3 = try await Fixture.send(
+                stores, Self.mention(a.id, from: ownerA, "three", mentioning: [reader], at: at(3)))
             try await Fixture.send(stores, Self.mention(c.id, from: ownerC, "four", mentioning: [reader], at: at(4)))
             try await Fixture.send(stores, Fixture.text(a.id, from: ownerA, "no mention", at: at(5)))
             let gone = try await Fixture.send(
@@ -231,7 +234,8 @@ package enum CatchingUpContract {
             // History of one room filtered to the mentions of a user, in either direction.
             let history = try await stores.messages.history(
                 of: a.id,
-                HistoryQuery(direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 10, mentioning: reader))
+                HistoryQuery(
+                    direction: .newestFirst(beforeSequence: nil, beforeTime: nil), limit: 10, mentioning: reader))
             #expect(history.messages.map(\.id) == [twin.id, m3.id, m1.id])
             let older = try await stores.messages.history(
                 of: a.id,
@@ -255,7 +259,9 @@ package enum CatchingUpContract {
             let inA = try await Fixture.send(
                 stores, Fixture.text(a.id, from: ownerA, "\(marker) leaking", at: Fixture.start.addingTimeInterval(1)))
             let inB = try await Fixture.send(
-                stores, Fixture.text(b.id, from: ownerB, "\(marker.uppercased()) fixed", at: Fixture.start.addingTimeInterval(2)))
+                stores,
+                Fixture.text(
+                    b.id, from: ownerB, "\(marker.uppercased()) fixed", at: Fixture.start.addingTimeInterval(2)))
             try await Fixture.send(stores, Fixture.readings(a.id, from: ownerA, [marker: .number(1)]))
             let gone = try await Fixture.send(stores, Fixture.text(a.id, from: ownerA, "\(marker) typo"))
             _ = try await stores.messages.delete(gone.id, by: ownerA, at: Fixture.start)
@@ -289,8 +295,12 @@ package enum CatchingUpContract {
         },
         StoreContract("users seen at sign-in are found by name, id or e-mail, ignoring case") { stores in
             let tag = UUID().uuidString.prefix(6).lowercased()
-            let lin = User(id: UserID("lin.\(tag)@example.com"), displayName: "林小明", email: "lin.\(tag)@example.com", isAdmin: false)
-            let ann = User(id: UserID("ann.\(tag)@example.com"), displayName: "Ann Öberg", email: "ann.\(tag)@example.com", isAdmin: false)
+            let lin = User(
+                id: UserID("lin.\(tag)@example.com"), displayName: "林小明", email: "lin.\(tag)@example.com",
+                isAdmin: false)
+            let ann = User(
+                id: UserID("ann.\(tag)@example.com"), displayName: "Ann Öberg", email: "ann.\(tag)@example.com",
+                isAdmin: false)
             for user in [lin, ann] { _ = try await stores.users.upsert(user) }
             #expect(try await stores.users.search("小明", limit: 10) == [lin])
             #expect(try await stores.users.search("ANN.\(tag.uppercased())", limit: 10) == [ann])

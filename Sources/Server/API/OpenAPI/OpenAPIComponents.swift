@@ -75,7 +75,10 @@ enum OpenAPIComponents {
         ])
         schemas["MemberList"] = S.object(["members": S.array(S.ref("Member"))])
         schemas["NewMember"] = S.object(
-            ["user_id": S.string("the user's e-mail address"), "role": S.string(values: Role.allCases.map(\.rawValue))],
+            [
+                "user_id": S.string("the user's e-mail address"),
+                "role": S.string(values: Role.allCases.map(\.rawValue)),
+            ],
             required: ["user_id"])
         schemas["RoleChange"] = S.object(["role": S.string(values: Role.allCases.map(\.rawValue))])
 

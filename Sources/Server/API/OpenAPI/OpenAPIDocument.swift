@@ -53,8 +53,10 @@ enum OpenAPIDocument {
             "servers": .array([.object(["url": .string("/")])]),
             "security": .array([.object(["bearerAuth": .array([])])]),
             "tags": .array(
-                ["auth", "rooms", "members", "messages", "files", "notifications", "catching up", "people",
-                    "announcements", "service"].map { .object(["name": .string($0)]) }),
+                [
+                    "auth", "rooms", "members", "messages", "files", "notifications", "catching up", "people",
+                    "announcements", "service",
+                ].map { .object(["name": .string($0)]) }),
             "paths": .object(paths),
             "components": .object([
                 "securitySchemes": .object([
@@ -165,7 +167,8 @@ enum OpenAPIDocument {
 
     // MARK: - The operations
 
-    static let operations: [Operation] = Self.auth + Self.rooms + Self.members + Self.messages + Self.files
+    static let operations: [Operation] =
+        Self.auth + Self.rooms + Self.members + Self.messages + Self.files
         + Self.notifications + Self.catchingUp + Self.people + Self.announcements + Self.service
 
     private static let auth: [Operation] = [
@@ -394,7 +397,7 @@ enum OpenAPIDocument {
                     "at least 2 characters"),
                 Self.query("limit", S.integer(minimum: 1, maximum: 50), "1 to 50, default 20"),
             ],
-            success: [(200, "people", Self.json("PeopleList"))], errors: [400, 401, 503]),
+            success: [(200, "people", Self.json("PeopleList"))], errors: [400, 401, 503])
     ]
 
     private static let announcements: [Operation] = [
