@@ -1,6 +1,7 @@
 import Application
 import Domain
 import Foundation
+import TestSupport
 import Testing
 
 /// Read markers, receipts, unread counts, mentions, pins, the search across rooms and announcements, on the use
@@ -111,7 +112,7 @@ struct CatchingUpTests {
         #expect(!token.contains("\(next.messageID)"))
         let second = try await list(after: MentionCursor(token: token), limit: 2, by: TestApp.viewer)
         #expect(second.messages.map(\.id) == [sent[0].id] && !second.hasMore && second.next == nil)
-        await expect(.invalidRequest("limit must be 1 to 200")) {
+        await expect(.invalidParameter(name: "limit", reason: "must be 1 to 200")) {
             try await list(after: nil, limit: 0, by: TestApp.viewer)
         }
         for bad in ["", "x", "%%%", "bm90LWEtY3Vyc29y", String(repeating: "A", count: 200)] {
@@ -133,7 +134,7 @@ struct CatchingUpTests {
         self.app.clock.advance(by: 1)
         try await self.app.send("pressure <low> at pump", by: TestApp.owner, to: mine.id)
         self.app.clock.advance(by: 1)
-        _ = try await SendMessage(self.app.deps, limiter: self.app.limiter, committer: self.app.committer)(
+        _ = try await SendMessage(self.app.deps)(
             SendMessage.Request(content: .string("PRESSURE fine")), to: theirs.room.id, by: TestApp.outsider)
         let search = SearchAllRooms(self.app.deps)
         let (hits, total) = try await search(query: " pressure ", limit: 20, offset: 0, by: TestApp.viewer)

@@ -21,7 +21,9 @@ package struct ListMentions: Sendable {
     package func callAsFunction(after cursor: MentionCursor?, limit: Int, by principal: Principal) async throws
         -> Page
     {
-        guard ReadHistory.limits.contains(limit) else { throw DomainError.invalidRequest("limit must be 1 to 200") }
+        guard ReadHistory.limits.contains(limit) else {
+            throw DomainError.invalidParameter(name: "limit", reason: "must be 1 to 200")
+        }
         let page = try await self.deps.messages.mentions(of: principal.userID, after: cursor, limit: limit)
         let next = page.hasMore ? page.messages.last.map(MentionCursor.init(after:)) : nil
         return Page(messages: page.messages, hasMore: page.hasMore, next: next)

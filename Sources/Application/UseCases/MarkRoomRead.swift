@@ -21,6 +21,7 @@ package struct MarkRoomRead: Sendable {
         guard sequence >= 0 else {
             throw DomainError.validationFailed(field: "sequence_number", reason: "must be a whole number ≥ 0")
         }
+        try self.deps.limits.takeAction(for: principal.userID, at: self.deps.clock.now())
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.read)
         let (marker, moved) = try await self.deps.rooms.advanceReadMarker(

@@ -15,6 +15,7 @@ package struct PostAnnouncement: Sendable {
     {
         guard principal.isAdmin else { throw DomainError.insufficientPermissions }
         try Announcement.validate(message: message)
+        try self.deps.limits.takeAction(for: principal.userID, at: self.deps.clock.now())
         let announcement = Announcement(
             id: AnnouncementID(uuid: self.deps.ids.next()), message: message, severity: severity,
             createdBy: principal.userID, createdAt: self.deps.clock.now())

@@ -35,13 +35,15 @@ package struct SearchMessages: Sendable {
     static func validated(query: String, limit: Int, offset: Int) throws(DomainError) -> String {
         let query = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard query.count >= SearchHighlighter.minimumQueryLength, query.count <= Self.maximumQueryCharacters else {
-            throw .invalidRequest("q must be 2 to \(Self.maximumQueryCharacters) characters")
+            throw .invalidParameter(name: "q", reason: "must be 2 to \(Self.maximumQueryCharacters) characters")
         }
         guard !query.unicodeScalars.contains(where: ContentRules.isRefused) else {
-            throw .invalidRequest("q must not contain control characters")
+            throw .invalidParameter(name: "q", reason: "must not contain control characters")
         }
-        guard ReadHistory.limits.contains(limit) else { throw .invalidRequest("limit must be 1 to 200") }
-        guard offset >= 0 else { throw .invalidRequest("offset must not be negative") }
+        guard ReadHistory.limits.contains(limit) else {
+            throw .invalidParameter(name: "limit", reason: "must be 1 to 200")
+        }
+        guard offset >= 0 else { throw .invalidParameter(name: "offset", reason: "must not be negative") }
         return query
     }
 }

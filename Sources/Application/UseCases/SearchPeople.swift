@@ -26,12 +26,17 @@ package struct SearchPeople: Sendable {
     package func callAsFunction(query: String, limit: Int, by principal: Principal) async throws -> [Person] {
         let query = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard query.count >= SearchHighlighter.minimumQueryLength, query.count <= Self.maximumQueryCharacters else {
-            throw DomainError.invalidRequest("q must be 2 to \(Self.maximumQueryCharacters) characters")
+            throw DomainError.invalidParameter(
+                name: "q", reason: "must be 2 to \(Self.maximumQueryCharacters) characters")
         }
         guard !query.unicodeScalars.contains(where: ContentRules.isRefused) else {
-            throw DomainError.invalidRequest("q must not contain control characters")
+            throw DomainError.invalidParameter(name: "q", reason: "must not contain control characters")
         }
-        guard Self.limits.contains(limit) else { throw DomainError.invalidRequest("limit must be 1 to 50") }
+        guard Self.limits.contains(limit) else {
+            throw DomainError.invalidParameter(name: "limit", reason: "must be 1 to 50")
+        }
+        // Each search may reach the directory: it counts as an action (as typing a name completes it).
+        try self.deps.limits.takeAction(for: principal.userID, at: self.deps.clock.now())
         let found = try await self.deps.directory.searchPeople(matching: query, limit: limit)
         let seen = try await self.deps.users.search(query, limit: limit)
 

@@ -42,7 +42,8 @@ struct CatchUpRoutes {
                 var cursor: MentionCursor?
                 if let text = request.query("before") {
                     guard let parsed = MentionCursor(token: text) else {
-                        throw DomainError.invalidRequest("before must be a next_before value of an earlier page.")
+                        throw DomainError.invalidParameter(
+                            name: "before", reason: "must be the next_before of an earlier page")
                     }
                     cursor = parsed
                 }

@@ -34,7 +34,7 @@ struct MessageRoutes {
                 var beforeTime: Date?
                 if let text = request.query("before") {
                     guard let date = Timestamp.parse(text) else {
-                        throw DomainError.invalidRequest("before must be an ISO-8601 timestamp.")
+                        throw DomainError.invalidParameter(name: "before", reason: "must be an ISO-8601 timestamp")
                     }
                     beforeTime = date
                 }
@@ -100,7 +100,7 @@ struct MessageRoutes {
                 func bound(_ name: String) throws -> Double? {
                     guard let text = request.query(name) else { return nil }
                     guard let value = Double(text), value.isFinite else {
-                        throw DomainError.invalidRequest("\(name) must be a number.")
+                        throw DomainError.invalidParameter(name: name, reason: "must be a number")
                     }
                     return value
                 }
@@ -179,7 +179,7 @@ struct MessageRoutes {
         let id = UserID(text)
         guard !id.rawValue.isEmpty, id.rawValue.utf8.count <= 320,
             !id.rawValue.unicodeScalars.contains(where: ContentRules.isRefused)
-        else { throw .invalidRequest("mentions must be a user id or me.") }
+        else { throw .invalidParameter(name: "mentions", reason: "must be a user id or me") }
         return id
     }
 

@@ -37,7 +37,7 @@ struct ServiceRoutes {
             "search_min_characters": number(SearchHighlighter.minimumQueryLength),
             "typing_expiry_seconds": .number(SetTyping.expiry),
             "read_receipt_interval_seconds": .number(ReadReceiptCoalescer.interval),
-            "catch_up_max_messages": number(CatchUp.maximumMessages),
+            "catch_up_max_messages": number(CatchUp.Limits().maximumMessages),
             "announcement_max_characters": number(Announcement.maximumCharacters),
             "announcement_lifetime_seconds": .number(Announcement.lifetime),
         ])

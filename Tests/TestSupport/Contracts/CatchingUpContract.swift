@@ -184,7 +184,7 @@ package enum CatchingUpContract {
             #expect(!(try await stores.messages.setPinned(a.id, false, by: owner, at: at)).changed)
             // Catch-up sees the pin change by rev.
             let changes = try await stores.messages.changes(
-                in: room.id, afterRev: b.rev, throughSequence: b.sequenceNumber)
+                in: room.id, afterRev: b.rev, throughSequence: b.sequenceNumber, limit: 10)
             #expect(changes.map(\.id) == [b.id, a.id])
             _ = try await stores.messages.delete(b.id, by: owner, at: at)
             #expect(try await stores.messages.pins(in: room.id).isEmpty)

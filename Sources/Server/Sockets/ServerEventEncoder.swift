@@ -3,11 +3,15 @@ import Domain
 import Foundation
 import Transport
 
-/// Serializes live events into the WebSocket events of API.md: once per event, shared by every recipient.
-struct LiveEventFrames: Sendable {
+/// Writes the server's WebSocket events of API.md: the one place that knows their wire names. Each event is
+/// serialized once and the same frame is shared by every recipient; the values inside (Message, Notification ...)
+/// are the Presenter's, as on REST.
+struct ServerEventEncoder: Sendable {
     let presenter: Presenter
 
-    /// The frame for a room's connections, or nil for events that are not sent as such.
+    // MARK: - Live events
+
+    /// The frame of a live event for a room's or a user's connections; nil for events that are not sent as such.
     func frame(for event: LiveEvent) -> OutboundFrame? {
         switch event {
         case .messageCreated(let message):
@@ -47,24 +51,20 @@ struct LiveEventFrames: Sendable {
         case .messageUnpinned(let message):
             return Self.frame(self.pin(message, pinned: false))
         case .announcement(let announcement):
-            return Self.frame([
-                "type": .string("announcement"), "announcement": self.presenter.announcement(announcement),
-            ])
+            return self.announcement(announcement)
         case .accessRevoked, .tokenRevoked:
             return nil
         }
     }
 
-    private func pin(_ message: Message, pinned: Bool) -> JSONObject {
-        [
-            "type": .string(pinned ? "message_pinned" : "message_unpinned"),
-            "message": self.presenter.message(message), "rev": .number(Double(message.rev)),
-        ]
+    /// `{"type": "announcement", "announcement": {...}}`: live, and replayed to a notifications socket.
+    func announcement(_ announcement: Announcement) -> OutboundFrame {
+        Self.frame(["type": .string("announcement"), "announcement": self.presenter.announcement(announcement)])
     }
 
     /// How catch-up reports an older message changed since the client's revision `afterRev`: its current state, as
     /// the event of a pin change when its pin changed since (that event carries the whole message).
-    func catchUpFrame(for message: Message, afterRev: Int64) -> OutboundFrame {
+    func catchUp(_ message: Message, afterRev: Int64) -> OutboundFrame {
         if message.isDeleted { return Self.frame(self.deleted(message)) }
         if let pinRev = message.pinRev, pinRev > afterRev {
             return Self.frame(self.pin(message, pinned: message.isPinned))
@@ -75,11 +75,74 @@ struct LiveEventFrames: Sendable {
         return Self.frame(self.reactions(message))
     }
 
+    // MARK: - Answers to one connection
+
+    func connected(
+        room: RoomID, user: UserID, role: Role, lastSequence: Int64, rev: Int64, online: [PresenceEntry]
+    ) -> OutboundFrame {
+        Self.frame([
+            "type": .string("connected"), "room_id": .string(room.description), "user_id": .string(user.rawValue),
+            "role": .string(role.rawValue), "last_sequence_number": .number(Double(lastSequence)),
+            "rev": .number(Double(rev)), "online": .array(online.map { self.presenter.presence($0, since: false) }),
+        ])
+    }
+
+    /// The end of a replay; `truncated` when it stopped at its bound before the room's last message (the client
+    /// loads the rest of the history over REST).
+    func syncComplete(lastSequence: Int64, rev: Int64, truncated: Bool) -> OutboundFrame {
+        var object: JSONObject = [
+            "type": .string("sync_complete"), "last_sequence_number": .number(Double(lastSequence)),
+            "rev": .number(Double(rev)),
+        ]
+        if truncated { object["truncated"] = .bool(true) }
+        return Self.frame(object)
+    }
+
+    func ack(clientID: String?, _ message: Message) -> OutboundFrame {
+        Self.frame([
+            "type": .string("ack"), "client_id": clientID.map { .string($0) } ?? .null,
+            "message_id": .string(message.id.description),
+            "sequence_number": .number(Double(message.sequenceNumber)), "created_at": Presenter.time(message.createdAt),
+        ])
+    }
+
+    /// A refused event, in the codes of API.md's WebSocket section (`Refusal.onWebSocket`).
+    func error(_ refusal: Refusal, clientID: String?) -> OutboundFrame {
+        let refusal = refusal.onWebSocket
+        var object: JSONObject = [
+            "type": .string("error"), "code": .string(refusal.code), "message": .string(refusal.message),
+        ]
+        if let clientID { object["client_id"] = .string(clientID) }
+        if let field = refusal.field { object["field"] = .string(field) }
+        return Self.frame(object)
+    }
+
+    let pong = Self.frame(["type": .string("pong")])
+
+    func unreadSync(_ notifications: [UserNotification]) -> OutboundFrame {
+        Self.frame([
+            "type": .string("unread_sync"), "notifications": .array(notifications.map(self.presenter.notification)),
+        ])
+    }
+
+    func markRead(_ id: NotificationID) -> OutboundFrame {
+        Self.frame(["type": .string("mark_read"), "notification_id": .string(id.description)])
+    }
+
+    // MARK: - Shapes
+
     private func deleted(_ message: Message) -> JSONObject {
         [
             "type": .string("message_deleted"), "message_id": .string(message.id.description),
             "deleted_at": Presenter.time(message.deletedAt),
             "deleted_by": message.deletedBy.map { .string($0.rawValue) } ?? .null, "rev": .number(Double(message.rev)),
+        ]
+    }
+
+    private func pin(_ message: Message, pinned: Bool) -> JSONObject {
+        [
+            "type": .string(pinned ? "message_pinned" : "message_unpinned"),
+            "message": self.presenter.message(message), "rev": .number(Double(message.rev)),
         ]
     }
 
@@ -90,7 +153,7 @@ struct LiveEventFrames: Sendable {
         ]
     }
 
-    static func frame(_ object: JSONObject) -> OutboundFrame {
+    private static func frame(_ object: JSONObject) -> OutboundFrame {
         OutboundFrame.text(JSONWriter.encode(.object(object)))
     }
 }
