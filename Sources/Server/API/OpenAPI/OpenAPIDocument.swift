@@ -292,11 +292,12 @@ enum OpenAPIDocument {
             method: "patch", path: "/api/messages/{message_id}", id: "editMessage", tag: "messages",
             summary: "Edit (the sender, within 15 minutes); the previous content goes to the edit history",
             body: ("application/json", S.object(["content": .object([:])])),
-            success: [(200, "the message", Self.json("Message"))], errors: Self.writeErrors),
+            success: [(200, "the message", Self.json("Message"))],
+            errors: [400, 401, 403, 404, 409, 413, 422, 429, 503]),
         Operation(
             method: "delete", path: "/api/messages/{message_id}", id: "deleteMessage", tag: "messages",
             summary: "Soft delete (the sender, the room's OWNER or an admin)", success: [(204, "deleted", nil)],
-            errors: [400, 401, 403, 404, 409, 503]),
+            errors: [400, 401, 403, 404, 409, 429, 503]),
         Operation(
             method: "get", path: "/api/messages/{message_id}/history", id: "getEditHistory", tag: "messages",
             summary: "Previous versions (the sender, the room's OWNER or an admin)",
@@ -306,19 +307,19 @@ enum OpenAPIDocument {
             summary: "React (201 when added, 200 when it was there)",
             body: ("application/json", S.ref("EmojiRequest")),
             success: [(201, "added", Self.json("Message")), (200, "already there", Self.json("Message"))],
-            errors: Self.writeErrors),
+            errors: [400, 401, 403, 404, 409, 413, 422, 429, 503]),
         Operation(
             method: "delete", path: "/api/messages/{message_id}/reactions/{emoji}", id: "removeReaction",
             tag: "messages", summary: "Remove the caller's reaction (204 also when it was not there)",
-            success: [(204, "removed", nil)], errors: [400, 401, 403, 404, 409, 422, 503]),
+            success: [(204, "removed", nil)], errors: [400, 401, 403, 404, 409, 422, 429, 503]),
         Operation(
             method: "post", path: "/api/messages/{message_id}/pin", id: "pinMessage", tag: "catching up",
             summary: "Pin as a key event (OWNER, EDITOR or admin); 200 and no change when pinned already",
-            success: [(200, "the message", Self.json("Message"))], errors: [400, 401, 403, 404, 409, 503]),
+            success: [(200, "the message", Self.json("Message"))], errors: [400, 401, 403, 404, 409, 429, 503]),
         Operation(
             method: "delete", path: "/api/messages/{message_id}/pin", id: "unpinMessage", tag: "catching up",
             summary: "Unpin (OWNER, EDITOR or admin); 204 also when it was not pinned",
-            success: [(204, "unpinned", nil)], errors: [400, 401, 403, 404, 409, 503]),
+            success: [(204, "unpinned", nil)], errors: [400, 401, 403, 404, 409, 429, 503]),
     ]
 
     private static let files: [Operation] = [
@@ -361,7 +362,7 @@ enum OpenAPIDocument {
             method: "post", path: "/api/rooms/{room_id}/read", id: "markRoomRead", tag: "catching up",
             summary: "Move the caller's read marker forward (any member or admin)",
             body: ("application/json", S.ref("ReadRequest")),
-            success: [(200, "the marker", Self.json("ReadMarker"))], errors: [400, 401, 403, 404, 413, 422, 503]),
+            success: [(200, "the marker", Self.json("ReadMarker"))], errors: [400, 401, 403, 404, 413, 422, 429, 503]),
         Operation(
             method: "get", path: "/api/rooms/{room_id}/read-receipts", id: "listReadReceipts", tag: "catching up",
             summary: "Every member's read marker", success: [(200, "receipts", Self.json("ReadReceiptList"))],
@@ -397,7 +398,7 @@ enum OpenAPIDocument {
                     "at least 2 characters"),
                 Self.query("limit", S.integer(minimum: 1, maximum: 50), "1 to 50, default 20"),
             ],
-            success: [(200, "people", Self.json("PeopleList"))], errors: [400, 401, 503])
+            success: [(200, "people", Self.json("PeopleList"))], errors: [400, 401, 429, 503])
     ]
 
     private static let announcements: [Operation] = [
@@ -405,7 +406,8 @@ enum OpenAPIDocument {
             method: "post", path: "/api/announcements", id: "postAnnouncement", tag: "announcements",
             summary: "Send a notice to every open connection (admins only)",
             body: ("application/json", S.ref("NewAnnouncement")),
-            success: [(201, "the announcement", Self.json("Announcement"))], errors: [400, 401, 403, 413, 422, 503]),
+            success: [(201, "the announcement", Self.json("Announcement"))],
+            errors: [400, 401, 403, 413, 422, 429, 503]),
         Operation(
             method: "get", path: "/api/announcements", id: "listAnnouncements", tag: "announcements",
             summary: "The announcements of the last 24 hours, newest first",
