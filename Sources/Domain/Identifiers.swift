@@ -62,3 +62,8 @@ package struct NotificationID: UUIDIdentifier {
     package let uuid: UUID
     package init(uuid: UUID) { self.uuid = uuid }
 }
+
+package struct AnnouncementID: UUIDIdentifier {
+    package let uuid: UUID
+    package init(uuid: UUID) { self.uuid = uuid }
+}

@@ -23,12 +23,19 @@ package struct Message: Hashable, Sendable {
     package var deletedAt: Date?
     package var deletedBy: UserID?
     package var reactions: [ReactionSummary]
+    /// When the message was pinned as one of the incident's key events; nil when it is not pinned.
+    package var pinnedAt: Date?
+    package var pinnedBy: UserID?
+    /// The room revision of the last pin or unpin (nil when never pinned), so catch-up can tell a client whose
+    /// revision is older that the pin changed, even when a later reaction raised `rev` again.
+    package var pinRev: Int64?
 
     package init(
         id: MessageID, roomID: RoomID, sequenceNumber: Int64, rev: Int64, senderID: UserID,
         senderDisplayName: String, kind: MessageKind, content: MessageContent?, metadata: JSONObject?,
         mentions: [UserID], file: StoredFile?, clientID: String?, createdAt: Date, editedAt: Date? = nil,
-        deletedAt: Date? = nil, deletedBy: UserID? = nil, reactions: [ReactionSummary] = []
+        deletedAt: Date? = nil, deletedBy: UserID? = nil, reactions: [ReactionSummary] = [], pinnedAt: Date? = nil,
+        pinnedBy: UserID? = nil, pinRev: Int64? = nil
     ) {
         self.id = id
         self.roomID = roomID
@@ -47,9 +54,13 @@ package struct Message: Hashable, Sendable {
         self.deletedAt = deletedAt
         self.deletedBy = deletedBy
         self.reactions = reactions
+        self.pinnedAt = pinnedAt
+        self.pinnedBy = pinnedBy
+        self.pinRev = pinRev
     }
 
     package var isDeleted: Bool { self.deletedAt != nil }
+    package var isPinned: Bool { self.pinnedAt != nil }
 }
 
 package enum MessageKind: String, Sendable, Codable, CaseIterable {

@@ -9,7 +9,7 @@ package enum Role: String, Sendable, Codable, CaseIterable, Comparable {
         switch action {
         case .read:
             return true
-        case .send, .react, .uploadFile, .editOwnMessage, .deleteOwnMessage:
+        case .send, .react, .uploadFile, .editOwnMessage, .deleteOwnMessage, .pinMessages:
             return self != .viewer
         case .manageRoom, .manageMembers, .deleteAnyMessage, .deleteAnyFile, .readAnyEditHistory:
             return self == .owner
@@ -40,4 +40,6 @@ package enum RoomAction: Sendable, CaseIterable {
     case readAnyEditHistory
     case manageRoom
     case manageMembers
+    /// Pin and unpin messages as the incident's key events.
+    case pinMessages
 }

@@ -10,6 +10,8 @@ final class IncidentServer: Sendable {
     let services: Services
     let hub: RoomHub
     let http: HTTPServer
+    /// The routes, read-only once serving (the OpenAPI test compares them with the document).
+    let router: Router
     private let housekeeping: Task<Void, Never>
 
     /// Builds and binds the server (`port` 0 picks a free port, for tests).
@@ -31,6 +33,10 @@ final class IncidentServer: Sendable {
         FileRoutes(endpoint: endpoint).register(on: router)
         NotificationRoutes(endpoint: endpoint).register(on: router)
         OperationsRoutes(endpoint: endpoint).register(on: router)
+        CatchUpRoutes(endpoint: endpoint).register(on: router)
+        PeopleRoutes(endpoint: endpoint).register(on: router)
+        AnnouncementRoutes(endpoint: endpoint).register(on: router)
+        ServiceRoutes(endpoint: endpoint).register(on: router)
         SocketRoutes(endpoint: endpoint, hub: hub).register(on: router)
         router.headCheck = { request in await endpoint.headCheck(request) }
         router.fallback = { request, miss in
@@ -63,10 +69,12 @@ final class IncidentServer: Sendable {
         self.services = services
         self.hub = hub
         self.http = http
+        self.router = router
         self.housekeeping = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 await services.expireTyping()
+                await services.readReceipts.flush()
             }
         }
         log.info("listening", ["host": host, "port": String(http.port)])

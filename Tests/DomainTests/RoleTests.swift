@@ -7,7 +7,7 @@ struct RoleTests {
     static func expected(_ role: Role, _ action: RoomAction) -> Bool {
         switch action {
         case .read: true
-        case .send, .react, .uploadFile, .editOwnMessage, .deleteOwnMessage: role != .viewer
+        case .send, .react, .uploadFile, .editOwnMessage, .deleteOwnMessage, .pinMessages: role != .viewer
         case .manageRoom, .manageMembers, .deleteAnyMessage, .deleteAnyFile, .readAnyEditHistory: role == .owner
         }
     }

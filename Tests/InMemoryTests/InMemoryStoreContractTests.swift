@@ -31,4 +31,7 @@ struct InMemoryStoreContractTests {
     @Test(arguments: RevocationStoreContract.cases) func revocationStore(_ c: StoreContract) async throws {
         try await c.run(self.stores)
     }
+    @Test(arguments: CatchingUpContract.cases) func catchingUp(_ c: StoreContract) async throws {
+        try await c.run(self.stores)
+    }
 }

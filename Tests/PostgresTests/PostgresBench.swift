@@ -185,4 +185,14 @@ final class CountingMessageStore: MessageStore, @unchecked Sendable {
     ) async throws -> [Message] {
         try await self.base.readings(in: roomID, named: name, atLeast: minimum, atMost: maximum, limit: limit)
     }
+    func setPinned(_ id: MessageID, _ pinned: Bool, by user: UserID, at: Date) async throws
+        -> (message: Message, changed: Bool)
+    { try await self.base.setPinned(id, pinned, by: user, at: at) }
+    func pins(in roomID: RoomID) async throws -> [Message] { try await self.base.pins(in: roomID) }
+    func mentions(of user: UserID, after cursor: MentionCursor?, limit: Int) async throws -> HistoryPage {
+        try await self.base.mentions(of: user, after: cursor, limit: limit)
+    }
+    func search(text: String, inRoomsOf member: UserID?, limit: Int, offset: Int) async throws
+        -> (messages: [Message], total: Int)
+    { try await self.base.search(text: text, inRoomsOf: member, limit: limit, offset: offset) }
 }

@@ -259,7 +259,9 @@ struct PostgresMessageStoreTests {
                        (gen_random_uuid(), $1, 2, 2, 'a@example.com', 'A', 'text', 'pressure ok', now())
                 """, [.uuid(roomID.uuid)])
         }
-        #expect(try await PostgresMigrator(pool: database.pool).migrate() == [3, 4])
+        #expect(try await PostgresMigrator(pool: database.pool).migrate(through: 4) == [3, 4])
+        // The later steps (5 and on) add columns the store's queries read.
+        try await PostgresMigrator(pool: database.pool).migrate()
         let found = try await database.stores.messages.search(in: roomID, text: "压力", limit: 10, offset: 0)
         #expect(found.messages.map(\.content) == [.text("液压泵压力下降")])
     }

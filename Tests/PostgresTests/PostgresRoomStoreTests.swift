@@ -76,14 +76,16 @@ struct PostgresRoomStoreTests {
         later.now = fixture.now.addingTimeInterval(100)
         let b = try await later.makeRoom(owner: "ben@example.com", title: "Resin shortage")
         let all = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil))
-        #expect(all.total == 2 && all.rooms.map(\.id) == [b.id, a.id])
+        #expect(all.total == 2 && all.rooms.map(\.room.id) == [b.id, a.id])
         let anns = try await stores.rooms.rooms(matching: RoomQuery(memberID: UserID("ann@example.com")))
-        #expect(anns.rooms.map(\.id) == [a.id])
+        #expect(anns.rooms.map(\.room.id) == [a.id])
         #expect(
-            try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "RESIN")).rooms.map(\.id) == [b.id])
+            try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "RESIN")).rooms.map(\.room.id) == [
+                b.id
+            ])
         #expect(try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "lot-2")).total == 2)
         #expect(try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, status: .resolved)).total == 0)
         let paged = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, limit: 1, offset: 1))
-        #expect(paged.total == 2 && paged.rooms.map(\.id) == [a.id])
+        #expect(paged.total == 2 && paged.rooms.map(\.room.id) == [a.id])
     }
 }

@@ -28,4 +28,7 @@ struct PostgresStoreContractTests {
     @Test(arguments: RevocationStoreContract.cases) func revocationStore(_ c: StoreContract) async throws {
         try await self.run(c)
     }
+    @Test(arguments: CatchingUpContract.cases) func catchingUp(_ c: StoreContract) async throws {
+        try await self.run(c)
+    }
 }

@@ -14,6 +14,7 @@ package final class InMemoryDatabase: Sendable {
         var memberOrder: [UserID] = []
         var sequence: [MessageID] = []
         var clientIDs: [String: MessageID] = [:]
+        var markers: [UserID: ReadMarker] = [:]
     }
 
     struct StoredMessage {
@@ -29,6 +30,7 @@ package final class InMemoryDatabase: Sendable {
         var files: [FileID: StoredFile] = [:]
         var notifications: [NotificationID: UserNotification] = [:]
         var revoked: [String: Date] = [:]
+        var announcements: [AnnouncementID: Announcement] = [:]
     }
 
     let state = Mutex(State())
@@ -71,7 +73,55 @@ extension InMemoryDatabase.State {
         self.rooms[draft.roomID]!.sequence.append(message.id)
         if let key { self.rooms[draft.roomID]!.clientIDs[key] = message.id }
         self.messages[message.id] = InMemoryDatabase.StoredMessage(message: message)
+        // Sending a message moves the sender's read marker to it (MessageStore.append).
+        _ = self.advanceMarker(of: draft.senderID, in: draft.roomID, to: message.sequenceNumber, at: draft.createdAt)
         return .stored(message)
+    }
+
+    /// Moves the marker forward to `sequence` (at most the room's last message) and marks the user's mention
+    /// notifications up to it read; the caller holds the lock. Nil for an unknown room.
+    mutating func advanceMarker(of user: UserID, in roomID: RoomID, to sequence: Int64, at date: Date)
+        -> (marker: ReadMarker, moved: Bool)?
+    {
+        guard let room = self.rooms[roomID] else { return nil }
+        let current =
+            room.markers[user] ?? ReadMarker(roomID: roomID, userID: user, lastReadSequence: 0, readAt: nil)
+        let target = min(max(0, sequence), room.room.lastSequenceNumber)
+        guard target > current.lastReadSequence else { return (current, false) }
+        let marker = ReadMarker(roomID: roomID, userID: user, lastReadSequence: target, readAt: date)
+        self.rooms[roomID]!.markers[user] = marker
+        for (id, notification) in self.notifications
+        where notification.userID == user && notification.readAt == nil && notification.kind == .mention
+            && notification.roomID == roomID && self.isPassed(notification, by: marker)
+        {
+            self.notifications[id]!.readAt = date
+        }
+        return (marker, true)
+    }
+
+    /// Whether `marker` has passed the message a mention notification is about.
+    func isPassed(_ notification: UserNotification, by marker: ReadMarker) -> Bool {
+        guard case .message(let messageID) = notification.reference, let stored = self.messages[messageID] else {
+            return false
+        }
+        return stored.message.roomID == marker.roomID && stored.message.sequenceNumber <= marker.lastReadSequence
+    }
+
+    /// The room's unread and mention counts for `user` after their marker (API.md revision 2).
+    func readState(of user: UserID, in roomID: RoomID) -> ReadState {
+        guard let room = self.rooms[roomID] else { return .empty }
+        let marker = room.markers[user]?.lastReadSequence ?? 0
+        var unread = 0
+        var mentions = 0
+        // Sequence numbers are 1, 2, 3 ... without gaps: message n is at index n - 1.
+        for id in room.sequence.dropFirst(Int(min(marker, Int64(room.sequence.count)))) {
+            guard let message = self.messages[id]?.message, !message.isDeleted, message.senderID != user else {
+                continue
+            }
+            unread += 1
+            if message.mentions.contains(user) { mentions += 1 }
+        }
+        return ReadState(lastReadSequence: marker, unreadCount: unread, mentionCount: mentions)
     }
 
     /// Raises the room's rev for a change to an existing message and returns the new rev.

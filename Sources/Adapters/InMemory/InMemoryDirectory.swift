@@ -49,4 +49,15 @@ package struct InMemoryDirectory: UserDirectory {
         }
         return person.entry
     }
+
+    package func searchPeople(matching text: String, limit: Int) async throws -> [DirectoryPerson] {
+        let needle = text.lowercased()
+        return self.people.filter { person in
+            [person.entry.displayName, person.username, person.entry.email].contains {
+                $0.lowercased().contains(needle)
+            }
+        }
+        .prefix(max(0, limit))
+        .map { DirectoryPerson(displayName: $0.entry.displayName, email: $0.entry.email, accountName: $0.username) }
+    }
 }

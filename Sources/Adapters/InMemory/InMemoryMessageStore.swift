@@ -28,7 +28,9 @@ package struct InMemoryMessageStore: MessageStore {
         self.database.read { state in
             guard let room = state.rooms[roomID] else { return HistoryPage(messages: [], hasMore: false) }
             let all = room.sequence.lazy.compactMap { state.messages[$0] }.filter { stored in
-                query.kind == nil || stored.message.kind == query.kind
+                (query.kind == nil || stored.message.kind == query.kind)
+                    && (query.mentioning.map { stored.message.mentions.contains($0) && !stored.message.isDeleted }
+                        ?? true)
             }
             let selected: [InMemoryDatabase.StoredMessage]
             switch query.direction {
@@ -140,5 +142,68 @@ package struct InMemoryMessageStore: MessageStore {
             }
             .prefix(limit).map { state.current($0) }
         }
+    }
+
+    // MARK: - Revision 2
+
+    package func setPinned(_ id: MessageID, _ pinned: Bool, by user: UserID, at date: Date) async throws
+        -> (message: Message, changed: Bool)
+    {
+        try self.database.write { (state) throws(DomainError) -> (message: Message, changed: Bool) in
+            guard var stored = state.messages[id], !stored.message.isDeleted else { throw .notFound("Message") }
+            guard stored.message.isPinned != pinned else { return (state.current(stored), false) }
+            stored.message.pinnedAt = pinned ? date : nil
+            stored.message.pinnedBy = pinned ? user : nil
+            stored.message.rev = state.nextRev(in: stored.message.roomID, at: date)
+            stored.message.pinRev = stored.message.rev
+            state.messages[id] = stored
+            return (state.current(stored), true)
+        }
+    }
+
+    package func pins(in roomID: RoomID) async throws -> [Message] {
+        self.database.read { state in
+            guard let room = state.rooms[roomID] else { return [] }
+            return room.sequence.compactMap { state.messages[$0] }
+                .filter { $0.message.isPinned && !$0.message.isDeleted }
+                .map { state.current($0) }
+        }
+    }
+
+    package func mentions(of user: UserID, after cursor: MentionCursor?, limit: Int) async throws -> HistoryPage {
+        self.database.read { state in
+            let found = state.rooms.values.filter { $0.members[user] != nil }
+                .flatMap { room in room.sequence.compactMap { state.messages[$0] } }
+                .filter { stored in
+                    stored.message.mentions.contains(user) && !stored.message.isDeleted
+                        && (cursor.map { $0.precedes(stored.message) } ?? true)
+                }
+                .sorted { Self.isNewer($0.message, than: $1.message) }
+            let page = found.prefix(max(0, limit)).map { state.current($0) }
+            return HistoryPage(messages: page, hasMore: found.count > limit)
+        }
+    }
+
+    package func search(text: String, inRoomsOf member: UserID?, limit: Int, offset: Int) async throws
+        -> (messages: [Message], total: Int)
+    {
+        self.database.read { state in
+            let hits = state.rooms.values.filter { room in member.map { room.members[$0] != nil } ?? true }
+                .flatMap { room in room.sequence.compactMap { state.messages[$0] } }
+                .filter { stored in
+                    guard stored.message.kind.isSearchable, case .text(let body)? = stored.message.content else {
+                        return false
+                    }
+                    return SearchHighlighter.matches(body, query: text)
+                }
+                .sorted { Self.isNewer($0.message, than: $1.message) }
+            return (hits.dropFirst(max(0, offset)).prefix(max(0, limit)).map { state.current($0) }, hits.count)
+        }
+    }
+
+    /// Newest first across rooms: by time (at the microseconds PostgreSQL keeps), then by id.
+    private static func isNewer(_ a: Message, than b: Message) -> Bool {
+        let (x, y) = (MentionCursor.microseconds(a.createdAt), MentionCursor.microseconds(b.createdAt))
+        return x != y ? x > y : a.id > b.id
     }
 }

@@ -12,7 +12,33 @@ package struct InMemoryNotificationStore: NotificationStore {
 
     package func add(_ notifications: [UserNotification]) async throws {
         self.database.mutate { state in
-            for notification in notifications { state.notifications[notification.id] = notification }
+            for var notification in notifications {
+                // A read that came before the notification was stored still counts (NotificationStore.add).
+                if notification.kind == .mention, notification.readAt == nil,
+                    let marker = state.rooms[notification.roomID]?.markers[notification.userID],
+                    state.isPassed(notification, by: marker)
+                {
+                    notification.readAt = notification.createdAt
+                }
+                state.notifications[notification.id] = notification
+            }
+        }
+    }
+
+    package func add(_ announcement: Announcement) async throws {
+        try self.database.write { (state) throws(DomainError) in
+            guard state.announcements[announcement.id] == nil else {
+                throw .conflict("The announcement already exists.")
+            }
+            state.announcements[announcement.id] = announcement
+        }
+    }
+
+    package func announcements(since: Date, limit: Int) async throws -> [Announcement] {
+        self.database.read { state in
+            Array(
+                state.announcements.values.filter { $0.createdAt >= since }
+                    .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(max(0, limit)))
         }
     }
 

@@ -29,7 +29,11 @@ package struct InMemoryRoomStore: RoomStore {
         self.database.read { state in state.rooms[id].map { state.roomWithCount($0) } }
     }
 
-    package func rooms(matching query: RoomQuery) async throws -> (rooms: [Room], total: Int) {
+    package func rooms(ids: [RoomID]) async throws -> [Room] {
+        self.database.read { state in ids.compactMap { state.rooms[$0].map { state.roomWithCount($0) } } }
+    }
+
+    package func rooms(matching query: RoomQuery) async throws -> (rooms: [RoomListing], total: Int) {
         self.database.read { state in
             let needle = query.text?.lowercased()
             let matching = state.rooms.values.filter { stored in
@@ -44,8 +48,17 @@ package struct InMemoryRoomStore: RoomStore {
                 }
                 return true
             }
-            .map { state.roomWithCount($0) }
-            .sorted { ($0.lastActivityAt, $0.id) > ($1.lastActivityAt, $1.id) }
+            .map { stored in
+                RoomListing(
+                    room: state.roomWithCount(stored),
+                    readState: query.reader.map { state.readState(of: $0, in: stored.room.id) } ?? .empty)
+            }
+            .filter { !query.unreadOnly || $0.readState.unreadCount > 0 }
+            .sorted { a, b in
+                switch query.sort {
+                case .activity: (a.room.lastActivityAt, a.room.id) > (b.room.lastActivityAt, b.room.id)
+                }
+            }
             let page = matching.dropFirst(query.offset).prefix(query.limit)
             return (Array(page), matching.count)
         }
@@ -113,6 +126,25 @@ package struct InMemoryRoomStore: RoomStore {
             state.rooms[roomID]!.members[userID] = member
             return (member, try state.insert(announcement).message)
         }
+    }
+
+    package func advanceReadMarker(of user: UserID, in roomID: RoomID, to sequence: Int64, at date: Date)
+        async throws -> (marker: ReadMarker, moved: Bool)
+    {
+        try self.database.write { (state) throws(DomainError) -> (marker: ReadMarker, moved: Bool) in
+            guard let result = state.advanceMarker(of: user, in: roomID, to: sequence, at: date) else {
+                throw .notFound("Room")
+            }
+            return result
+        }
+    }
+
+    package func readMarkers(in roomID: RoomID) async throws -> [UserID: ReadMarker] {
+        self.database.read { $0.rooms[roomID]?.markers ?? [:] }
+    }
+
+    package func readState(of user: UserID, in roomID: RoomID) async throws -> ReadState {
+        self.database.read { $0.readState(of: user, in: roomID) }
     }
 
     package func remove(_ userID: UserID, from roomID: RoomID, announcement: NewMessage) async throws -> Message {

@@ -25,4 +25,16 @@ package struct InMemoryUserStore: UserStore {
             return found
         }
     }
+
+    package func search(_ text: String, limit: Int) async throws -> [User] {
+        let needle = text.lowercased()
+        return self.database.read { state in
+            let found = state.users.values.filter { user in
+                [user.displayName, user.id.rawValue, user.email].contains { $0.lowercased().contains(needle) }
+            }
+            return Array(
+                found.sorted { ($0.displayName.lowercased(), $0.id) < ($1.displayName.lowercased(), $1.id) }
+                    .prefix(max(0, limit)))
+        }
+    }
 }

@@ -76,12 +76,14 @@ final class LDAPConnection {
 
     /// The entries under `base` that match `filter`, with `attributes`; at most `limit` of them.
     ///
-    /// More than `limit` matches is `.ambiguousUser`: the server stops at the size limit and says so.
+    /// More than `limit` matches is `.ambiguousUser` (the server stops at the size limit and says so), unless
+    /// `truncating`: then the entries up to the limit are the answer (a people search shows the first ones).
     func search(
         base: String,
         filter: String,
         attributes: [String],
-        limit: Int32
+        limit: Int32,
+        truncating: Bool = false
     ) throws(LDAPDirectoryError)
         -> [LDAPEntry]
     {
@@ -106,10 +108,12 @@ final class LDAPConnection {
             )
         }
         defer { if let result { ldap_msgfree(result) } }
-        if status == LDAP_SIZELIMIT_EXCEEDED {
+        if status == LDAP_SIZELIMIT_EXCEEDED && !truncating {
             throw LDAPDirectoryError(.ambiguousUser, operation: "search", resultCode: status)
         }
-        guard status == LDAP_SUCCESS else { throw self.failure(status, operation: "search", code: nil) }
+        guard status == LDAP_SUCCESS || status == LDAP_SIZELIMIT_EXCEEDED else {
+            throw self.failure(status, operation: "search", code: nil)
+        }
         var entries: [LDAPEntry] = []
         var entry = ldap_first_entry(self.handle, result)
         while let current = entry {

@@ -21,6 +21,14 @@ package enum LDAPFilter {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// The people search: a person whose display name, account name (`sAMAccountName` or `uid`) or e-mail contains
+    /// `text`. Substring matches of these attributes ignore case (their SUBSTR rules); `text` is escaped as a login
+    /// name is, so its `*` is a character, not a wildcard.
+    package static func peopleFilter(containing text: String) -> String {
+        let value = "*" + Self.escape(text) + "*"
+        return "(&(objectClass=person)(|(displayName=\(value))(sAMAccountName=\(value))(uid=\(value))(mail=\(value))))"
+    }
+
     /// `template` with every `{u}` replaced by the escaped `username`.
     package static func userFilter(template: String, username: String) -> String {
         template.replacingOccurrences(of: "{u}", with: Self.escape(username))

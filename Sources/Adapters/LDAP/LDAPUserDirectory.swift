@@ -60,7 +60,7 @@ package final class LDAPUserDirectory: UserDirectory {
         guard !username.isEmpty, username.utf8.count <= Self.maximumUsernameLength else {
             throw LDAPDirectoryError(.refusedInput, operation: "input")
         }
-        let queue = self.queues[self.next.wrappingAdd(1, ordering: .relaxed).oldValue % self.queues.count]
+        let queue = self.nextQueue()
         let configuration = self.configuration
         let result = await withCheckedContinuation { continuation in
             queue.async {
@@ -72,6 +72,16 @@ package final class LDAPUserDirectory: UserDirectory {
             }
         }
         return try result.get()
+    }
+
+    /// The queues take sessions in turn.
+    func nextQueue() -> DispatchQueue {
+        self.queues[self.next.wrappingAdd(1, ordering: .relaxed).oldValue % self.queues.count]
+    }
+
+    /// Tells `onFailure` why a directory call failed (for logs).
+    func reportFailure(_ error: LDAPDirectoryError) {
+        self.onFailure?(error)
     }
 
     // MARK: - On the directory's queue

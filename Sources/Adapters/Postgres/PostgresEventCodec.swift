@@ -6,7 +6,10 @@ internal import Foundation
 ///
 /// Message events carry ids only; the receiving process loads the message (by primary key) when it decodes them, so
 /// a 10 KB message or 100 KB of readings never has to fit. The other events are small and travel whole; a notification
-/// too large for a payload travels as its id and is loaded too.
+/// or an announcement too large for a payload travels as its id and is loaded too.
+///
+/// Decoding reads bytes any database client could NOTIFY on the channel: a field of the wrong type or a number out
+/// of range (NaN, 1e300, a fraction where a count belongs) drops the event, never traps.
 enum PostgresEventCodec {
     /// Leaves room for the envelope in the 8 000-byte payload.
     static let maximumPayloadBytes = 7_800
@@ -60,6 +63,29 @@ enum PostgresEventCodec {
             if JSONWriter.encode(.object(object)).count > Self.maximumPayloadBytes / 2 {
                 object = ["t": .string("notification_ref"), "id": .string(notification.id.description)]
             }
+        case .readReceipt(let room, let user, let displayName, let sequence, let at):
+            object["t"] = .string("receipt")
+            object["r"] = .string(room.description)
+            object["u"] = .string(user.rawValue)
+            object["n"] = .string(displayName)
+            object["s"] = .number(Double(sequence))
+            object["at"] = .number(Double(PostgresTime.microseconds(since2000: at)))
+        case .messagePinned(let message):
+            object["t"] = .string("pinned")
+            object["m"] = .string(message.id.description)
+        case .messageUnpinned(let message):
+            object["t"] = .string("unpinned")
+            object["m"] = .string(message.id.description)
+        case .announcement(let announcement):
+            object = [
+                "t": .string("announcement"), "id": .string(announcement.id.description),
+                "me": .string(announcement.message), "sv": .string(announcement.severity.rawValue),
+                "by": .string(announcement.createdBy.rawValue),
+                "at": .number(Double(PostgresTime.microseconds(since2000: announcement.createdAt))),
+            ]
+            if JSONWriter.encode(.object(object)).count > Self.maximumPayloadBytes / 2 {
+                object = ["t": .string("announcement_ref"), "id": .string(announcement.id.description)]
+            }
         }
         return .object(object)
     }
@@ -86,7 +112,9 @@ enum PostgresEventCodec {
         func room() -> RoomID? { value["r"]?.stringValue.flatMap(RoomID.init) }
         func user() -> UserID? { value["u"]?.stringValue.map(UserID.init(rawValue:)) }
         func time() -> Date? {
-            value["at"]?.numberValue.map { PostgresTime.date(microsecondsSince2000: Int64($0)) }
+            // Within ±36 000 years of 2000: far beyond any real time, and far from Int64's edges.
+            guard let microseconds = Self.integer(value["at"]), abs(microseconds) < 1 << 60 else { return nil }
+            return PostgresTime.date(microsecondsSince2000: microseconds)
         }
         switch kind {
         case "created": return try message().map(LiveEvent.messageCreated)
@@ -138,8 +166,31 @@ enum PostgresEventCodec {
         case "notification_ref":
             guard let id = value["id"]?.stringValue.flatMap(NotificationID.init) else { return nil }
             return try PostgresNotificationStore.load(id: id, on: connection).map(LiveEvent.notification)
+        case "receipt":
+            guard let room = room(), let user = user(), let name = value["n"]?.stringValue,
+                let sequence = Self.integer(value["s"]), sequence >= 0, let at = time()
+            else { return nil }
+            return .readReceipt(room: room, user: user, displayName: name, lastReadSequence: sequence, at: at)
+        case "pinned": return try message().map(LiveEvent.messagePinned)
+        case "unpinned": return try message().map(LiveEvent.messageUnpinned)
+        case "announcement":
+            guard let id = value["id"]?.stringValue.flatMap(AnnouncementID.init), let text = value["me"]?.stringValue,
+                let severity = value["sv"]?.stringValue.flatMap(AnnouncementSeverity.init(rawValue:)),
+                let by = value["by"]?.stringValue, let at = time()
+            else { return nil }
+            return .announcement(
+                Announcement(id: id, message: text, severity: severity, createdBy: UserID(rawValue: by), createdAt: at))
+        case "announcement_ref":
+            guard let id = value["id"]?.stringValue.flatMap(AnnouncementID.init) else { return nil }
+            return try PostgresNotificationStore.loadAnnouncement(id: id, on: connection).map(LiveEvent.announcement)
         default:
             return nil
         }
+    }
+
+    /// A whole number that fits an Int64, or nil (a fraction, NaN, infinity, out of range, not a number).
+    static func integer(_ value: JSONValue?) -> Int64? {
+        guard let number = value?.numberValue else { return nil }
+        return Int64(exactly: number)
     }
 }

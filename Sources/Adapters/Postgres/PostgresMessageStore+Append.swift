@@ -126,6 +126,23 @@ extension PostgresMessageStore {
                     """,
                     [.uuid(roomID.uuid), .int(counter.sequence), .int(counter.rev), .date(activity)]))
         }
+        // Sending moves each sender's read marker to their last message of the batch (MessageStore.append).
+        var moves: [PostgresReadMarkers.Move] = []
+        var moveIndex: [ClientKey: Int] = [:]
+        for message in inserts {
+            let key = ClientKey(room: message.roomID, sender: message.senderID, clientID: "")
+            if let index = moveIndex[key] {
+                moves[index].sequence = message.sequenceNumber
+                moves[index].at = max(moves[index].at, message.createdAt)
+            } else {
+                moveIndex[key] = moves.count
+                moves.append(
+                    .init(
+                        room: message.roomID, user: message.senderID, sequence: message.sequenceNumber,
+                        at: message.createdAt))
+            }
+        }
+        if !moves.isEmpty { writes.append(PostgresReadMarkers.advance(moves)) }
         if ownTransaction { writes.append(Statement("COMMIT")) }
         if !writes.isEmpty { try connection.pipeline(writes) }
 

@@ -7,7 +7,8 @@ extension PostgresMessageStore {
     /// The columns `decodeMessage` reads, in order, for a table aliased `m`.
     static let columns = """
         m.message_id, m.room_id, m.sequence_number, m.rev, m.sender_id, m.sender_display_name, m.message_type, \
-        m.content, m.metadata, m.mentions, m.file, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.deleted_by
+        m.content, m.metadata, m.mentions, m.file, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.deleted_by, \
+        m.pinned_at, m.pinned_by, m.pin_rev
         """
 
     static func decodeMessage(_ row: PostgresRow) throws -> Message {
@@ -34,7 +35,10 @@ extension PostgresMessageStore {
             createdAt: try row.decode(Date.self, at: 12),
             editedAt: try row.decode(Date?.self, at: 13),
             deletedAt: deletedAt,
-            deletedBy: try row.decode(String?.self, at: 15).map { UserID(rawValue: $0) })
+            deletedBy: try row.decode(String?.self, at: 15).map { UserID(rawValue: $0) },
+            pinnedAt: try row.decode(Date?.self, at: 16),
+            pinnedBy: try row.decode(String?.self, at: 17).map { UserID(rawValue: $0) },
+            pinRev: try row.decode(Int64?.self, at: 18))
     }
 
     static func content(kind: MessageKind, stored text: String) throws -> MessageContent {

@@ -7,7 +7,7 @@ package import Foundation
 /// Every change locks the room row first (then the message), the same order as `append`, so writers never deadlock,
 /// and raises the room's `rev` in the same transaction.
 package struct PostgresMessageStore: MessageStore {
-    private let pool: PostgresPool
+    let pool: PostgresPool
 
     package init(pool: PostgresPool) {
         self.pool = pool
@@ -30,22 +30,32 @@ package struct PostgresMessageStore: MessageStore {
         return try await self.pool.read { connection in
             var conditions = ["m.room_id = $1"]
             var binds: [PostgresBind] = [.uuid(roomID.uuid)]
+            // Mentions of one user are read from their index table, in its order (room, number), not by scanning
+            // the room's messages for them.
+            var source = "messages m"
+            var sequence = "m.sequence_number"
+            if let mentioned = query.mentioning {
+                binds.append(.text(mentioned.rawValue))
+                source = "message_mentions mm JOIN messages m ON m.message_id = mm.message_id"
+                sequence = "mm.sequence_number"
+                conditions += ["mm.user_id = $\(binds.count)", "mm.room_id = $1"]
+            }
             let order: String
             switch query.direction {
             case .newestFirst(let beforeSequence, let beforeTime):
                 if let beforeSequence {
                     binds.append(.int(beforeSequence))
-                    conditions.append("m.sequence_number < $\(binds.count)")
+                    conditions.append("\(sequence) < $\(binds.count)")
                 }
                 if let beforeTime {
                     binds.append(.date(beforeTime))
                     conditions.append("m.created_at < $\(binds.count)")
                 }
-                order = "m.sequence_number DESC"
+                order = "\(sequence) DESC"
             case .oldestFirst(let afterSequence):
                 binds.append(.int(afterSequence))
-                conditions.append("m.sequence_number > $\(binds.count)")
-                order = "m.sequence_number ASC"
+                conditions.append("\(sequence) > $\(binds.count)")
+                order = "\(sequence) ASC"
             }
             if let kind = query.kind {
                 binds.append(.text(kind.rawValue))
@@ -54,7 +64,7 @@ package struct PostgresMessageStore: MessageStore {
             binds.append(.int(limit + 1))
             let result = try connection.query(
                 """
-                SELECT \(Self.columns) FROM messages m WHERE \(conditions.joined(separator: " AND "))
+                SELECT \(Self.columns) FROM \(source) WHERE \(conditions.joined(separator: " AND "))
                 ORDER BY \(order) LIMIT $\(binds.count)
                 """, binds)
             var messages = try result.rows.map(Self.decodeMessage)
@@ -181,7 +191,7 @@ package struct PostgresMessageStore: MessageStore {
     }
 
     /// Locks the message's room, checks the message is there and not deleted, and returns its room.
-    private static func lockRoom(of id: MessageID, on connection: PostgresConnection) throws -> RoomID {
+    static func lockRoom(of id: MessageID, on connection: PostgresConnection) throws -> RoomID {
         guard
             let roomID = try connection.query("SELECT room_id FROM messages WHERE message_id = $1", [.uuid(id.uuid)])
                 .first.map({ RoomID(uuid: try $0.decode(UUID.self, at: 0)) })

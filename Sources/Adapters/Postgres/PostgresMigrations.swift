@@ -13,6 +13,10 @@ package enum PostgresMigrations {
         Step(version: 2, name: "bigram index for two-character CJK search", sql: Self.cjkBigrams),
         Step(version: 3, name: "bigram keys computed by the service", sql: Self.storedBigrams),
         Step(version: 4, name: "smaller GIN pending lists", sql: Self.smallerPendingLists),
+        Step(version: 5, name: "read markers", sql: Self.readMarkers),
+        Step(version: 6, name: "mentions by user", sql: Self.mentionsByUser),
+        Step(version: 7, name: "pins", sql: Self.pins),
+        Step(version: 8, name: "announcements", sql: Self.announcements),
     ]
 
     // Choices worth knowing (docs/DATABASE.md explains them in full):
@@ -191,5 +195,98 @@ package enum PostgresMigrations {
         ALTER INDEX messages_search SET (gin_pending_list_limit = 512);
         ALTER INDEX messages_search_bigram_keys SET (gin_pending_list_limit = 512);
         ALTER INDEX messages_readings SET (gin_pending_list_limit = 512);
+        """
+
+    // Revision 2 of the API (docs/DATABASE.md, "Read markers, mentions, pins, announcements").
+    //
+    // One marker per (room, user): the highest sequence number read. Unread counts are never counted message by
+    // message: sequence numbers have no gaps, so `last_seq - last_read_seq` messages lie after a marker, and only the
+    // few of them that must not count are counted, each with an index range scan that starts at the marker: the
+    // deleted ones (a partial index of deleted messages) and the reader's own (by room, sender, number). Sending moves
+    // the sender's marker to their message, so the markers of an existing installation start where that rule would
+    // have put them: at each sender's last message in each room (and the mention notifications they pass are read).
+    // Own messages after a marker then stay rare, which keeps the second count short.
+    private static let readMarkers = """
+        CREATE TABLE read_markers (
+            room_id uuid NOT NULL REFERENCES incident_rooms (room_id) ON DELETE CASCADE,
+            user_id text NOT NULL,
+            last_read_seq bigint NOT NULL CHECK (last_read_seq >= 0),
+            read_at timestamptz NOT NULL,
+            PRIMARY KEY (room_id, user_id)
+        );
+        CREATE INDEX messages_room_sender_sequence ON messages (room_id, sender_id, sequence_number);
+        CREATE INDEX messages_room_deleted ON messages (room_id, sequence_number) WHERE deleted_at IS NOT NULL;
+        CREATE INDEX notifications_unread_mentions ON notifications (user_id, room_id)
+            WHERE read_at IS NULL AND kind = 'mention';
+
+        INSERT INTO read_markers (room_id, user_id, last_read_seq, read_at)
+        SELECT room_id, sender_id, max(sequence_number), max(created_at) FROM messages GROUP BY room_id, sender_id;
+        UPDATE notifications n SET read_at = rk.read_at
+        FROM read_markers rk, messages m
+        WHERE n.kind = 'mention' AND n.read_at IS NULL AND rk.room_id = n.room_id AND rk.user_id = n.user_id
+            AND m.message_id = n.reference_id AND m.sequence_number <= rk.last_read_seq;
+        """
+
+    // Who is mentioned where, kept by triggers in step with messages.mentions (inserts, edits that change the
+    // mentions, deletions): a message's row per mentioned user, while the message is not deleted. It answers the
+    // mention counts of the room list (by user, room, number after the marker), `GET /api/mentions` (by user, newest
+    // first) and `?mentions=` on history without scanning messages. Only messages with mentions fire the insert
+    // trigger (its WHEN is checked per row, before any function runs), so the common message costs nothing more.
+    private static let mentionsByUser = """
+        CREATE TABLE message_mentions (
+            user_id text NOT NULL,
+            room_id uuid NOT NULL,
+            sequence_number bigint NOT NULL,
+            message_id uuid NOT NULL,
+            sender_id text NOT NULL,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (user_id, room_id, sequence_number)
+        );
+        CREATE INDEX message_mentions_newest ON message_mentions (user_id, created_at DESC, message_id DESC);
+
+        CREATE FUNCTION message_mentions_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' THEN
+                DELETE FROM message_mentions
+                WHERE user_id = ANY (OLD.mentions) AND room_id = OLD.room_id
+                    AND sequence_number = OLD.sequence_number;
+            END IF;
+            IF NEW.deleted_at IS NULL AND cardinality(NEW.mentions) > 0 THEN
+                INSERT INTO message_mentions (user_id, room_id, sequence_number, message_id, sender_id, created_at)
+                SELECT DISTINCT mentioned, NEW.room_id, NEW.sequence_number, NEW.message_id, NEW.sender_id,
+                    NEW.created_at
+                FROM unnest(NEW.mentions) AS mentioned;
+            END IF;
+            RETURN NULL;
+        END
+        $$;
+        CREATE TRIGGER messages_mentions_inserted AFTER INSERT ON messages
+            FOR EACH ROW WHEN (cardinality(NEW.mentions) > 0) EXECUTE FUNCTION message_mentions_sync();
+        CREATE TRIGGER messages_mentions_changed AFTER UPDATE OF mentions, deleted_at ON messages
+            FOR EACH ROW WHEN (OLD.mentions IS DISTINCT FROM NEW.mentions OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+            EXECUTE FUNCTION message_mentions_sync();
+
+        INSERT INTO message_mentions (user_id, room_id, sequence_number, message_id, sender_id, created_at)
+        SELECT DISTINCT mentioned, m.room_id, m.sequence_number, m.message_id, m.sender_id, m.created_at
+        FROM messages m CROSS JOIN LATERAL unnest(m.mentions) AS mentioned
+        WHERE m.deleted_at IS NULL AND cardinality(m.mentions) > 0;
+        """
+
+    // Nullable columns without defaults: adding them rewrites nothing. `pin_rev` is the room revision of the last
+    // pin change, so catch-up can replay a pin that a later reaction's revision would hide.
+    private static let pins = """
+        ALTER TABLE messages ADD COLUMN pinned_at timestamptz, ADD COLUMN pinned_by text, ADD COLUMN pin_rev bigint;
+        CREATE INDEX messages_room_pinned ON messages (room_id, sequence_number) WHERE pinned_at IS NOT NULL;
+        """
+
+    private static let announcements = """
+        CREATE TABLE announcements (
+            announcement_id uuid PRIMARY KEY,
+            message text NOT NULL,
+            severity text NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+            created_by text NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        CREATE INDEX announcements_recent ON announcements (created_at DESC, announcement_id DESC);
         """
 }

@@ -4,7 +4,7 @@ package import Foundation
 
 /// `RoomStore` on PostgreSQL. Each change and its system message are stored in one transaction.
 package struct PostgresRoomStore: RoomStore {
-    private let pool: PostgresPool
+    let pool: PostgresPool
 
     package init(pool: PostgresPool) {
         self.pool = pool
@@ -43,7 +43,17 @@ package struct PostgresRoomStore: RoomStore {
         try await self.pool.read { connection in try Self.findRoom(id, on: connection) }
     }
 
-    package func rooms(matching query: RoomQuery) async throws -> (rooms: [Room], total: Int) {
+    package func rooms(ids: [RoomID]) async throws -> [Room] {
+        guard !ids.isEmpty else { return [] }
+        return try await self.pool.read { connection in
+            try connection.query(
+                "SELECT \(Self.columns) FROM incident_rooms r WHERE r.room_id = ANY($1)",
+                [.array(oid: PostgresOID.uuidArray, ids.map(\.description))]
+            ).rows.map(Self.decodeRoom)
+        }
+    }
+
+    package func rooms(matching query: RoomQuery) async throws -> (rooms: [RoomListing], total: Int) {
         try await self.pool.read { connection in
             var conditions: [String] = []
             var binds: [PostgresBind] = []
@@ -73,19 +83,35 @@ package struct PostgresRoomStore: RoomStore {
                      OR EXISTS (SELECT 1 FROM unnest(r.lots) AS lot WHERE lot ILIKE \(p)))
                     """)
             }
+            // The reader's read state joins every room; its parameter comes last, so that counting the rooms
+            // without it (when no unread filter needs it) keeps the others' numbers.
+            let filterBinds = binds
+            var source = "incident_rooms r"
+            var state = "0::int8, 0::int8, 0::int8"
+            if let reader = query.reader {
+                binds.append(.text(reader.rawValue))
+                source += " " + PostgresReadMarkers.stateJoins(reader: binds.count)
+                state = "mk.last_read, rs.unread, rs.mentions"
+                if query.unreadOnly { conditions.append("rs.unread > 0") }
+            }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let counted =
+                query.unreadOnly && query.reader != nil ? (source, binds) : ("incident_rooms r", filterBinds)
             let total =
-                try connection.query("SELECT count(*) FROM incident_rooms r \(filter)", binds)
+                try connection.query("SELECT count(*) FROM \(counted.0) \(filter)", counted.1)
                 .first.map { try $0.decode(Int.self, at: 0) } ?? 0
-            let page =
-                binds + [.int(max(0, query.limit)), .int(max(0, query.offset))]
+            let order: String
+            switch query.sort {
+            case .activity: order = "r.last_activity_at DESC, r.room_id DESC"
+            }
+            let page = binds + [.int(max(0, query.limit)), .int(max(0, query.offset))]
             let rooms = try connection.query(
                 """
-                SELECT \(Self.columns) FROM incident_rooms r \(filter)
-                ORDER BY r.last_activity_at DESC, r.room_id DESC
+                SELECT \(Self.columns), \(state) FROM \(source) \(filter)
+                ORDER BY \(order)
                 LIMIT $\(binds.count + 1) OFFSET $\(binds.count + 2)
                 """, page
-            ).rows.map(Self.decodeRoom)
+            ).rows.map { row in RoomListing(room: try Self.decodeRoom(row), readState: try Self.decodeState(row)) }
             return (rooms, total)
         }
     }
@@ -196,7 +222,65 @@ package struct PostgresRoomStore: RoomStore {
         }
     }
 
+    // MARK: - Read markers
+
+    package func advanceReadMarker(of user: UserID, in roomID: RoomID, to sequence: Int64, at: Date) async throws
+        -> (marker: ReadMarker, moved: Bool)
+    {
+        try await self.pool.write { connection in
+            guard
+                let last = try connection.query(
+                    "SELECT last_seq FROM incident_rooms WHERE room_id = $1", [.uuid(roomID.uuid)]
+                ).first.map({ try $0.decode(Int64.self, at: 0) })
+            else { throw DomainError.notFound("Room") }
+            let target = min(max(0, sequence), last)
+            if target > 0 {
+                let statement = PostgresReadMarkers.advance([.init(room: roomID, user: user, sequence: target, at: at)])
+                if let moved = try connection.query(statement.sql, statement.binds).first {
+                    return (try PostgresReadMarkers.decodeMarker(moved), true)
+                }
+            }
+            let current = try connection.query(
+                "SELECT room_id, user_id, last_read_seq, read_at FROM read_markers WHERE room_id = $1 AND user_id = $2",
+                [.uuid(roomID.uuid), .text(user.rawValue)]
+            ).first.map(PostgresReadMarkers.decodeMarker)
+            return (current ?? ReadMarker(roomID: roomID, userID: user, lastReadSequence: 0, readAt: nil), false)
+        }
+    }
+
+    package func readMarkers(in roomID: RoomID) async throws -> [UserID: ReadMarker] {
+        try await self.pool.read { connection in
+            var markers: [UserID: ReadMarker] = [:]
+            for row in try connection.query(
+                "SELECT room_id, user_id, last_read_seq, read_at FROM read_markers WHERE room_id = $1",
+                [.uuid(roomID.uuid)]
+            ).rows {
+                let marker = try PostgresReadMarkers.decodeMarker(row)
+                markers[marker.userID] = marker
+            }
+            return markers
+        }
+    }
+
+    package func readState(of user: UserID, in roomID: RoomID) async throws -> ReadState {
+        try await self.pool.read { connection in
+            try connection.query(
+                """
+                SELECT \(Self.columns), mk.last_read, rs.unread, rs.mentions
+                FROM incident_rooms r \(PostgresReadMarkers.stateJoins(reader: 2)) WHERE r.room_id = $1
+                """, [.uuid(roomID.uuid), .text(user.rawValue)]
+            ).first.map(Self.decodeState) ?? .empty
+        }
+    }
+
     // MARK: - Helpers
+
+    /// The read state after the room's columns (16, 17, 18).
+    private static func decodeState(_ row: PostgresRow) throws -> ReadState {
+        ReadState(
+            lastReadSequence: try row.decode(Int64.self, at: 16), unreadCount: try row.decode(Int.self, at: 17),
+            mentionCount: try row.decode(Int.self, at: 18))
+    }
 
     /// Locks the room row (the same first lock `append` takes) and returns its status; `notFound(missing)` when
     /// there is no such room.

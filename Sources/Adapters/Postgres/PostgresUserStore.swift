@@ -53,6 +53,19 @@ package struct PostgresUserStore: UserStore {
         }
     }
 
+    package func search(_ text: String, limit: Int) async throws -> [User] {
+        let pattern = "%" + PostgresMessageStore.escapeLike(text) + "%"
+        return try await self.pool.read { connection in
+            try connection.query(
+                """
+                SELECT \(Self.columns) FROM users
+                WHERE display_name ILIKE $1 OR user_id ILIKE $1 OR email ILIKE $1
+                ORDER BY lower(display_name), user_id LIMIT $2
+                """, [.text(pattern), .int(max(0, limit))]
+            ).rows.map(Self.decode)
+        }
+    }
+
     private static func decode(_ row: PostgresRow) throws -> User {
         User(
             id: UserID(rawValue: try row.decode(String.self, at: 0)), displayName: try row.decode(String.self, at: 1),

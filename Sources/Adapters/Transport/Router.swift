@@ -58,6 +58,29 @@ package final class Router: Sendable {
         self.state.withLock { $0.routes.append(route) }
     }
 
+    /// The registered routes, in registration order, with `:name` parameters: read-only, for tests and tools that
+    /// describe the server (the OpenAPI document is checked against it).
+    package var routeTable: [(method: HTTPMethod, pattern: String, isWebSocket: Bool)] {
+        self.state.withLock { state in
+            state.routes.map { route in
+                let pattern =
+                    "/"
+                    + route.segments.map { segment in
+                        switch segment {
+                        case .literal(let text): text
+                        case .parameter(let name): ":" + name
+                        }
+                    }.joined(separator: "/")
+                let isWebSocket: Bool
+                switch route.target {
+                case .http: isWebSocket = false
+                case .webSocket: isWebSocket = true
+                }
+                return (route.method, pattern, isWebSocket)
+            }
+        }
+    }
+
     /// Renders 404 and 405 answers; without it the server answers in the project's JSON error shape.
     package var fallback: (@Sendable (HTTPRequest, RouteMiss) -> HTTPResponse)? {
         get { self.state.withLock { $0.fallback } }

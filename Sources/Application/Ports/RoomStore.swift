@@ -9,8 +9,11 @@ package protocol RoomStore: Sendable {
     /// Stores a new room with its creator as OWNER and `announcement` as its first message (sequence 1).
     func create(_ room: NewRoom, owner: Member, announcement: NewMessage) async throws -> (Room, Message)
     func room(id: RoomID) async throws -> Room?
-    /// Rooms matching `query`, newest activity first, with the total before paging.
-    func rooms(matching query: RoomQuery) async throws -> (rooms: [Room], total: Int)
+    /// Rooms matching `query`, newest activity first, each with the read state of `query.reader`, and the total
+    /// before paging. The read state is counted by the store (never by loading messages): see `ReadState`.
+    func rooms(matching query: RoomQuery) async throws -> (rooms: [RoomListing], total: Int)
+    /// The rooms among `ids` that exist, in no particular order.
+    func rooms(ids: [RoomID]) async throws -> [Room]
     /// Applies `changes` and appends `announcement`; throws `DomainError.notFound` for an unknown room.
     func update(_ id: RoomID, changes: RoomChanges, at: Date, announcement: NewMessage) async throws -> (Room, Message)
 
@@ -25,6 +28,36 @@ package protocol RoomStore: Sendable {
         -> (Member, Message)
     /// Throws `DomainError.notFound` when they are not a member.
     func remove(_ userID: UserID, from roomID: RoomID, announcement: NewMessage) async throws -> Message
+
+    // MARK: - Read markers
+
+    /// Moves `user`'s marker in the room to max(marker, min(`sequence`, the room's last sequence number)), stamping
+    /// `at` when it moves, and marks the user's mention notifications of the messages up to the marker read, in one
+    /// transaction. `moved` is false when the marker stayed where it was. Throws `DomainError.notFound` for an unknown
+    /// room. (`MessageStore.append` moves each sender's marker to their message the same way.)
+    func advanceReadMarker(of user: UserID, in roomID: RoomID, to sequence: Int64, at: Date) async throws
+        -> (marker: ReadMarker, moved: Bool)
+    /// The markers set in the room, by user (members and non-members alike; a marker is never removed).
+    func readMarkers(in roomID: RoomID) async throws -> [UserID: ReadMarker]
+    /// The room's read state for `user` (zero counts for an unknown room).
+    func readState(of user: UserID, in roomID: RoomID) async throws -> ReadState
+}
+
+/// A room in a listing, with the read state of the listing's reader.
+package struct RoomListing: Hashable, Sendable {
+    package var room: Room
+    package var readState: ReadState
+
+    package init(room: Room, readState: ReadState) {
+        self.room = room
+        self.readState = readState
+    }
+}
+
+/// The order of a room listing.
+package enum RoomSort: String, Hashable, Sendable, CaseIterable {
+    /// `last_activity_at`, newest first (ties by room id): the default.
+    case activity
 }
 
 /// The fields of a room as its creator gives them.
@@ -88,18 +121,27 @@ package struct RoomQuery: Hashable, Sendable {
     package var severity: Severity?
     /// Case-insensitive substring of title, description, location or a lot.
     package var text: String?
+    /// Whose read state each room carries (and whose unread messages `unreadOnly` looks at); nil: zero counts.
+    package var reader: UserID?
+    /// Only rooms where `reader` has unread messages.
+    package var unreadOnly: Bool
+    package var sort: RoomSort
     package var limit: Int
     package var offset: Int
 
     package init(
         memberID: UserID?, status: RoomStatus? = nil, incidentType: IncidentType? = nil, severity: Severity? = nil,
-        text: String? = nil, limit: Int = 20, offset: Int = 0
+        text: String? = nil, reader: UserID? = nil, unreadOnly: Bool = false, sort: RoomSort = .activity,
+        limit: Int = 20, offset: Int = 0
     ) {
         self.memberID = memberID
         self.status = status
         self.incidentType = incidentType
         self.severity = severity
         self.text = text
+        self.reader = reader
+        self.unreadOnly = unreadOnly
+        self.sort = sort
         self.limit = limit
         self.offset = offset
     }

@@ -7,4 +7,6 @@ package protocol UserStore: Sendable {
     func user(id: UserID) async throws -> User?
     /// The known users among `ids`; unknown ids are simply absent.
     func users(ids: [UserID]) async throws -> [UserID: User]
+    /// Users whose display name, id or e-mail contains `text`, case-insensitively; by display name, at most `limit`.
+    func search(_ text: String, limit: Int) async throws -> [User]
 }

@@ -50,6 +50,8 @@ package struct CreateRoom: Sendable {
             let (room, message) = try await self.deps.rooms.create(draft, owner: owner, announcement: announcement)
             return (room, [.messageCreated(message)])
         }
-        return RoomView(room: room, myRole: .owner)
+        // The opening message is the creator's: their marker is on it already.
+        let readState = try await self.deps.rooms.readState(of: principal.userID, in: room.id)
+        return RoomView(room: room, myRole: .owner, readState: readState)
     }
 }

@@ -1,8 +1,9 @@
 package import Domain
 package import Foundation
 
-/// The incident report of a room in Markdown: the facts, the people, then the timeline in order, with times in
-/// the plant's time zone (REPORT_TIMEZONE, Asia/Taipei by default).
+/// The incident report of a room in Markdown: the facts, the key events (the pinned messages), the people, then the
+/// timeline in order with the pinned messages marked, with times in the plant's time zone (REPORT_TIMEZONE,
+/// Asia/Taipei by default).
 package struct GenerateReport: Sendable {
     let deps: Dependencies
     let timeZone: TimeZone
@@ -45,6 +46,13 @@ package struct GenerateReport: Sendable {
         out += "| Messages | \(room.lastSequenceNumber) |\n"
         out += "| Time zone | \(self.timeZone.identifier) |\n"
         out += "| Report generated | \(self.time(generatedAt)) |\n"
+        out += "\n## Key events\n\n"
+        let pinned = messages.filter { $0.isPinned && !$0.isDeleted }
+        if pinned.isEmpty { out += "*No message is pinned.*\n" }
+        for message in pinned {
+            let by = message.pinnedBy.map { id in members.first { $0.userID == id }?.displayName ?? id.rawValue }
+            out += self.entry(message, note: by.map { " *(pinned by \(Markdown.inline($0)))*" } ?? "")
+        }
         if !room.description.isEmpty {
             out += "\n## Description\n\n\(Markdown.block(room.description))\n"
         }
@@ -55,13 +63,14 @@ package struct GenerateReport: Sendable {
         }
         out += "\n## Timeline\n\n"
         for message in messages {
-            out += self.entry(message)
+            out += self.entry(message, note: message.isPinned && !message.isDeleted ? " *(pinned)*" : "")
         }
         return out
     }
 
-    private func entry(_ message: Message) -> String {
-        let head = "- **\(self.time(message.createdAt))** #\(message.sequenceNumber)"
+    /// One message as a list item; `note` follows its number (the timeline marks pinned messages with it).
+    private func entry(_ message: Message, note: String) -> String {
+        let head = "- **\(self.time(message.createdAt))** #\(message.sequenceNumber)\(note)"
         let sender = Markdown.inline(message.senderDisplayName)
         guard !message.isDeleted else {
             return "\(head) \(sender): *(deleted)*\n"

@@ -10,6 +10,7 @@ package struct GetRoom: Sendable {
 
     package func callAsFunction(_ roomID: RoomID, by principal: Principal) async throws -> RoomView {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
-        return RoomView(room: access.room, myRole: access.memberRole)
+        let readState = try await self.deps.rooms.readState(of: principal.userID, in: roomID)
+        return RoomView(room: access.room, myRole: access.memberRole, readState: readState)
     }
 }

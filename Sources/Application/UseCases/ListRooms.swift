@@ -7,18 +7,23 @@ package struct ListRooms: Sendable {
         package var incidentType: IncidentType?
         package var severity: Severity?
         package var text: String?
+        /// Only rooms with unread messages for the caller.
+        package var unreadOnly: Bool
+        package var sort: RoomSort
         package var limit: Int
         package var offset: Int
 
         package init(
             status: RoomStatus? = nil, incidentType: IncidentType? = nil, severity: Severity? = nil,
-            text: String? = nil,
-            limit: Int = 20, offset: Int = 0
+            text: String? = nil, unreadOnly: Bool = false, sort: RoomSort = .activity, limit: Int = 20,
+            offset: Int = 0
         ) {
             self.status = status
             self.incidentType = incidentType
             self.severity = severity
             self.text = text
+            self.unreadOnly = unreadOnly
+            self.sort = sort
             self.limit = limit
             self.offset = offset
         }
@@ -41,10 +46,11 @@ package struct ListRooms: Sendable {
         }
         let query = RoomQuery(
             memberID: principal.isAdmin ? nil : principal.userID, status: filter.status,
-            incidentType: filter.incidentType, severity: filter.severity, text: filter.text, limit: filter.limit,
+            incidentType: filter.incidentType, severity: filter.severity, text: filter.text,
+            reader: principal.userID, unreadOnly: filter.unreadOnly, sort: filter.sort, limit: filter.limit,
             offset: filter.offset)
         let (rooms, total) = try await self.deps.rooms.rooms(matching: query)
         let roles = try await self.deps.rooms.memberships(of: principal.userID)
-        return (rooms.map { RoomView(room: $0, myRole: roles[$0.id]) }, total)
+        return (rooms.map { RoomView(room: $0.room, myRole: roles[$0.room.id], readState: $0.readState) }, total)
     }
 }

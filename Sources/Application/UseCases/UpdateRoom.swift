@@ -28,7 +28,10 @@ package struct UpdateRoom: Sendable {
             throw DomainError.conflict("A room cannot move from \(room.status.rawValue) to \(status.rawValue).")
         }
         let effective = Self.effectiveChanges(changes, of: room)
-        guard !effective.isEmpty else { return RoomView(room: room, myRole: access.memberRole) }
+        guard !effective.isEmpty else {
+            let readState = try await self.deps.rooms.readState(of: principal.userID, in: roomID)
+            return RoomView(room: room, myRole: access.memberRole, readState: readState)
+        }
 
         let now = self.deps.clock.now()
         let announce = RoomAnnouncement(deps: self.deps, principal: principal, roomID: roomID, at: now)
@@ -68,7 +71,8 @@ package struct UpdateRoom: Sendable {
             }
             try await dispatcher.deliver(notices)
         }
-        return RoomView(room: updated, myRole: access.memberRole)
+        let readState = try await self.deps.rooms.readState(of: principal.userID, in: roomID)
+        return RoomView(room: updated, myRole: access.memberRole, readState: readState)
     }
 
     /// Drops fields that would not change anything, so a no-op PATCH stores no message.

@@ -30,6 +30,44 @@ struct Presenter: Sendable {
             "last_sequence_number": .number(Double(room.lastSequenceNumber)), "rev": .number(Double(room.rev)),
             "member_count": .number(Double(room.memberCount)),
             "my_role": view.myRole.map { .string($0.rawValue) } ?? .null,
+            "last_read_sequence_number": .number(Double(view.readState.lastReadSequence)),
+            "unread_count": .number(Double(view.readState.unreadCount)),
+            "mention_count": .number(Double(view.readState.mentionCount)),
+        ])
+    }
+
+    /// `{"room_id", "title"}`: the room a search hit belongs to.
+    func roomReference(_ id: RoomID, title: String) -> JSONValue {
+        .object(["room_id": .string(id.description), "title": .string(title)])
+    }
+
+    func readMarker(_ marker: ReadMarker) -> JSONValue {
+        .object([
+            "room_id": .string(marker.roomID.description),
+            "last_read_sequence_number": .number(Double(marker.lastReadSequence)),
+        ])
+    }
+
+    /// A member's marker as `GET /api/rooms/{id}/read-receipts` and the `read_receipt` event show it.
+    func receipt(user: UserID, displayName: String, lastReadSequence: Int64, readAt: Date?) -> JSONObject {
+        [
+            "user_id": .string(user.rawValue), "display_name": .string(displayName),
+            "last_read_sequence_number": .number(Double(lastReadSequence)), "read_at": Self.time(readAt),
+        ]
+    }
+
+    func person(_ person: SearchPeople.Person) -> JSONValue {
+        .object([
+            "user_id": .string(person.userID.rawValue), "display_name": .string(person.displayName),
+            "email": .string(person.email),
+        ])
+    }
+
+    func announcement(_ announcement: Announcement) -> JSONValue {
+        .object([
+            "announcement_id": .string(announcement.id.description), "message": .string(announcement.message),
+            "severity": .string(announcement.severity.rawValue),
+            "created_by": .string(announcement.createdBy.rawValue), "created_at": Self.time(announcement.createdAt),
         ])
     }
 
@@ -62,6 +100,8 @@ struct Presenter: Sendable {
             "deleted_at": Self.time(message.deletedAt),
             "deleted_by": message.deletedBy.map { .string($0.rawValue) } ?? .null,
             "reactions": self.reactions(message.reactions),
+            "pinned_at": Self.time(message.pinnedAt),
+            "pinned_by": message.pinnedBy.map { .string($0.rawValue) } ?? .null,
         ])
     }
 

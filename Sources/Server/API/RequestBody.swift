@@ -66,6 +66,19 @@ struct RequestBody {
         }
     }
 
+    /// A whole number from 0 to 2^63 - 1 (JSON numbers only: `"3"`, `2.5`, `-1` and `1e300` are refused).
+    func nonNegativeInteger(_ name: String) throws(DomainError) -> Int64? {
+        switch self.object[name] {
+        case nil, .null?: return nil
+        case .number(let number)?:
+            guard let value = Int64(exactly: number), value >= 0 else {
+                throw .validationFailed(field: name, reason: "must be a whole number ≥ 0")
+            }
+            return value
+        case .some: throw .validationFailed(field: name, reason: "must be a whole number ≥ 0")
+        }
+    }
+
     func objectValue(_ name: String) throws(DomainError) -> JSONObject? {
         switch self.object[name] {
         case nil, .null?: return nil

@@ -46,6 +46,19 @@ final class Services: Sendable {
     let deleteFile: DeleteFile
     let uploadFile: UploadFile
     let report: GenerateReport
+    let readReceipts: ReadReceiptPublisher
+    let markRoomRead: MarkRoomRead
+    let listReadReceipts: ListReadReceipts
+    let pinMessage: PinMessage
+    let listPins: ListPins
+    let listMentions: ListMentions
+    let searchAllRooms: SearchAllRooms
+    let searchPeople: SearchPeople
+    let postAnnouncement: PostAnnouncement
+    let listAnnouncements: ListAnnouncements
+    /// What `GET /api/config` reports.
+    let reportTimeZone: TimeZone
+    let messageRate: Double
 
     init(
         deps: Dependencies, reportTimeZone: TimeZone, admission: ConnectionAdmission.Limits, log: Logger,
@@ -92,5 +105,17 @@ final class Services: Sendable {
         self.report = GenerateReport(deps, timeZone: reportTimeZone) { file in
             "/api/rooms/\(file.roomID)/files/\(file.id)"
         }
+        self.readReceipts = ReadReceiptPublisher(deps)
+        self.markRoomRead = MarkRoomRead(deps, receipts: self.readReceipts)
+        self.listReadReceipts = ListReadReceipts(deps)
+        self.pinMessage = PinMessage(deps)
+        self.listPins = ListPins(deps)
+        self.listMentions = ListMentions(deps)
+        self.searchAllRooms = SearchAllRooms(deps)
+        self.searchPeople = SearchPeople(deps)
+        self.postAnnouncement = PostAnnouncement(deps)
+        self.listAnnouncements = ListAnnouncements(deps)
+        self.reportTimeZone = reportTimeZone
+        self.messageRate = deps.limits.messagesPerSecond
     }
 }

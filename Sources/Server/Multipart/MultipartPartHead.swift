@@ -66,7 +66,7 @@ package struct MultipartPartHead: Hashable, Sendable {
                     raw.append(bytes[i])
                     i += 1
                 }
-                i += 1  // the closing quote (or past the end of a broken header)
+                if i < bytes.count { i += 1 }  // the closing quote; a broken header may end without one
                 parameterValue = String(decoding: raw, as: UTF8.self)
                 skipSpaces()
                 _ = token(until: [0x3B])  // anything after the quoted string up to the next parameter is dropped

@@ -139,6 +139,16 @@ struct Endpoint: Sendable {
         return value
     }
 
+    /// `true`/`1` or `false`/`0`; absent gives nil, anything else 400.
+    func boolean(_ request: HTTPRequest, _ name: String) throws(DomainError) -> Bool? {
+        switch request.query(name) {
+        case nil: return nil
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw .invalidParameter(name: name, reason: "must be true or false")
+        }
+    }
+
     func enumeration<T: RawRepresentable>(_ request: HTTPRequest, _ name: String, _: T.Type) throws(DomainError) -> T?
     where T.RawValue == String {
         guard let text = request.query(name), !text.isEmpty else { return nil }

@@ -17,10 +17,13 @@ struct MessageRoutes {
                 let roomID = try endpoint.roomID(request)
                 let limit = try endpoint.integer(request, "limit", default: 50, in: 1...200)
                 let kind = try endpoint.enumeration(request, "message_type", MessageKind.self)
+                let mentioning = try Self.mentioned(request, principal)
                 if let after = try endpoint.optionalInteger(request, "after_seq") {
                     let page = try await services.readHistory(
-                        roomID, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: limit, kind: kind),
-                        by: principal)
+                        roomID,
+                        HistoryQuery(
+                            direction: .oldestFirst(afterSequence: after), limit: limit, kind: kind,
+                            mentioning: mentioning), by: principal)
                     return endpoint.json(
                         200,
                         .object([
@@ -38,7 +41,8 @@ struct MessageRoutes {
                 let direction = HistoryQuery.Direction.newestFirst(
                     beforeSequence: try endpoint.optionalInteger(request, "before_seq"), beforeTime: beforeTime)
                 let page = try await services.readHistory(
-                    roomID, HistoryQuery(direction: direction, limit: limit, kind: kind), by: principal)
+                    roomID, HistoryQuery(direction: direction, limit: limit, kind: kind, mentioning: mentioning),
+                    by: principal)
                 return endpoint.json(
                     200,
                     .object([
@@ -166,6 +170,17 @@ struct MessageRoutes {
                 return .empty(204)
             }
         }
+    }
+
+    /// `?mentions=<user_id>|me`: whose mentions the history is filtered to.
+    private static func mentioned(_ request: HTTPRequest, _ principal: Principal) throws(DomainError) -> UserID? {
+        guard let text = request.query("mentions") else { return nil }
+        if text == "me" { return principal.userID }
+        let id = UserID(text)
+        guard !id.rawValue.isEmpty, id.rawValue.utf8.count <= 320,
+            !id.rawValue.unicodeScalars.contains(where: ContentRules.isRefused)
+        else { throw .invalidParameter(name: "mentions", reason: "must be a user id or me") }
+        return id
     }
 
     private static func number(_ value: Int64?) -> JSONValue {

@@ -34,6 +34,8 @@ struct RoomRoutes {
                     incidentType: try endpoint.enumeration(request, "incident_type", IncidentType.self),
                     severity: try endpoint.enumeration(request, "severity", Severity.self),
                     text: request.query("q").flatMap { $0.isEmpty ? nil : $0 },
+                    unreadOnly: try endpoint.boolean(request, "unread") ?? false,
+                    sort: try endpoint.enumeration(request, "sort", RoomSort.self) ?? .activity,
                     limit: try endpoint.integer(request, "limit", default: 20, in: 1...200),
                     offset: try endpoint.integer(request, "offset", default: 0, in: 0...1_000_000))
                 let (rooms, total) = try await services.listRooms(filter, by: principal)

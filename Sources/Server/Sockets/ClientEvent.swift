@@ -9,6 +9,8 @@ enum ClientEvent: Sendable {
     case deleteMessage(MessageID)
     case reaction(MessageID, emoji: String, ReactionAction)
     case typing(Bool)
+    /// Moves the sender's read marker (`{"type": "read", "sequence_number": n}`).
+    case read(Int64)
     case ping
     case markNotificationRead(NotificationID)
 
@@ -61,6 +63,11 @@ enum ClientEvent: Sendable {
                 throw DomainError.validationFailed(field: "is_typing", reason: "is required")
             }
             return .typing(isTyping)
+        case "read":
+            guard let sequence = try body.nonNegativeInteger("sequence_number") else {
+                throw DomainError.validationFailed(field: "sequence_number", reason: "is required")
+            }
+            return .read(sequence)
         case "ping":
             return .ping
         case "mark_read":

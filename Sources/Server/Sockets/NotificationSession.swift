@@ -86,6 +86,10 @@ actor NotificationSession: WebSocketDelegate {
             // Registered before reading, so a notification created meanwhile is not lost (at worst sent twice).
             let unread = try await self.services.listNotifications(unreadOnly: true, by: self.principal)
             self.connection?.send(self.services.events.unreadSync(unread.notifications))
+            // Then the announcements of the last 24 hours, oldest first (one posted meanwhile may come twice).
+            for announcement in try await self.services.listAnnouncements(by: self.principal).reversed() {
+                self.connection?.send(self.services.events.announcement(announcement))
+            }
         } catch {
             self.connection?.close(code: Refusal(error).openingCloseCode, reason: "unavailable")
             return
@@ -148,7 +152,7 @@ actor NotificationSession: WebSocketDelegate {
                     for: self.principal.userID, at: self.services.deps.clock.now())
                 self.connection?.send(events.pong)
             case .event(.message, _), .event(.editMessage, _), .event(.deleteMessage, _), .event(.reaction, _),
-                .event(.typing, _):
+                .event(.typing, _), .event(.read, _):
                 throw Refusal.malformed("The notifications socket takes mark_read and ping only.")
             }
         } catch {

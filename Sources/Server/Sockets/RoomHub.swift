@@ -77,7 +77,8 @@ final class RoomHub: Sendable {
             for session in sessions where session.userID == user {
                 session.close(code: .policyViolation, reason: "removed from the room")
             }
-        case .messageCreated, .messageEdited, .messageDeleted, .reactionsUpdated, .typing, .userJoined, .userLeft:
+        case .messageCreated, .messageEdited, .messageDeleted, .reactionsUpdated, .typing, .userJoined, .userLeft,
+            .readReceipt, .messagePinned, .messageUnpinned:
             guard let room = event.roomID, let frame = self.events.frame(for: event) else { return }
             let sessions = self.state.withLock { $0.rooms[room] ?? [] }
             sessions.compactMap { $0.recipient(of: event, frame: frame) }.send(frame)
@@ -85,6 +86,14 @@ final class RoomHub: Sendable {
                 self.metrics.observeBroadcastLatency(
                     seconds: max(0, self.clock.now().timeIntervalSince(message.createdAt)))
             }
+        case .announcement:
+            // Everyone: every room connection (through its phase, like any event) and every notification one.
+            guard let frame = self.events.frame(for: event) else { return }
+            let (rooms, notifications) = self.state.withLock { state in
+                (state.rooms.values.joined(), state.notificationSessions.values.flatMap { $0.values })
+            }
+            rooms.compactMap { $0.recipient(of: event, frame: frame) }.send(frame)
+            for session in notifications { session.send(frame) }
         }
     }
 

@@ -104,14 +104,16 @@ actor RoomSession: WebSocketDelegate {
     nonisolated func recipient(of event: LiveEvent, frame: OutboundFrame) -> (any SessionConnection)? {
         var sequence: Int64?
         switch event {
-        case .typing(_, let user, _, _), .userJoined(_, let user, _, _), .userLeft(_, let user, _, _):
+        case .typing(_, let user, _, _), .userJoined(_, let user, _, _), .userLeft(_, let user, _, _),
+            .readReceipt(_, let user, _, _, _):
             // Others are told; the user's own connections know already.
             if user == self.principal.userID { return nil }
         case .messageCreated(let message):
             // Every change of the room or its members comes with a system message.
             if message.kind == .system { self.access.roomChanged() }
             sequence = message.sequenceNumber
-        case .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification, .tokenRevoked:
+        case .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification, .tokenRevoked,
+            .messagePinned, .messageUnpinned, .announcement:
             break
         }
         let connection = self.handle.withLock { $0 }
@@ -169,7 +171,9 @@ actor RoomSession: WebSocketDelegate {
                 rev = missed.rev
                 connection.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
                 for message in missed.messages { connection.send(events.frame(for: .messageCreated(message))!) }
-                for message in missed.changed { connection.send(events.catchUp(message)) }
+                for message in missed.changed {
+                    connection.send(events.catchUp(message, afterRev: resume.lastRev ?? 0))
+                }
                 connection.send(events.syncComplete(lastSequence: synced, rev: rev, truncated: missed.truncated))
             } else {
                 connection.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
@@ -326,6 +330,8 @@ actor RoomSession: WebSocketDelegate {
         case .ping:
             try services.deps.limits.takeAction(for: principal.userID, at: services.deps.clock.now())
             self.connection?.send(services.events.pong)
+        case .read(let sequence):
+            _ = try await services.markRoomRead(self.roomID, upTo: sequence, by: principal)
         case .markNotificationRead:
             throw Refusal.malformed("mark_read is an event of the notifications socket.")
         }

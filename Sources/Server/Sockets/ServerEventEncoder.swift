@@ -41,14 +41,34 @@ struct ServerEventEncoder: Sendable {
             ])
         case .notification(let notification):
             return Self.frame(["type": .string("notification"), "data": self.presenter.notification(notification)])
+        case .readReceipt(_, let user, let displayName, let sequence, let at):
+            var object = self.presenter.receipt(
+                user: user, displayName: displayName, lastReadSequence: sequence, readAt: at)
+            object["type"] = .string("read_receipt")
+            return Self.frame(object)
+        case .messagePinned(let message):
+            return Self.frame(self.pin(message, pinned: true))
+        case .messageUnpinned(let message):
+            return Self.frame(self.pin(message, pinned: false))
+        case .announcement(let announcement):
+            return self.announcement(announcement)
         case .accessRevoked, .tokenRevoked:
             return nil
         }
     }
 
-    /// How catch-up reports an older message changed since the client's revision: its current state.
-    func catchUp(_ message: Message) -> OutboundFrame {
+    /// `{"type": "announcement", "announcement": {...}}`: live, and replayed to a notifications socket.
+    func announcement(_ announcement: Announcement) -> OutboundFrame {
+        Self.frame(["type": .string("announcement"), "announcement": self.presenter.announcement(announcement)])
+    }
+
+    /// How catch-up reports an older message changed since the client's revision `afterRev`: its current state, as
+    /// the event of a pin change when its pin changed since (that event carries the whole message).
+    func catchUp(_ message: Message, afterRev: Int64) -> OutboundFrame {
         if message.isDeleted { return Self.frame(self.deleted(message)) }
+        if let pinRev = message.pinRev, pinRev > afterRev {
+            return Self.frame(self.pin(message, pinned: message.isPinned))
+        }
         if message.editedAt != nil {
             return Self.frame(["type": .string("message_edited"), "message": self.presenter.message(message)])
         }
@@ -116,6 +136,13 @@ struct ServerEventEncoder: Sendable {
             "type": .string("message_deleted"), "message_id": .string(message.id.description),
             "deleted_at": Presenter.time(message.deletedAt),
             "deleted_by": message.deletedBy.map { .string($0.rawValue) } ?? .null, "rev": .number(Double(message.rev)),
+        ]
+    }
+
+    private func pin(_ message: Message, pinned: Bool) -> JSONObject {
+        [
+            "type": .string(pinned ? "message_pinned" : "message_unpinned"),
+            "message": self.presenter.message(message), "rev": .number(Double(message.rev)),
         ]
     }
 

@@ -12,6 +12,7 @@ final class FakeUserDirectory: UserDirectory {
     private struct State {
         var accounts: [String: (password: String, entry: DirectoryEntry)] = [:]
         var calls: [Call] = []
+        var searches: [(text: String, limit: Int)] = []
         var isReachable = true
     }
 
@@ -34,6 +35,28 @@ final class FakeUserDirectory: UserDirectory {
     }
 
     var calls: [Call] { self.state.withLock { $0.calls } }
+
+    /// The searches asked, with their limits.
+    var searches: [(text: String, limit: Int)] { self.state.withLock { $0.searches } }
+
+    /// Accounts whose display name, account name or e-mail contains `text`, case-insensitively.
+    func searchPeople(matching text: String, limit: Int) async throws -> [DirectoryPerson] {
+        try self.state.withLock { (state) throws(DomainError) -> [DirectoryPerson] in
+            state.searches.append((text, limit))
+            guard state.isReachable else { throw .directoryUnavailable }
+            let needle = text.lowercased()
+            var found: [DirectoryPerson] = []
+            for (key, account) in state.accounts.sorted(by: { $0.key < $1.key })
+            where !found.contains(where: { $0.email == account.entry.email }) {
+                let fields = [key, account.entry.displayName, account.entry.email]
+                guard fields.contains(where: { $0.lowercased().contains(needle) }) else { continue }
+                found.append(
+                    DirectoryPerson(
+                        displayName: account.entry.displayName, email: account.entry.email, accountName: nil))
+            }
+            return Array(found.prefix(limit))
+        }
+    }
 
     func authenticate(username: String, password: String) async throws -> DirectoryEntry {
         try self.state.withLock { (state) throws(DomainError) -> DirectoryEntry in

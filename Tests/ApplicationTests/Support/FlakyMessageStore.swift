@@ -121,4 +121,22 @@ final class FlakyMessageStore: MessageStore {
     {
         try await self.inner.readings(in: roomID, named: name, atLeast: minimum, atMost: maximum, limit: limit)
     }
+
+    func setPinned(_ id: MessageID, _ pinned: Bool, by user: UserID, at: Date) async throws
+        -> (message: Message, changed: Bool)
+    {
+        try await self.inner.setPinned(id, pinned, by: user, at: at)
+    }
+
+    func pins(in roomID: RoomID) async throws -> [Message] { try await self.inner.pins(in: roomID) }
+
+    func mentions(of user: UserID, after cursor: MentionCursor?, limit: Int) async throws -> HistoryPage {
+        try await self.inner.mentions(of: user, after: cursor, limit: limit)
+    }
+
+    func search(text: String, inRoomsOf member: UserID?, limit: Int, offset: Int) async throws
+        -> (messages: [Message], total: Int)
+    {
+        try await self.inner.search(text: text, inRoomsOf: member, limit: limit, offset: offset)
+    }
 }

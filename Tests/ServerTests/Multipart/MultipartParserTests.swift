@@ -225,6 +225,14 @@ struct MultipartParserTests {
         #expect(head.filename == filename)
     }
 
+    /// Found by schemathesis: a quoted value whose last quote is escaped ran the reader past the end of the header.
+    @Test(arguments: [#"form-data; name="\""#, #"form-data; name=""#, #"form-data; name="a\"#, #"form-data; name="\\"#])
+    func anUnterminatedQuotedValueEndsTheHeader(_ disposition: String) {
+        let head = MultipartPartHead(fields: [("Content-Disposition", disposition)])
+        #expect(head.filename == nil)
+        #expect(head.name != "file")
+    }
+
     @Test func errorsMapToAPIErrors() {
         #expect(MultipartError.missingBoundary.refusal.code == "invalid_request")
         #expect(MultipartError.truncated.refusal.code == "invalid_request")

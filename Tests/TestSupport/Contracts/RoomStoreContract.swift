@@ -93,15 +93,15 @@ package enum RoomStoreContract {
                 b.id, changes: RoomChanges(status: .resolved), at: Fixture.start.addingTimeInterval(1),
                 announcement: Fixture.system(b.id, actor: owner, event: "status_changed"))
             let mine = try await stores.rooms.rooms(matching: RoomQuery(memberID: owner))
-            #expect(mine.rooms.map(\.id) == [a.id])
+            #expect(mine.rooms.map(\.room.id) == [a.id])
             let all = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: marker.lowercased()))
-            #expect(Set(all.rooms.map(\.id)) == [a.id, b.id])
+            #expect(Set(all.rooms.map(\.room.id)) == [a.id, b.id])
             #expect(all.total == 2)
             let resolved = try await stores.rooms.rooms(
                 matching: RoomQuery(memberID: nil, status: .resolved, text: marker))
-            #expect(resolved.rooms.map(\.id) == [b.id])
+            #expect(resolved.rooms.map(\.room.id) == [b.id])
             let byLot = try await stores.rooms.rooms(matching: RoomQuery(memberID: nil, text: "l-\(marker)"))
-            #expect(byLot.rooms.map(\.id) == [b.id])
+            #expect(byLot.rooms.map(\.room.id) == [b.id])
             let page = try await stores.rooms.rooms(
                 matching: RoomQuery(memberID: nil, text: marker, limit: 1, offset: 1))
             #expect(page.rooms.count == 1)
