@@ -58,7 +58,7 @@ export class NodeWebSocket {
         const secure = target.protocol === 'wss:';
         const request = (secure ? httpsRequest : httpRequest)({
             host: target.hostname.replace(/^\[|\]$/g, ''), port: target.port || (secure ? 443 : 80),
-            path: target.pathname + target.search, method: 'GET', headers, ...(secure ? options.tls : {}),
+            path: target.pathname + target.search, method: 'GET', headers, agent: false, ...(secure ? options.tls : {}),
         });
         this.#request = request;
         const timer = setTimeout(() => {
