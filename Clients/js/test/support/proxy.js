@@ -9,7 +9,8 @@ export class Proxy {
         this.targetPort = targetPort;
         this.port = null;
         this.blocked = false;
-        /** (event object, raw text) => false to drop the frame; only for text frames that parse as JSON objects. */
+        /** (event object, raw text) => false to drop the frame, a string to send instead of it, anything else to pass
+         *  it on; called for text frames that parse as JSON. */
         this.filter = null;
         this.upgrades = 0;
         this.sockets = new Set();
@@ -103,7 +104,12 @@ export class Proxy {
                 } catch {
                     event = null;
                 }
-                if (event && this.filter(event, frame.payload.toString('utf8')) === false) continue;
+                const verdict = event ? this.filter(event, frame.payload.toString('utf8')) : undefined;
+                if (verdict === false) continue;
+                if (typeof verdict === 'string') {
+                    client.write(text(verdict));
+                    continue;
+                }
             }
             client.write(frame.raw);
         }
