@@ -14,13 +14,23 @@ struct Configuration: Sendable {
     var port = 8000
     var store = Store.postgres
     var reportTimeZone = TimeZone(identifier: "Asia/Taipei")!
-    /// Messages a second per user (burst twice that). API.md sets 10; `--message-rate` raises it for load tests
-    /// where a few connections stand for many people.
-    var messageRate: Double = 10
-    /// Enables `/ws/echo` and `/ws/bench/{room}` for Autobahn and the transport bench; never in production.
-    var testEndpoints = false
+    /// `--message-rate`: messages a second per user (burst twice that), for load tests where a few connections
+    /// stand for many people; nil keeps API.md's limit (`RateLimits`).
+    var messageRate: Double?
     /// Signs people in against a built-in list of demo users instead of LDAP (a quick look with no services).
     var demoDirectory = false
+
+    /// The connection caps (docs/SECURITY.md): over them a new connection or upgrade gets 503, too many upgrade
+    /// attempts from one address 429, and the connections already open carry on.
+    struct Limits: Sendable, Equatable {
+        /// `MAX_CONNECTIONS`: open TCP connections in the process (HTTP and WebSocket).
+        var connections = 10_000
+        /// `MAX_CONNECTIONS_PER_ADDRESS`, `MAX_SOCKETS_PER_USER`, `MAX_SOCKETS_PER_ROOM`, `UPGRADES_PER_SECOND`:
+        /// WebSockets per client address, per user and per room, and upgrade attempts a second per address.
+        var sockets = ConnectionAdmission.Limits()
+    }
+
+    var limits = Limits()
 
     /// Reads the environment; `arguments` may override the store (`--store memory`) and enable test endpoints.
     init(environment: [String: String], arguments: [String]) throws(InvalidSetting) {
@@ -42,6 +52,14 @@ struct Configuration: Sendable {
 
         self.host = value("HOST") ?? self.host
         self.port = try integer("PORT", 0...65535) ?? self.port
+        self.limits.connections = try integer("MAX_CONNECTIONS", 1...1_000_000) ?? self.limits.connections
+        self.limits.sockets.perAddress =
+            try integer("MAX_CONNECTIONS_PER_ADDRESS", 1...1_000_000) ?? self.limits.sockets.perAddress
+        self.limits.sockets.perUser = try integer("MAX_SOCKETS_PER_USER", 1...100_000) ?? self.limits.sockets.perUser
+        self.limits.sockets.perRoom = try integer("MAX_SOCKETS_PER_ROOM", 1...1_000_000) ?? self.limits.sockets.perRoom
+        if let rate = try integer("UPGRADES_PER_SECOND", 1...100_000) {
+            self.limits.sockets.attemptsPerSecond = Double(rate)
+        }
         if let zone = value("REPORT_TIMEZONE") {
             guard let timeZone = TimeZone(identifier: zone) else {
                 throw InvalidSetting(name: "REPORT_TIMEZONE", reason: "is not a known time zone: \"\(zone)\"")
@@ -63,8 +81,6 @@ struct Configuration: Sendable {
                         name: "--message-rate", reason: "must be a number of messages a second (1 or more)")
                 }
                 self.messageRate = rate
-            case "--test-endpoints":
-                self.testEndpoints = true
             case "--demo-directory":
                 self.demoDirectory = true
             default:

@@ -1,10 +1,11 @@
+import HTTPCore
 import Application
 import Domain
 import Foundation
 import Transport
 
 /// The running service: the routes over the use cases on the HTTP/WebSocket transport, plus the once-a-second
-/// housekeeping (typing expiry, held messages, expired tokens on open sockets).
+/// housekeeping (typing expiry).
 final class IncidentServer: Sendable {
     let services: Services
     let hub: RoomHub
@@ -13,13 +14,13 @@ final class IncidentServer: Sendable {
 
     /// Builds and binds the server (`port` 0 picks a free port, for tests).
     init(
-        deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, testEndpoints: Bool,
-        messageRate: Double = 10, log: Logger
+        deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, limits: Configuration.Limits = .init(),
+        log: Logger
     ) async throws {
         let metrics = Metrics()
         let services = Services(
-            deps: deps, reportTimeZone: reportTimeZone, messageRate: messageRate, log: log, metrics: metrics)
-        let hub = RoomHub(frames: LiveEventFrames(presenter: services.presenter), metrics: metrics)
+            deps: deps, reportTimeZone: reportTimeZone, admission: limits.sockets, log: log, metrics: metrics)
+        let hub = RoomHub(events: services.events, metrics: metrics, clock: deps.clock)
         await deps.bus.subscribe { event in hub.handle(event) }
 
         let router = Router()
@@ -31,11 +32,11 @@ final class IncidentServer: Sendable {
         NotificationRoutes(endpoint: endpoint).register(on: router)
         OperationsRoutes(endpoint: endpoint).register(on: router)
         SocketRoutes(endpoint: endpoint, hub: hub).register(on: router)
-        if testEndpoints { TestEndpoints.install(on: router) }
+        router.headCheck = { request in await endpoint.headCheck(request) }
         router.fallback = { request, miss in
             switch miss {
             case .notFound:
-                return endpoint.json(404, services.presenter.error(.notFound("The path")))
+                return endpoint.json(404, services.presenter.error(.domain(.notFound("The path"))))
             case .methodNotAllowed(let allowed):
                 var response = endpoint.json(
                     405,
@@ -53,6 +54,7 @@ final class IncidentServer: Sendable {
         var configuration = HTTPServer.Configuration()
         configuration.host = host
         configuration.port = port
+        configuration.maxConnections = limits.connections
         let http = HTTPServer(configuration: configuration, router: router)
         try http.start()
         metrics.gauge("incident_open_connections") { Double(http.openConnections) }
@@ -64,12 +66,7 @@ final class IncidentServer: Sendable {
         self.housekeeping = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                hub.releaseStaleHeldMessages()
                 await services.expireTyping()
-                let now = deps.clock.now()
-                for session in hub.roomSessions() where session.principal.tokenExpiresAt <= now {
-                    session.close(code: 1008, reason: "token expired")
-                }
             }
         }
         log.info("listening", ["host": host, "port": String(http.port)])

@@ -99,10 +99,11 @@ do {
     let deps = Dependencies(
         users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
         notifications: stores.notifications, revocations: stores.revocations, directory: directory, tokens: tokens,
-        objects: objects, bus: bus, presence: presence, ids: TimeOrderedIDGenerator())
+        objects: objects, bus: bus, presence: presence, ids: TimeOrderedIDGenerator(),
+        limits: configuration.messageRate.map { RateLimits(messagesPerSecond: $0) } ?? RateLimits())
     let server = try await IncidentServer(
         deps: deps, host: configuration.host, port: configuration.port, reportTimeZone: configuration.reportTimeZone,
-        testEndpoints: configuration.testEndpoints, messageRate: configuration.messageRate, log: log)
+        limits: configuration.limits, log: log)
     await server.runUntilSignalled()
     log.info("stopped")
 } catch {

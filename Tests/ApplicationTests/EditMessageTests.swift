@@ -1,6 +1,7 @@
 import Application
 import Domain
 import Foundation
+import TestSupport
 import Testing
 
 struct EditMessageTests {
@@ -68,7 +69,7 @@ struct EditMessageTests {
         let original = try await self.app.send("draft", to: room.id)
         self.app.bus.clear()
         self.app.clock.advance(by: elapsed)
-        await expect(.editWindowExpired) { try await self.edit(original.id, "final") }
+        await expect(.editWindowExpired(seconds: 900)) { try await self.edit(original.id, "final") }
         #expect(try await self.app.deps.messages.message(id: original.id)?.content == .text("draft"))
         #expect(try await self.app.deps.messages.editHistory(of: original.id).isEmpty)
         #expect(self.app.bus.events.isEmpty)

@@ -1,6 +1,7 @@
 import Application
 import Domain
 import Foundation
+import TestSupport
 import Testing
 
 /// A connection sends with the access it remembers; these are the moments it must read it again.
@@ -11,7 +12,7 @@ struct RoomAccessMemoTests {
         let prepared = try await self.app.sendMessage.prepare(
             SendMessage.Request(content: .string(text)), to: room, by: TestApp.editor, memo: memo)
         _ = try await withCheckedThrowingContinuation { continuation in
-            self.app.sendMessage.commit(prepared) { continuation.resume(with: $0) }
+            self.app.sendMessage.submit(prepared) { continuation.resume(with: $0) }
         }
     }
 

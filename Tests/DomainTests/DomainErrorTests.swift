@@ -4,16 +4,17 @@ import Testing
 struct DomainErrorTests {
     /// Every case and its API.md code.
     static let cases: [(DomainError, String)] = [
-        (.invalidRequest("x"), "invalid_request"), (.unauthorized, "unauthorized"),
+        (.invalidParameter(name: "x", reason: "r"), "invalid_request"), (.unauthorized, "unauthorized"),
         (.invalidCredentials, "invalid_credentials"), (.forbidden, "forbidden"),
         (.insufficientPermissions, "insufficient_permissions"), (.notOwner, "not_owner"),
-        (.editWindowExpired, "edit_window_expired"), (.notFound("Room"), "not_found"), (.conflict("x"), "conflict"),
-        (.roomArchived, "room_archived"), (.payloadTooLarge(limit: 1), "payload_too_large"),
+        (.editWindowExpired(seconds: 900), "edit_window_expired"), (.notFound("Room"), "not_found"),
+        (.conflict("x"), "conflict"),
+        (.roomArchived, "room_archived"), (.fileTooLarge(limit: 1), "payload_too_large"),
         (.messageTooLarge(limit: 1), "message_too_large"), (.unsupportedMediaType("x"), "unsupported_media_type"),
         (.validationFailed(field: "f", reason: "r"), "validation_failed"),
         (.rateLimited(retryAfterSeconds: 1), "rate_limited"),
         (.unavailable, "unavailable"), (.directoryUnavailable, "directory_unavailable"),
-        (.storageUnavailable, "storage_unavailable"), (.invalidMessage("x"), "invalid_message"),
+        (.storageUnavailable, "storage_unavailable"),
     ]
 
     @Test(arguments: Self.cases)

@@ -33,7 +33,7 @@ struct PostgresBench {
         let fixture = StoreFixture(stores: stores)
         let room = try await fixture.makeRoom()
         let counting = CountingMessageStore(base: stores.messages)
-        let committer = GroupCommitter(store: counting, bus: SilentBus())
+        let committer = RoomCommitter(store: counting, bus: SilentBus())
         let senders = 50
         let perSender = groupCommit ? 600 : 40
         let started = ContinuousClock.now
@@ -46,7 +46,9 @@ struct PostgresBench {
                             text: "pressure reading \(sender)-\(index) 压力正常",
                             clientID: "c\(index)", at: Date())
                         if groupCommit {
-                            _ = try await committer.commit(message)
+                            _ = try await withCheckedThrowingContinuation { continuation in
+                                committer.enqueue(message) { continuation.resume(with: $0) }
+                            }
                         } else {
                             _ = try await stores.messages.append([message])
                         }
@@ -160,8 +162,10 @@ final class CountingMessageStore: MessageStore, @unchecked Sendable {
     func history(of roomID: RoomID, _ query: HistoryQuery) async throws -> HistoryPage {
         try await self.base.history(of: roomID, query)
     }
-    func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64) async throws -> [Message] {
-        try await self.base.changes(in: roomID, afterRev: afterRev, throughSequence: throughSequence)
+    func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64, limit: Int) async throws
+        -> [Message]
+    {
+        try await self.base.changes(in: roomID, afterRev: afterRev, throughSequence: throughSequence, limit: limit)
     }
     func edit(_ id: MessageID, content: MessageContent, mentions: [UserID], by editor: UserID, at: Date)
         async throws -> Message

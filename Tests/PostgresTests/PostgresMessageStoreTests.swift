@@ -152,7 +152,7 @@ struct PostgresMessageStoreTests {
                 sent[0].id, user: UserID("a@example.com"), emoji: thumbs, action: .added, at: later)
         }
         // Catch-up: after rev 3 (both messages sent), the changed messages in the order of their last change.
-        let changes = try await stores.messages.changes(in: room.id, afterRev: 3, throughSequence: 3)
+        let changes = try await stores.messages.changes(in: room.id, afterRev: 3, throughSequence: 3, limit: 100)
         #expect(changes.map(\.id) == [sent[1].id, sent[0].id])
         // Revs: 1 created, 2-3 sent, 4 edit, 5-8 four reaction changes (one no-op raised nothing), 9 delete.
         #expect(changes.map(\.rev) == [8, 9])

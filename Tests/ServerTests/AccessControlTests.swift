@@ -48,7 +48,7 @@ struct AccessControlTests {
         let removed = try await server.call(
             "DELETE", "/api/rooms/\(room.roomID)/members/maint@example.com", token: room.token("op"))
         #expect(removed.status == 204)
-        var closeCode: UInt16?
+        var closeCode: WebSocketCloseCode?
         for _ in 0..<20 {
             if case .close(let code, _) = try await maint.receive(timeout: .seconds(5)) {
                 closeCode = code
@@ -112,7 +112,7 @@ struct AccessControlTests {
         let open = try await server.socket("/ws/\(room.roomID)", token: token)
         _ = try await open.next("connected")
         #expect(try await server.call("POST", "/api/auth/logout", token: token).status == 204)
-        var closeCode: UInt16?
+        var closeCode: WebSocketCloseCode?
         for _ in 0..<20 {
             if case .close(let code, _) = try await open.receive(timeout: .seconds(5)) {
                 closeCode = code
@@ -157,7 +157,7 @@ struct AccessControlTests {
         _ = try await elsewhere.next("message", timeout: .seconds(10))
 
         #expect(try await first.call("POST", "/api/auth/logout", token: token).status == 204)
-        var closeCode: UInt16?
+        var closeCode: WebSocketCloseCode?
         for _ in 0..<20 {
             if case .close(let code, _) = try await elsewhere.receive(timeout: .seconds(5)) {
                 closeCode = code

@@ -2,10 +2,43 @@ import Domain
 import Foundation
 import InMemory
 import Testing
+import TransportTestSupport
 
 /// Uploads through the real route: type from the content, limits, roles, listing, links and soft deletion.
 struct FileRouteTests {
     static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 1000)
+
+    /// Finding 3 of the hardening issue: a 20 MB upload with no token (or by someone who may not upload there) is
+    /// refused from its head, without `100 Continue` and without its body being read, and the connection closes.
+    @Test func anUploadThatWouldBeRefusedIsRefusedFromItsHead() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let room = try await RoomFixture.open(on: server, members: [("viewer", "VIEWER")])
+        let stranger = try await server.login("stranger")
+        let cases: [(token: String?, status: Int, code: String)] = [
+            (nil, 401, "unauthorized"), ("not-a-token", 401, "unauthorized"),
+            (room.token("viewer"), 403, "insufficient_permissions"), (stranger, 403, "forbidden"),
+        ]
+        for (token, status, code) in cases {
+            let client = try RawClient(port: server.port)
+            let authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+            await client.send(
+                "POST /api/rooms/\(room.roomID)/files HTTP/1.1\r\nHost: t\r\n\(authorization)"
+                    + "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 20971520\r\n"
+                    + "Expect: 100-continue\r\n\r\n")
+            let response = await client.response()
+            #expect(response?.status == status, "token \(token ?? "none")")
+            #expect(response.map { String(decoding: $0.body, as: UTF8.self).contains(code) } == true)
+            #expect(!String(decoding: client.received, as: UTF8.self).contains("100 Continue"))
+            #expect(await client.waitForEOF(timeout: .seconds(4)))
+        }
+        // Nothing was stored, and the room's editors still upload.
+        let listed = try await server.call("GET", "/api/rooms/\(room.roomID)/files", token: room.token("op"))
+        #expect(listed.json["files"]?.arrayValue.isEmpty == true)
+        let uploaded = try await server.upload(
+            room.roomID, token: room.token("op"), filename: "ok.png", contentType: "image/png", bytes: Self.png)
+        #expect(uploaded.status == 201)
+    }
 
     @Test func anEditorUploadsAPhotoThatMembersListAndOpen() async throws {
         let server = try await TestServer()

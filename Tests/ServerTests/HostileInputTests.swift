@@ -99,7 +99,7 @@ struct HostileInputTests {
         try await socket.send(["type": .string("ping")])
         #expect(try await socket.next("pong")["type"]?.stringValue == "pong")
         try await socket.send(binary: [1, 2, 3])
-        var closeCode: UInt16?
+        var closeCode: WebSocketCloseCode?
         for _ in 0..<5 {
             if case .close(let code, _) = try await socket.receive(timeout: .seconds(5)) {
                 closeCode = code

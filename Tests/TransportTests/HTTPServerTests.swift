@@ -1,7 +1,10 @@
+import HTTPCore
+import Foundation
 import Glibc
 import Synchronization
 import Testing
 import Transport
+import TransportTestSupport
 
 struct HTTPServerTests {
     static func routes(_ router: Router) {
@@ -305,6 +308,150 @@ struct HTTPServerTests {
             await client.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
             #expect(await client.response()?.text == "stored 0 body 0")
         }
+    }
+
+    /// Finding 3 of the hardening issue: an upload with no token used to be answered `100 Continue` and spooled
+    /// to disk (20 MB) before the handler could refuse it. The route's head check refuses it from the head.
+    @Test func aRefusedHeadCheckAnswersWithoutContinueAndNeverReadsTheBody() async throws {
+        let handled = Mutex(0)
+        try await withServer(
+            router: makeRouter { router in
+                router.add(
+                    .post, "/upload", body: .spoolToFile(limit: 30 << 20),
+                    check: { request in
+                        request.headers["Authorization"] == nil
+                            ? .reject(.error(401, code: "unauthorized", message: "A valid token is required."))
+                            : .proceed(context: nil)
+                    }
+                ) { _ in
+                    handled.withLock { $0 += 1 }
+                    return .empty(201)
+                }
+            }
+        ) { server in
+            let client = try RawClient(port: server.port)
+            await client.send(
+                "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 20971520\r\nExpect: 100-continue\r\n\r\n")
+            let response = await client.response()
+            #expect(response?.status == 401)
+            #expect(response?.headers["Connection"] == "close")
+            #expect(!String(decoding: client.received, as: UTF8.self).contains("100 Continue"))
+            // The body never comes: the server closes without waiting for it.
+            #expect(await client.waitForEOF(timeout: .seconds(4)))
+            #expect(handled.withLock { $0 } == 0)
+
+            // With the token the same upload is read and handled.
+            let allowed = try RawClient(port: server.port)
+            await allowed.send(
+                "POST /upload HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer x\r\nContent-Length: 3\r\n"
+                    + "Expect: 100-continue\r\n\r\n")
+            #expect(await allowed.response()?.status == 100)
+            await allowed.send("abc")
+            #expect(await allowed.response()?.status == 201)
+        }
+    }
+
+    /// A body that trickles (a byte a second) is cut off with 408 instead of holding a connection and a spool
+    /// file for hours; a normal body on another connection is served meanwhile.
+    @Test func aBodyBelowTheMinimumRateIsAnswered408() async throws {
+        try await withServer(
+            testConfiguration {
+                $0.bodyWindow = .milliseconds(300)
+                $0.minimumBodyBytes = 100
+            },
+            router: makeRouter(Self.routes)
+        ) { server in
+            let slow = try RawClient(port: server.port)
+            await slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 60\r\n\r\n")
+            let start = ContinuousClock.now
+            for _ in 0..<60 {
+                await slow.send("x")
+                try await Task.sleep(for: .milliseconds(50))
+                slow.poll()
+                if slow.sawEOF || !slow.received.isEmpty { break }
+            }
+            #expect(await slow.response()?.status == 408)
+            #expect(ContinuousClock.now - start < .seconds(2))
+            let fine = try RawClient(port: server.port)
+            await fine.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nping")
+            #expect(await fine.response()?.text == "ping")
+        }
+    }
+
+    /// Past `maxConnections` a new connection gets 503 at once; the open ones are served as before.
+    @Test func refusesConnectionsOverTheProcessLimitAndServesTheOthers() async throws {
+        try await withServer(testConfiguration { $0.maxConnections = 2 }, router: makeRouter(Self.routes)) { server in
+            let first = try RawClient(port: server.port)
+            let second = try RawClient(port: server.port)
+            #expect(await eventually { server.openConnections == 2 })
+            let third = try RawClient(port: server.port)
+            let refused = await third.response()
+            #expect(refused?.status == 503)
+            #expect(refused?.headers["Retry-After"] == "5")
+            #expect(await third.waitForEOF())
+            for client in [first, second] {
+                await client.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(await client.response()?.text == "fast")
+            }
+            first.disconnect()
+            #expect(await eventually { server.openConnections == 1 })
+            let fourth = try RawClient(port: server.port)
+            await fourth.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await fourth.response()?.text == "fast")
+        }
+    }
+
+    /// Out of file descriptors (EMFILE), the listener backs off instead of spinning, and the connections already
+    /// open are served as before; once fds free up, new connections are accepted again.
+    @Test func keepsServingOpenConnectionsWhenOutOfFileDescriptors() async throws {
+        try await withServer(router: makeRouter(Self.routes)) { server in
+            let open = try RawClient(port: server.port)
+            await open.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await open.response()?.text == "fast")
+            // Sockets made while fds are free, connected once none are left: the kernel completes their
+            // handshakes, and the server's accept fails with EMFILE for each.
+            let waiting = (0..<16).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+            var saved = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+            let inUse = Self.highestOpenFD() + 1
+            var tight = saved
+            tight.rlim_cur = rlim_t(inUse)
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &tight)
+            // Fill the holes below the limit too: accept takes the lowest free number.
+            var fillers: [Int32] = []
+            while true {
+                let fd = dup(0)
+                guard fd >= 0 else { break }
+                fillers.append(fd)
+            }
+            for fd in waiting {
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(server.port)).bigEndian
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
+            await open.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            let served = await open.response()
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+            #expect(served?.text == "fast")
+            for fd in waiting + fillers { close(fd) }
+            // Accepting resumes.
+            let later = try RawClient(port: server.port)
+            await later.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await later.response(timeout: .seconds(5))?.text == "fast")
+        }
+    }
+
+    /// The highest fd open in this process (the fd table's size is what RLIMIT_NOFILE bounds).
+    static func highestOpenFD() -> Int32 {
+        var highest: Int32 = 2
+        for fd in 0..<Int32(65_536) where fcntl(fd, F_GETFD) != -1 { highest = fd }
+        return highest
     }
 
     @Test func refusesToStartOnAPortInUse() async throws {

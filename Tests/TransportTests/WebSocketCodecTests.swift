@@ -152,7 +152,9 @@ struct WebSocketMessageAssemblerTests {
         var assembler = WebSocketMessageAssembler(maxMessageSize: 100)
         // "é" split between two fragments is valid.
         #expect(try assembler.push(WebSocketFrame(fin: false, opcode: .text, payload: [0x61, 0xC3])) == nil)
-        #expect(try assembler.push(WebSocketFrame(fin: true, opcode: .continuation, payload: [0xA9])) == .text("aé"))
+        #expect(
+            try assembler.push(WebSocketFrame(fin: true, opcode: .continuation, payload: [0xA9]))
+                == .text(Array("aé".utf8)))
     }
 
     @Test func failsFastOnInvalidUTF8InAFragment() {

@@ -1,7 +1,10 @@
+import HTTPCore
 import Glibc
 import Synchronization
 import Testing
 import Transport
+import TransportTestSupport
+import TransportTesting
 
 struct WebSocketServerTests {
     static func upgradeRequest(_ path: String, version: String = "13", extra: String = "") -> String {
@@ -128,8 +131,8 @@ struct WebSocketServerTests {
                 Issue.record("expected a close frame")
                 return
             }
-            #expect(received == code)
-            #expect(await eventually { delegate.closeCode == .some(code) })
+            #expect(received == WebSocketCloseCode(code))
+            #expect(await eventually { delegate.closeCode == .some(WebSocketCloseCode(code)) })
         }
     }
 
@@ -202,6 +205,41 @@ struct WebSocketServerTests {
         }
     }
 
+    /// Finding 2 of the hardening issue: 400 000 pings from a client that never reads its pongs used to queue a
+    /// pong each, without bound (70 MiB in a release build). Pongs are coalesced (one per read, for the latest
+    /// ping) and a WebSocket whose output is over its bound is not read until it drains.
+    @Test func aPingFloodFromAClientThatDoesNotReadStaysWithinTheOutputBound() async throws {
+        try await withServer(router: makeRouter(TestEndpoints.install)) { server in
+            let flooder = try RawClient(port: server.port)
+            await flooder.send(Self.upgradeRequest("/ws/echo"))
+            #expect(await flooder.wait { $0.count >= 12 })
+            let echo = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws/echo")
+            // 125-byte pings, the largest a control frame may be, one write each: as many reads as possible.
+            let ping = clientFrame(0x9, [UInt8](repeating: 0x70, count: 125))
+            var sent = 0
+            var largestQueue = 0
+            let deadline = ContinuousClock.now + .seconds(8)
+            while sent < 400_000 && ContinuousClock.now < deadline {
+                let n = ping.withUnsafeBytes { write(flooder.fd, $0.baseAddress, $0.count) }
+                if n == ping.count {
+                    sent += 1
+                } else {
+                    // The server stopped reading this client: its pings wait in the kernel's buffers.
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                if sent % 20_000 == 0 || n != ping.count {
+                    let queued = await server.connectionSnapshots().map(\.queuedBytes).max() ?? 0
+                    largestQueue = max(largestQueue, queued)
+                    try await echo.send(text: "still served \(sent)")
+                    #expect(try await echo.receive() == .text("still served \(sent)"))
+                }
+            }
+            #expect(sent > 1_000)
+            #expect(largestQueue <= 256 * 1024 + 64 * 1024, "queued \(largestQueue) bytes after \(sent) pings")
+            try await echo.close()
+        }
+    }
+
     @Test func closesASlowReaderWith1013InsteadOfBuffering() async throws {
         let delegate = RecordingDelegate(onOpen: { connection in
             // 20 MB toward a client that reads nothing: past the 256 KiB bound whatever the socket buffers hold.
@@ -232,7 +270,7 @@ struct WebSocketServerTests {
         ) { server in
             let client = try await WebSocketClient.connect(host: "127.0.0.1", port: server.port, path: "/ws")
             #expect(await eventually { delegate.closeCode == .some(1013) })
-            var codes: [UInt16?] = []
+            var codes: [WebSocketCloseCode?] = []
             while let message = try? await client.receive(timeout: .seconds(2)) {
                 if case .close(let code, _) = message {
                     codes.append(code)

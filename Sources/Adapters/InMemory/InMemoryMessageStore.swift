@@ -45,12 +45,15 @@ package struct InMemoryMessageStore: MessageStore {
         }
     }
 
-    package func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64) async throws -> [Message] {
+    package func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64, limit: Int) async throws
+        -> [Message]
+    {
         self.database.read { state in
             guard let room = state.rooms[roomID] else { return [] }
             return room.sequence.compactMap { state.messages[$0] }
                 .filter { $0.message.rev > afterRev && $0.message.sequenceNumber <= throughSequence }
                 .sorted { $0.message.rev < $1.message.rev }
+                .prefix(limit)
                 .map { state.current($0) }
         }
     }

@@ -65,14 +65,16 @@ package struct PostgresMessageStore: MessageStore {
         }
     }
 
-    package func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64) async throws -> [Message] {
+    package func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64, limit: Int) async throws
+        -> [Message]
+    {
         try await self.pool.read { connection in
             try Self.loadMessages(
                 connection.query(
                     """
                     SELECT \(Self.columns) FROM messages m
-                    WHERE m.room_id = $1 AND m.rev > $2 AND m.sequence_number <= $3 ORDER BY m.rev
-                    """, [.uuid(roomID.uuid), .int(afterRev), .int(throughSequence)]),
+                    WHERE m.room_id = $1 AND m.rev > $2 AND m.sequence_number <= $3 ORDER BY m.rev LIMIT $4
+                    """, [.uuid(roomID.uuid), .int(afterRev), .int(throughSequence), .int(limit)]),
                 on: connection)
         }
     }

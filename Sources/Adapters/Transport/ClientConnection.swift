@@ -1,14 +1,14 @@
 internal import CLinuxShim
 internal import Glibc
+package import HTTPCore
 
 /// The loop side of a `WebSocketClient`: connect, handshake, then frames. Loop-confined.
 final class ClientConnection: LoopHandler {
     private enum Phase {
         case connecting
         case handshaking
+        /// Upgraded: the WebSocket machine decides the rest.
         case open
-        /// Our close frame is out, or the server's came: waiting for the server to end TCP (RFC 6455 §7.1.1).
-        case closing
         case closed
     }
 
@@ -22,11 +22,9 @@ final class ClientConnection: LoopHandler {
     private var response: [UInt8] = []
     private let request: [UInt8]
     private let key: String
-    private var decoder = WebSocketFrameDecoder(role: .client, maxPayload: 64 << 20)
-    private var assembler = WebSocketMessageAssembler(maxMessageSize: 64 << 20)
-    private var closeSent = false
+    private var machine: WebSocketMachine?
+    private var actions: [WebSocketMachine.Action] = []
     private var closeDelivered = false
-    private var closingDeadline: UInt64 = 0
     private var opened: CheckedContinuation<LoopBound<ClientConnection>, any Error>?
 
     init(
@@ -63,7 +61,10 @@ final class ClientConnection: LoopHandler {
     }
 
     func tick(now: UInt64) {
-        if self.phase == .closing && now > self.closingDeadline { self.closeNow() }
+        guard self.phase == .open, var machine = self.machine else { return }
+        machine.tick(now: now, into: &self.actions)
+        self.machine = machine
+        self.perform()
     }
 
     func loopStopping() {
@@ -88,10 +89,11 @@ final class ClientConnection: LoopHandler {
     }
 
     /// Sends a close frame (once) and waits for the server's.
-    func sendClose(_ storage: ByteStorage) {
-        guard self.phase == .open, !self.closeSent else { return }
-        self.closeSent = true
-        self.out.append(storage)
+    func sendClose(_ code: WebSocketCloseCode) {
+        guard self.phase == .open, var machine = self.machine else { return }
+        machine.close(code, reason: "", now: EventLoop.now(), into: &self.actions)
+        self.machine = machine
+        self.perform()
         self.flush()
         self.updateInterest()
     }
@@ -138,9 +140,8 @@ final class ClientConnection: LoopHandler {
                 case .handshaking:
                     self.response.append(contentsOf: bytes)
                     self.parseHandshake(eof: false)
-                case .open, .closing:
-                    self.decoder.append(bytes)
-                    self.processFrames()
+                case .open:
+                    self.receiveFrames(bytes)
                 case .connecting, .closed:
                     return
                 }
@@ -149,6 +150,11 @@ final class ClientConnection: LoopHandler {
             }
             if n == 0 {
                 if self.phase == .handshaking { self.parseHandshake(eof: true) }
+                if var machine = self.machine {
+                    machine.connectionEnded(into: &self.actions)
+                    self.machine = machine
+                    self.perform()
+                }
                 self.closeNow()
                 return
             }
@@ -195,14 +201,14 @@ final class ClientConnection: LoopHandler {
             return
         }
         self.phase = .open
+        self.machine = WebSocketMachine(
+            role: .client, maxMessageSize: 64 << 20,
+            timing: .init(pingInterval: nil, pongTimeout: 0, closeTimeout: 2_000_000_000), now: EventLoop.now())
         self.response = []
         let opened = self.opened
         self.opened = nil
         opened?.resume(returning: LoopBound(self))
-        if !body.isEmpty {
-            self.decoder.append(body)
-            self.processFrames()
-        }
+        if !body.isEmpty { body.withUnsafeBytes { self.receiveFrames($0) } }
     }
 
     private static func headEnd(_ bytes: [UInt8]) -> Int? {
@@ -214,81 +220,50 @@ final class ClientConnection: LoopHandler {
         return nil
     }
 
-    private func processFrames() {
-        while self.phase == .open || self.phase == .closing {
-            let frame: WebSocketFrame?
-            do {
-                frame = try self.decoder.next()
-            } catch {
-                self.failProtocol(error)
-                return
-            }
-            guard let frame else { return }
-            switch frame.opcode {
-            case .ping:
-                if !self.closeSent { self.out.append(WebSocketClient.encode(.pong, frame.payload)) }
-            case .pong:
-                continue
-            case .close:
-                var code: UInt16?
-                var reason = ""
-                if frame.payload.count >= 2 {
-                    code = UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1])
-                    reason = String(decoding: frame.payload[2...], as: UTF8.self)
+    private func receiveFrames(_ bytes: UnsafeRawBufferPointer) {
+        guard var machine = self.machine else { return }
+        machine.receive(bytes, now: EventLoop.now(), into: &self.actions)
+        self.machine = machine
+        self.perform()
+    }
+
+    /// Carries out the machine's actions: messages to the inbox, control frames (masked) to the socket.
+    private func perform() {
+        let actions = self.actions
+        self.actions.removeAll(keepingCapacity: true)
+        for action in actions {
+            switch action {
+            case .deliver(.text(let bytes)):
+                if let onTextBytes = self.inbox.onTextBytes {
+                    onTextBytes(bytes)
+                } else {
+                    self.inbox.push(.text(String(decoding: bytes, as: UTF8.self)))
                 }
-                if !self.closeSent {
-                    self.closeSent = true
-                    let echo = code.map { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } ?? []
-                    self.out.append(WebSocketClient.encode(.close, echo))
-                }
+            case .deliver(.binary(let bytes)):
+                self.inbox.push(.binary(bytes))
+            case .send(let frame):
+                self.out.append(Self.encode(frame))
+            case .notifyClosed(let code, let reason):
                 self.deliverClose(code: code, reason: reason)
-                self.phase = .closing
-                self.closingDeadline = EventLoop.now() + 2_000_000_000
-                return
-            case .text, .binary, .continuation:
-                do throws(WebSocketError) {
-                    if let onTextBytes = self.inbox.onTextBytes, frame.opcode == .text, frame.fin {
-                        // An unfragmented text frame: validate and hand the bytes over, no String made.
-                        guard UTF8Validator.isValid(frame.payload) else {
-                            throw WebSocketError(closeCode: 1007, reason: "invalid UTF-8")
-                        }
-                        onTextBytes(frame.payload)
-                        continue
-                    }
-                    guard let message = try self.assembler.push(frame) else { continue }
-                    switch message {
-                    case .text(let text):
-                        if let onTextBytes = self.inbox.onTextBytes {
-                            onTextBytes(Array(text.utf8))
-                        } else {
-                            self.inbox.push(.text(text))
-                        }
-                    case .binary(let bytes): self.inbox.push(.binary(bytes))
-                    }
-                } catch {
-                    self.failProtocol(error)
-                    return
-                }
+            case .closeAfterFlush:
+                self.flush()
+                self.closeNow()
+            case .closeNow:
+                self.closeNow()
             }
         }
     }
 
-    private func failProtocol(_ error: WebSocketError) {
-        if !self.closeSent {
-            self.closeSent = true
-            self.out.append(
-                WebSocketClient.encode(
-                    .close,
-                    WebSocketFrameEncoder.closePayload(code: error.closeCode, reason: error.reason)
-                )
-            )
-            self.flush()
+    private static func encode(_ frame: WebSocketMachine.ControlFrame) -> ByteStorage {
+        switch frame {
+        case .ping: WebSocketClient.encode(.ping, [])
+        case .pong(let payload): WebSocketClient.encode(.pong, payload)
+        case .close(let code, let reason):
+            WebSocketClient.encode(.close, WebSocketFrameEncoder.closePayload(code: code, reason: reason))
         }
-        self.deliverClose(code: error.closeCode, reason: error.reason)
-        self.closeNow()
     }
 
-    private func deliverClose(code: UInt16?, reason: String) {
+    private func deliverClose(code: WebSocketCloseCode?, reason: String) {
         guard !self.closeDelivered, self.opened == nil, self.phase != .connecting else { return }
         self.closeDelivered = true
         self.inbox.push(.close(code: code, reason: reason))

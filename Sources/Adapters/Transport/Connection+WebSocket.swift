@@ -2,15 +2,14 @@ internal import CLinuxShim
 internal import Glibc
 import Synchronization
 
-/// The upgrade and the WebSocket protocol: frames, control frames, the closing handshake, output (on the loop).
+/// The upgrade, and carrying out the WebSocket machine's actions: messages to the delegate, control frames and the
+/// application's frames to the socket, the end of the connection (on the loop).
 extension Connection {
     func finishUpgrade(_ decision: WebSocketUpgrade, key: String) {
-        guard self.phase == .http, self.inFlight, self.current != nil else { return }
+        guard self.phase == .http, self.http.isBusy else { return }
         switch decision {
         case .reject(let response):
-            self.complete(response)
-            self.flush()
-            self.updateInterest()
+            self.handlerFinished(response)
         case .accept(let acceptance):
             self.upgrade(acceptance, key: key)
         }
@@ -37,147 +36,106 @@ extension Connection {
         self.delegate = acceptance.delegate
         self.enqueueFrame(ByteStorage(Array(head.utf8)))
         self.phase = .webSocket
-        self.current = nil
-        self.inFlight = false
-        self.readPaused = false
-        self.decoder = WebSocketFrameDecoder(role: .server, maxPayload: acceptance.maxMessageSize)
-        self.assembler = WebSocketMessageAssembler(maxMessageSize: acceptance.maxMessageSize)
-        self.nextPingAt = EventLoop.now() + self.server.pingInterval
-        let rest = self.parser.takeRemaining()
-        self.parser = HTTPRequestParser()
+        let server = self.server
+        self.webSocket = WebSocketMachine(
+            role: .server, maxMessageSize: acceptance.maxMessageSize,
+            timing: .init(
+                pingInterval: server.pingInterval, pongTimeout: server.pongTimeout,
+                closeTimeout: Self.closingTimeout),
+            now: EventLoop.now())
+        let rest = self.http.takeUpgradeRemainder()
         acceptance.delegate.webSocketDidOpen(handle)
         if self.server.draining.load(ordering: .relaxed) {
-            self.startClose(code: 1001, reason: "server shutting down")
+            self.closeWebSocket(.goingAway, reason: "server shutting down")
         } else if !rest.isEmpty {
-            self.decoder.append(rest)
-            self.processFrames()
+            rest.withUnsafeBytes { self.receiveWebSocket($0) }
         }
         self.flush()
         self.updateInterest()
     }
 
-    func processFrames() {
-        while self.phase == .webSocket {
-            let frame: WebSocketFrame?
-            do {
-                frame = try self.decoder.next()
-            } catch {
-                self.failWebSocket(error)
-                return
-            }
-            guard let frame else {
-                self.checkPartialText()
-                return
-            }
-            self.lookahead = nil
-            switch frame.opcode {
-            case .ping:
-                if !self.closeSent {
-                    self.enqueueFrame(WebSocketFrameEncoder.encode(opcode: .pong, payload: frame.payload))
-                }
-            case .pong:
-                self.pongDeadline = nil
-            case .close:
-                self.peerClosed(frame.payload)
-                return
-            case .text, .binary, .continuation:
-                // After our close frame the peer may still be sending; RFC 6455 §5.5.1 lets us discard it.
-                guard !self.closeSent else { continue }
-                let message: WebSocketMessageAssembler.Message?
-                do {
-                    message = try self.assembler.push(frame)
-                } catch {
-                    self.failWebSocket(error)
-                    return
-                }
-                guard let message, let handle = self.handle, let delegate = self.delegate else { continue }
-                switch message {
-                case .text(let text): delegate.webSocket(handle, didReceiveText: text)
-                case .binary(let bytes): delegate.webSocket(handle, didReceiveBinary: bytes)
-                }
-            }
-        }
+    // MARK: - Inputs to the machine
+
+    func receiveWebSocket(_ bytes: UnsafeRawBufferPointer) {
+        guard var machine = self.webSocket else { return }
+        machine.receive(bytes, now: self.lastActivity, into: &self.pendingActions)
+        self.webSocket = machine
+        self.performWebSocketActions()
     }
 
-    /// Invalid UTF-8 in a text frame fails the connection as soon as the bytes that prove it arrive, not when the
-    /// (possibly large) frame is complete (RFC 6455 §8.1; Autobahn 6.4.x).
-    func checkPartialText() {
-        guard !self.closeSent, let partial = self.decoder.partialPayload() else { return }
-        if partial.first { self.lookahead = self.assembler.textValidator(forFrame: partial.opcode) }
-        guard var validator = self.lookahead else { return }
-        guard partial.bytes.withUnsafeBytes({ validator.validate($0) }) else {
-            self.failWebSocket(WebSocketError(closeCode: 1007, reason: "invalid UTF-8"))
-            return
-        }
-        self.lookahead = validator
+    func tickWebSocket(now: UInt64) {
+        guard var machine = self.webSocket else { return }
+        machine.tick(now: now, into: &self.pendingActions)
+        self.webSocket = machine
+        guard !self.pendingActions.isEmpty else { return }
+        self.performWebSocketActions()
+        self.flush()
+        self.updateInterest()
     }
 
-    /// RFC 6455 §7.4: codes a peer may send; 1004-1006 and 1015 are reserved for reports, 1016-2999 unassigned.
-    static func isValidCloseCode(_ code: UInt16) -> Bool {
-        switch code {
-        case 1000...1003, 1007...1014: true
-        case 3000...4999: true
-        default: false
-        }
+    /// Our close frame after the frames already queued, then the peer's (up to `closingTimeout`).
+    func closeWebSocket(_ code: WebSocketCloseCode, reason: String) {
+        guard self.phase == .webSocket, var machine = self.webSocket else { return }
+        // Messages the application sent before the close go out before the close frame; a connection closed for
+        // being too slow has its backlog dropped instead.
+        if code != .tryAgainLater { self.moveHandleFrames() }
+        machine.close(code, reason: reason, now: EventLoop.now(), into: &self.pendingActions)
+        self.webSocket = machine
+        self.performWebSocketActions()
     }
 
-    func peerClosed(_ payload: [UInt8]) {
-        var code: UInt16?
-        if payload.count == 1 {
-            self.failWebSocket(.protocolError("close payload of one byte"))
-            return
-        }
-        if payload.count >= 2 {
-            let value = UInt16(payload[0]) << 8 | UInt16(payload[1])
-            guard Self.isValidCloseCode(value) else {
-                self.failWebSocket(.protocolError("invalid close code"))
-                return
+    /// The TCP connection ended or failed under the WebSocket.
+    func webSocketConnectionEnded() {
+        guard var machine = self.webSocket else { return }
+        machine.connectionEnded(into: &self.pendingActions)
+        self.webSocket = machine
+        self.performWebSocketActions()
+    }
+
+    // MARK: - Carrying out the actions
+
+    /// Runs the machine's actions in order. The messages of one read reach the delegate as one batch, before
+    /// anything that ends the connection.
+    func performWebSocketActions() {
+        var messages: [WebSocketMessage] = []
+        let actions = self.pendingActions
+        self.pendingActions.removeAll(keepingCapacity: true)
+        for action in actions {
+            switch action {
+            case .deliver(let message):
+                messages.append(message)
+            case .send(let frame):
+                if case .close = frame { self.moveHandleFrames() }
+                self.enqueueFrame(Self.encode(frame))
+            case .notifyClosed(let code, _):
+                self.deliver(&messages)
+                self.notifyClosed(code: code)
+            case .closeAfterFlush:
+                self.deliver(&messages)
+                self.enterClosing()
+            case .closeNow:
+                self.deliver(&messages)
+                self.closeNow()
             }
-            guard UTF8Validator.isValid(Array(payload[2...])) else {
-                self.failWebSocket(WebSocketError(closeCode: 1007, reason: "invalid UTF-8 in the close reason"))
-                return
-            }
-            code = value
         }
-        if !self.closeSent {
-            self.moveHandleFrames()
-            self.closeSent = true
-            // Echo the code (not the reason) as §5.5.1 suggests.
-            let echo = code.map { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } ?? []
-            self.enqueueFrame(WebSocketFrameEncoder.encode(opcode: .close, payload: echo))
-        }
-        self.notifyClosed(code: code)
-        self.enterClosing()
+        self.deliver(&messages)
     }
 
-    func failWebSocket(_ error: WebSocketError) {
-        if !self.closeSent {
-            self.moveHandleFrames()
-            self.closeSent = true
-            self.enqueueFrame(
-                WebSocketFrameEncoder.encode(
-                    opcode: .close,
-                    payload: WebSocketFrameEncoder.closePayload(code: error.closeCode, reason: error.reason)
-                )
-            )
-        }
-        self.notifyClosed(code: error.closeCode)
-        self.enterClosing()
+    private func deliver(_ messages: inout [WebSocketMessage]) {
+        guard !messages.isEmpty else { return }
+        defer { messages = [] }
+        guard let handle = self.handle, let delegate = self.delegate, !self.closeNotified else { return }
+        delegate.webSocket(handle, didReceive: messages)
     }
 
-    /// Sends our close frame and waits (up to 5 s) for the peer's.
-    func startClose(code: UInt16, reason: String) {
-        guard self.phase == .webSocket, !self.closeSent else { return }
-        if code != 1013 { self.moveHandleFrames() }
-        self.closeSent = true
-        self.phaseDeadline = EventLoop.now() + 5_000_000_000
-        self.enqueueFrame(
+    static func encode(_ frame: WebSocketMachine.ControlFrame) -> ByteStorage {
+        switch frame {
+        case .ping: WebSocketFrameEncoder.encode(opcode: .ping, payload: [])
+        case .pong(let payload): WebSocketFrameEncoder.encode(opcode: .pong, payload: payload)
+        case .close(let code, let reason):
             WebSocketFrameEncoder.encode(
-                opcode: .close,
-                payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason)
-            )
-        )
-        self.notifyClosed(code: code)
+                opcode: .close, payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason))
+        }
     }
 
     /// Messages the application sent before the close must go out before the close frame (a reply sent while
@@ -192,19 +150,21 @@ extension Connection {
         for frame in drained.frames { self.out.append(frame) }
     }
 
-    func notifyClosed(code: UInt16?) {
+    func notifyClosed(code: WebSocketCloseCode?) {
         guard !self.closeNotified, let handle = self.handle, let delegate = self.delegate else { return }
         self.closeNotified = true
         handle.markClosed()
         delegate.webSocketDidClose(handle, code: code)
     }
 
-    /// Frames and requests from the handle, on the loop.
+    /// Frames, close requests and read pauses from the handle, on the loop.
     func deliver(_ drained: WebSocketConnection.Drained) {
         guard let handle = self.handle else { return }
         let droppedBytes = drained.frames.reduce(0) { $0 + $1.count }
-        guard self.phase == .webSocket, !self.closeSent else {
+        self.readingPausedByApplication = drained.readingPaused
+        guard self.phase == .webSocket, self.webSocket?.isOpen == true else {
             handle.didDequeue(frames: drained.frames.count, bytes: droppedBytes)
+            self.updateInterest()
             return
         }
         if drained.overflowed && !self.overflowHandled {
@@ -213,10 +173,10 @@ extension Connection {
             handle.didDequeue(frames: drained.frames.count, bytes: droppedBytes)
             let dropped = self.out.removeUnstarted()
             handle.didDequeue(frames: dropped.items, bytes: dropped.bytes)
-            self.startClose(code: 1013, reason: "client too slow")
+            self.closeWebSocket(.tryAgainLater, reason: "client too slow")
         } else {
             for frame in drained.frames { self.out.append(frame) }
-            if let request = drained.closeRequest { self.startClose(code: request.code, reason: request.reason) }
+            if let request = drained.closeRequest { self.closeWebSocket(request.code, reason: request.reason) }
         }
         self.flush()
         self.updateInterest()

@@ -4,10 +4,11 @@ import Synchronization
 
 /// One accepted TCP connection: HTTP/1.1 requests until an upgrade, then WebSocket frames.
 ///
-/// Touched only on its loop's thread. Requests are served one at a time: while a handler runs, reading pauses
-/// (the parser keeps what already arrived), which orders pipelined responses and bounds buffering. Closing
-/// flushes the output, half-closes, and drains input for a moment before `close`, so that unread bytes cannot
-/// turn the last response into a reset. The HTTP and WebSocket halves live in Connection+HTTP.swift and
+/// Touched only on its loop's thread. The protocols are decided by two state machines with no I/O
+/// (`HTTPConnectionMachine`, then `WebSocketMachine`); this class reads and writes the socket, runs handlers and head
+/// checks in tasks, spools upload bodies, and carries out the machines' actions. Closing flushes the output,
+/// half-closes, and discards a little input for a moment before `close`, so that unread bytes cannot turn the last
+/// response into a reset. The HTTP and WebSocket halves live in Connection+HTTP.swift and
 /// Connection+WebSocket.swift; members are internal rather than private only so that those files reach them.
 final class Connection: LoopHandler {
     enum Phase {
@@ -15,27 +16,9 @@ final class Connection: LoopHandler {
         case webSocket
         /// Flushing the last output before the half-close.
         case closing
-        /// Write side shut; discarding input until EOF or the deadline.
+        /// Write side shut; discarding input until EOF, the deadline or `lingerLimit` bytes.
         case lingering
         case closed
-    }
-
-    enum Kind {
-        case http(@Sendable (HTTPRequest) async -> HTTPResponse)
-        case webSocket(@Sendable (HTTPRequest) async -> WebSocketUpgrade, key: String)
-        case fixed(HTTPResponse)
-    }
-
-    struct PendingRequest {
-        var head: HTTPRequestHead
-        var target: RequestTarget
-        var parameters: [String: String]
-        var kind: Kind
-        var limit: Int
-        var body: [UInt8] = []
-        var bodyCount = 0
-        var spoolFD: Int32 = -1
-        var spoolPath: String?
     }
 
     let fd: Int32
@@ -46,34 +29,48 @@ final class Connection: LoopHandler {
     var out = OutboundQueue()
     var registeredEvents: UInt32
     var waitingForWritable = false
-    var readPaused = false
     var peerHalfClosed = false
     var lastActivity: UInt64
     var phaseDeadline: UInt64 = 0
+    /// Input discarded while lingering.
+    var lingered = 0
 
     // MARK: HTTP state
-    var parser = HTTPRequestParser()
-    var current: PendingRequest?
-    var inFlight = false
-    var processing = false
-    var headStartedAt: UInt64?
-    var streamKeepAlive = false
+    var http: HTTPConnectionMachine
+    var httpActions: [HTTPConnectionMachine.Action] = []
+    /// The body of the request being received, when its route buffers it.
+    var body: [UInt8] = []
+    /// The body of the request being received, when its route spools it.
+    var spool: UploadSpool?
+    /// Spooled bytes the disk has not confirmed yet; reading stops above `spoolHighWater`.
+    var spoolPending = 0
+    var spoolFailed = false
+    /// The request waiting for its spool to finish before its handler runs.
+    var awaitingSpool: HTTPConnectionMachine.Request?
     var streamIsHead = false
     var chunkWaiters: [CheckedContinuation<Void, any Error>] = []
     static let streamHighWater = 256 * 1024
+    static let spoolHighWater = 1 << 20
+    /// After the last response, at most this much input is read (and discarded) before the socket closes.
+    static let lingerLimit = 64 * 1024
 
     // MARK: WebSocket state
     var handle: WebSocketConnection?
     var delegate: (any WebSocketDelegate)?
-    var decoder = WebSocketFrameDecoder(role: .server, maxPayload: 0)
-    var assembler = WebSocketMessageAssembler(maxMessageSize: 0)
-    var closeSent = false
+    /// The protocol after the upgrade; nil before.
+    var webSocket: WebSocketMachine?
+    /// The machine's actions not yet carried out (kept to reuse its storage).
+    var pendingActions: [WebSocketMachine.Action] = []
     var closeNotified = false
     var overflowHandled = false
-    var nextPingAt: UInt64 = 0
-    /// Validates the text of a frame still arriving (fail-fast); nil when no such frame is in progress.
-    var lookahead: UTF8Validator?
-    var pongDeadline: UInt64?
+    /// The application asked to stop reading (its inbox is full).
+    var readingPausedByApplication = false
+    /// How long, after our close frame, the peer has to send its own.
+    static let closingTimeout: UInt64 = 5_000_000_000
+    /// A WebSocket whose unsent output is over either bound is not read until it drains: a peer that floods
+    /// pings (or anything else) without reading the answers only fills its own socket buffers.
+    static let webSocketReadPauseBytes = 256 * 1024
+    static let webSocketReadPauseItems = 1024
 
     init(fd: Int32, loop: EventLoop, server: ServerContext, remoteAddress: String) {
         self.fd = fd
@@ -81,7 +78,10 @@ final class Connection: LoopHandler {
         self.server = server
         self.remoteAddress = remoteAddress
         self.registeredEvents = shim_epollin()
-        self.lastActivity = EventLoop.now()
+        let now = EventLoop.now()
+        self.lastActivity = now
+        self.http = HTTPConnectionMachine(
+            router: server.router, timing: server.httpTiming, originCheck: server.configuration.originCheck, now: now)
     }
 
     // MARK: - Events
@@ -93,15 +93,13 @@ final class Connection: LoopHandler {
         }
         // A hang-up is reported whatever the interest; while reading is paused nothing would consume it and the
         // level-triggered loop would spin, and a peer that hung up cannot read our answer anyway.
-        if events & shim_epollhup() != 0 && (self.readPaused || self.phase == .closing) {
+        if events & shim_epollhup() != 0 && (self.registeredEvents & shim_epollin() == 0 || self.phase == .closing) {
             self.abort()
             return
         }
         if events & shim_epollout() != 0 {
             self.waitingForWritable = false
             self.flush()
-            // Output drained below the mark: resume the pipelined requests already buffered.
-            if self.phase == .http && !self.inFlight && self.parser.bufferedCount > 0 { self.processHTTP() }
         }
         if events & (shim_epollin() | shim_epollhup()) != 0 {
             self.readInput()
@@ -116,7 +114,7 @@ final class Connection: LoopHandler {
         while reads < 4 {
             switch self.phase {
             case .closed, .closing: return
-            case .http, .webSocket: if self.readPaused { return }
+            case .http, .webSocket: if !self.wantsInput { return }
             case .lingering: break
             }
             let buffer = self.loop.readBuffer
@@ -143,13 +141,17 @@ final class Connection: LoopHandler {
     func consume(_ bytes: UnsafeRawBufferPointer) {
         switch self.phase {
         case .http:
-            self.parser.append(bytes)
-            if self.headStartedAt == nil && self.parser.isReadingHead { self.headStartedAt = self.lastActivity }
-            self.processHTTP()
+            self.http.receive(
+                bytes, now: self.lastActivity, draining: self.server.draining.load(ordering: .relaxed),
+                into: &self.httpActions)
+            self.performHTTPActions()
         case .webSocket:
-            self.decoder.append(bytes)
-            self.processFrames()
-        case .closing, .lingering, .closed:
+            self.receiveWebSocket(bytes)
+        case .lingering:
+            // A client that keeps sending after its answer (a refused upload's body) gets a little of it read.
+            self.lingered += bytes.count
+            if self.lingered > Self.lingerLimit { self.closeNow() }
+        case .closing, .closed:
             return
         }
     }
@@ -158,18 +160,10 @@ final class Connection: LoopHandler {
         self.peerHalfClosed = true
         switch self.phase {
         case .http:
-            // A client may half-close after its request; answer it, then close. Otherwise there is nothing to do.
-            if self.inFlight {
-                self.readPaused = true
-            } else if self.out.isEmpty {
-                self.closeNow()
-            } else {
-                // An answer made synchronously (404, 400 ...) is still queued: send it, then close.
-                self.enterClosing()
-            }
+            self.http.peerEndedInput(now: EventLoop.now(), into: &self.httpActions)
+            self.performHTTPActions()
         case .webSocket:
-            self.notifyClosed(code: nil)
-            self.closeNow()
+            self.webSocketConnectionEnded()
         case .closing, .lingering, .closed:
             self.closeNow()
         }
@@ -178,32 +172,13 @@ final class Connection: LoopHandler {
     func tick(now: UInt64) {
         switch self.phase {
         case .http:
-            guard !self.inFlight else { return }
-            if let started = self.headStartedAt, self.parser.isReadingHead {
-                if now &- started > self.server.headerTimeout { self.timeOut() }
-            } else if self.current != nil {
-                if now &- self.lastActivity > self.server.idleTimeout { self.timeOut() }
-            } else if now &- self.lastActivity > self.server.idleTimeout {
-                self.closeNow()
-            }
+            self.http.tick(now: now, into: &self.httpActions)
+            guard !self.httpActions.isEmpty else { return }
+            self.performHTTPActions()
+            self.flush()
+            self.updateInterest()
         case .webSocket:
-            if self.closeSent {
-                if now > self.phaseDeadline { self.closeNow() }
-                return
-            }
-            if let deadline = self.pongDeadline, now > deadline {
-                // No pong in time: the peer or the path is dead; there is no one to hand a close frame to.
-                self.notifyClosed(code: nil)
-                self.closeNow()
-                return
-            }
-            if now >= self.nextPingAt {
-                self.enqueueFrame(WebSocketFrameEncoder.encode(opcode: .ping, payload: []))
-                if self.pongDeadline == nil { self.pongDeadline = now + self.server.pongTimeout }
-                self.nextPingAt = now + self.server.pingInterval
-                self.flush()
-                self.updateInterest()
-            }
+            self.tickWebSocket(now: now)
         case .closing, .lingering:
             if now > self.phaseDeadline { self.closeNow() }
         case .closed:
@@ -211,18 +186,10 @@ final class Connection: LoopHandler {
         }
     }
 
-    func timeOut() {
-        self.failHTTP(
-            HTTPParseError(status: 408, code: "request_timeout", message: "the request was not received in time")
-        )
-        self.flush()
-        self.updateInterest()
-    }
-
     func loopStopping() {
         self.notifyClosed(code: nil)
         self.resumeChunkWaiters(failing: true)
-        self.cleanUpSpool()
+        self.discardSpool()
         if self.phase != .closed {
             self.phase = .closed
             close(self.fd)
@@ -235,9 +202,9 @@ final class Connection: LoopHandler {
     func beginShutdown() {
         switch self.phase {
         case .http:
-            if !self.inFlight && self.current == nil && self.parser.bufferedCount == 0 { self.closeNow() }
+            if self.http.isIdle { self.closeNow() }
         case .webSocket:
-            self.startClose(code: 1001, reason: "server shutting down")
+            self.closeWebSocket(.goingAway, reason: "server shutting down")
             self.flush()
             self.updateInterest()
         case .closing, .lingering, .closed:
@@ -275,8 +242,7 @@ final class Connection: LoopHandler {
         case .wouldBlock:
             self.waitingForWritable = true
         case .failed:
-            self.notifyClosed(code: nil)
-            self.closeNow()
+            self.abort()
             return
         }
         if !self.chunkWaiters.isEmpty && self.out.bytes < Self.streamHighWater {
@@ -284,17 +250,24 @@ final class Connection: LoopHandler {
         }
     }
 
+    /// Whether the socket should be read now, by the rules of the phase.
+    var wantsInput: Bool {
+        switch self.phase {
+        case .http:
+            self.http.wantsInput && !self.peerHalfClosed && self.out.bytes < Self.streamHighWater
+                && self.spoolPending < Self.spoolHighWater
+        case .webSocket:
+            !self.readingPausedByApplication && !self.peerHalfClosed
+                && self.out.bytes < Self.webSocketReadPauseBytes && self.out.count < Self.webSocketReadPauseItems
+        case .lingering: !self.peerHalfClosed
+        case .closing, .closed: false
+        }
+    }
+
     func updateInterest() {
         guard self.phase != .closed else { return }
         var events: UInt32 = 0
-        let reading: Bool
-        switch self.phase {
-        case .http: reading = !self.readPaused && !self.peerHalfClosed && self.out.bytes < Self.streamHighWater
-        case .webSocket: reading = !self.readPaused && !self.peerHalfClosed
-        case .lingering: reading = !self.peerHalfClosed
-        case .closing, .closed: reading = false
-        }
-        if reading { events |= shim_epollin() }
+        if self.wantsInput { events |= shim_epollin() }
         if self.waitingForWritable { events |= shim_epollout() }
         if events != self.registeredEvents {
             self.registeredEvents = events
@@ -305,7 +278,6 @@ final class Connection: LoopHandler {
     func enterClosing() {
         guard self.phase != .closed && self.phase != .lingering && self.phase != .closing else { return }
         self.phase = .closing
-        self.readPaused = true
         self.phaseDeadline = EventLoop.now() + 5_000_000_000
         self.flush()
         self.updateInterest()
@@ -324,7 +296,7 @@ final class Connection: LoopHandler {
     }
 
     func abort() {
-        self.notifyClosed(code: nil)
+        if self.webSocket != nil { self.webSocketConnectionEnded() }
         self.closeNow()
     }
 
@@ -332,7 +304,7 @@ final class Connection: LoopHandler {
         guard self.phase != .closed else { return }
         self.phase = .closed
         self.resumeChunkWaiters(failing: true)
-        self.cleanUpSpool()
+        self.discardSpool()
         self.handle?.markClosed()
         self.loop.deregisterAndClose(self.fd)
         self.server.openConnections.wrappingSubtract(1, ordering: .relaxed)

@@ -1,5 +1,6 @@
 internal import CLinuxShim
 internal import Glibc
+internal import HTTPCore
 import Synchronization
 
 /// One epoll instance and the thread that waits on it; one loop per core.
@@ -20,6 +21,8 @@ package final class EventLoop: @unchecked Sendable {
     // MARK: Loop-confined state
     private var handlers: [Int32: any LoopHandler] = [:]
     private var localFlushes: [any LoopFlushable] = []
+    /// Work the loop's own thread asked it to run (`execute` on the loop): no lock, no wake-up.
+    private var localTasks: [@Sendable () -> Void] = []
     private var timers: [Timer] = []
     private var running = true
     private var nextSweep: UInt64 = 0
@@ -45,8 +48,16 @@ package final class EventLoop: @unchecked Sendable {
 
     private struct Timer {
         var deadline: UInt64
+        var id: UInt64
         var action: () -> Void
     }
+
+    /// Names a scheduled timer, so it can be cancelled.
+    package struct TimerID: Hashable, Sendable {
+        let value: UInt64
+    }
+
+    private var nextTimerID: UInt64 = 0
 
     /// Creates the epoll instance and its wake-up eventfd; `start()` runs it on its own thread.
     package init(index: Int = 0) throws(SystemError) {
@@ -114,8 +125,13 @@ package final class EventLoop: @unchecked Sendable {
 
     // MARK: - Cross-thread entry points
 
-    /// Runs `task` on the loop thread, after the current event batch; FIFO with every other `execute`.
+    /// Runs `task` on the loop thread, after the current event batch. Tasks from one thread run in the order given;
+    /// from the loop's own thread this costs an array append (no lock, no wake-up).
     package func execute(_ task: @escaping @Sendable () -> Void) {
+        if self.inLoop {
+            self.localTasks.append(task)
+            return
+        }
         self.inbox.withLock { $0.tasks.append(task) }
         self.wake()
     }
@@ -178,13 +194,21 @@ package final class EventLoop: @unchecked Sendable {
     var registeredHandlers: [any LoopHandler] { Array(self.handlers.values) }
 
     /// Runs `action` on the loop at or after `deadline` (monotonic nanoseconds). Call it on the loop thread.
-    package func schedule(at deadline: UInt64, _ action: @escaping () -> Void) {
+    @discardableResult
+    package func schedule(at deadline: UInt64, _ action: @escaping () -> Void) -> TimerID {
+        self.nextTimerID += 1
         let position = self.timers.firstIndex { $0.deadline > deadline } ?? self.timers.count
-        self.timers.insert(Timer(deadline: deadline, action: action), at: position)
+        self.timers.insert(Timer(deadline: deadline, id: self.nextTimerID, action: action), at: position)
+        return TimerID(value: self.nextTimerID)
+    }
+
+    /// Forgets a timer that has not fired (its action and what it holds are released now, not at its deadline).
+    package func cancel(_ timer: TimerID) {
+        self.timers.removeAll { $0.id == timer.value }
     }
 
     /// Monotonic time in nanoseconds.
-    static func now() -> UInt64 {
+    package static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
@@ -192,19 +216,10 @@ package final class EventLoop: @unchecked Sendable {
 
     /// The IMF-fixdate for the `Date` header, formatted at most once a second per loop.
     var httpDate: [UInt8] {
-        var t = time(nil)
-        if Int(t) != self.cachedDateSecond {
-            self.cachedDateSecond = Int(t)
-            var parts = tm()
-            gmtime_r(&t, &parts)
-            let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-            let text =
-                "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
-                + "\(parts.tm_year + 1900) "
-                + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-            self.cachedDate = Array(text.utf8)
+        let t = Int(time(nil))
+        if t != self.cachedDateSecond {
+            self.cachedDateSecond = t
+            self.cachedDate = HTTPDate.imfFixdate(secondsSince1970: t)
         }
         return self.cachedDate
     }
@@ -231,6 +246,7 @@ package final class EventLoop: @unchecked Sendable {
                 self.handlers[fd]?.handleEvents(shim_epoll_event_events(events, i))
             }
             if woken { self.drainInbox() }
+            self.runLocalTasks()
             self.runTimers()
             if self.flushDelay == 0 || EventLoop.now() >= self.flushDeadline { self.drainLocalFlushes() }
         }
@@ -240,6 +256,7 @@ package final class EventLoop: @unchecked Sendable {
         self.handlers.removeAll()
         self.timers.removeAll()
         self.localFlushes.removeAll()
+        self.localTasks.removeAll()
     }
 
     private func waitTimeout() -> Int32 {
@@ -247,6 +264,7 @@ package final class EventLoop: @unchecked Sendable {
         if let first = self.timers.first { deadline = first.deadline }
         if !self.handlers.isEmpty { deadline = min(deadline, self.nextSweep) }
         if !self.localFlushes.isEmpty { deadline = min(deadline, self.flushDelay == 0 ? 0 : self.flushDeadline) }
+        if !self.localTasks.isEmpty { deadline = 0 }
         guard deadline != .max else { return -1 }
         let now = Self.now()
         guard deadline > now else { return 0 }
@@ -270,6 +288,18 @@ package final class EventLoop: @unchecked Sendable {
             for target in flushes { target.flushOnLoop() }
         } else {
             for target in flushes { self.addLocalFlush(target) }
+        }
+    }
+
+    /// Runs what the loop queued for itself, including what those tasks queue, up to a bound per iteration so
+    /// that a chain of tasks cannot keep the sockets waiting.
+    private func runLocalTasks() {
+        var rounds = 0
+        while !self.localTasks.isEmpty && rounds < 64 {
+            let tasks = self.localTasks
+            self.localTasks.removeAll(keepingCapacity: true)
+            for task in tasks { task() }
+            rounds += 1
         }
     }
 

@@ -1,3 +1,4 @@
+package import HTTPCore
 /// A complete request as handed to a route handler.
 package struct HTTPRequest: Sendable {
     /// The method token.
@@ -18,6 +19,11 @@ package struct HTTPRequest: Sendable {
     package var pathParameters: [String: String]
     /// The peer's IP address, without the port.
     package var remoteAddress: String
+    /// What the route's head check learned (`HeadCheck.proceed(context:)`); nil without a check.
+    package var context: (any Sendable)?
+    /// The event loop the connection lives on; a WebSocket accepted from this request stays on it, so a session
+    /// can keep its state there (nil for requests made in tests).
+    package var eventLoop: EventLoop?
 
     /// A request; tests build them directly, the server from the wire.
     package init(

@@ -11,8 +11,15 @@ extension HTTPServer {
         package var eventLoops: Int = Int(shim_cpu_count())
         /// Time allowed to send a complete request head; slower clients get 408 (slowloris).
         package var headerTimeout: Duration = .seconds(10)
-        /// A keep-alive connection with no request, or a body that stalls, for this long is closed.
+        /// A keep-alive connection with no request for this long is closed.
         package var idleTimeout: Duration = .seconds(60)
+        /// A request body must bring at least `minimumBodyBytes` in every `bodyWindow`, or it is answered 408: a
+        /// client that uploads a byte a second cannot hold a connection (and a spool file) for hours.
+        package var bodyWindow: Duration = .seconds(10)
+        package var minimumBodyBytes: Int = 8 * 1024
+        /// Open connections allowed in the process; past it a new connection gets 503 and is closed at once,
+        /// and the open ones are served as before.
+        package var maxConnections: Int = 10_000
         /// A WebSocket ping frame is sent this often.
         package var pingInterval: Duration = .seconds(30)
         /// A WebSocket whose pong has not come this long after a ping is closed.

@@ -43,7 +43,7 @@ package final class HTTPServer: Sendable {
             let shortest =
                 [
                     configuration.headerTimeout, configuration.idleTimeout, configuration.pingInterval,
-                    configuration.pongTimeout,
+                    configuration.pongTimeout, configuration.bodyWindow,
                 ].map(\.nanoseconds).min() ?? 1_000_000_000
             for index in 0..<configuration.eventLoops {
                 let loop = try EventLoop(index: index)

@@ -36,6 +36,13 @@ final class Listener: LoopHandler {
                 return
             }
             guard let accepted else { return }
+            guard self.server.openConnections.load(ordering: .relaxed) < self.server.configuration.maxConnections
+            else {
+                // Over the process's limit: a short answer instead of a connection that would take memory and fds
+                // from the ones already served. The socket is new, so the few bytes fit its buffer.
+                Self.refuse(accepted.fd)
+                continue
+            }
             Socket.setNoDelay(accepted.fd)
             let connection = Connection(
                 fd: accepted.fd,
@@ -46,6 +53,18 @@ final class Listener: LoopHandler {
             self.server.openConnections.wrappingAdd(1, ordering: .relaxed)
             self.loop.register(accepted.fd, connection, events: shim_epollin())
         }
+    }
+
+    private static let refusal: [UInt8] = {
+        let body = "{\"error\":{\"code\":\"unavailable\",\"message\":\"The server has too many connections open.\"}}"
+        return Array(
+            ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\n"
+                + "Connection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body).utf8)
+    }()
+
+    private static func refuse(_ fd: Int32) {
+        _ = Self.refusal.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        close(fd)
     }
 
     func tick(now: UInt64) {}

@@ -10,6 +10,7 @@ package final class Router: Sendable {
     private struct State {
         var routes: [Route] = []
         var fallback: (@Sendable (HTTPRequest, RouteMiss) -> HTTPResponse)?
+        var headCheck: HeadChecker?
     }
 
     struct Route: Sendable {
@@ -24,8 +25,8 @@ package final class Router: Sendable {
     }
 
     enum Target: Sendable {
-        case http(BodyPolicy, @Sendable (HTTPRequest) async -> HTTPResponse)
-        case webSocket(@Sendable (HTTPRequest) async -> WebSocketUpgrade)
+        case http(BodyPolicy, check: HeadChecker?, HTTPHandler)
+        case webSocket(WebSocketHandler)
     }
 
     /// What a lookup found.
@@ -37,14 +38,16 @@ package final class Router: Sendable {
     /// An empty router.
     package init() {}
 
-    /// Adds an HTTP route. `body` says how the request body is received and its size limit.
+    /// Adds an HTTP route. `body` says how the request body is received and its size limit; `check`, when given,
+    /// decides from the head of a request that has a body whether the body is read at all (`HeadCheck`).
     package func add(
         _ method: HTTPMethod,
         _ pattern: String,
         body: BodyPolicy = .buffer(limit: 1 << 20),
+        check: (@Sendable (HTTPRequest) async -> HeadCheck)? = nil,
         _ handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
     ) {
-        let route = Route(method: method, segments: Self.parse(pattern), target: .http(body, handler))
+        let route = Route(method: method, segments: Self.parse(pattern), target: .http(body, check: check, handler))
         self.state.withLock { $0.routes.append(route) }
     }
 
@@ -61,9 +64,16 @@ package final class Router: Sendable {
         set { self.state.withLock { $0.fallback = newValue } }
     }
 
+    /// The head check of every route that brings none of its own (`add(..., check:)`), run on requests that have
+    /// a body: a server sets it to authenticate, so that no route reads a body for a caller without a token.
+    package var headCheck: (@Sendable (HTTPRequest) async -> HeadCheck)? {
+        get { self.state.withLock { $0.headCheck } }
+        set { self.state.withLock { $0.headCheck = newValue } }
+    }
+
     /// Finds the route for `method` and the already split, percent-decoded path segments.
     func match(_ method: HTTPMethod, segments: [String], wantsWebSocket: Bool) -> Match {
-        let routes = self.state.withLock { $0.routes }
+        let (routes, headCheck) = self.state.withLock { ($0.routes, $0.headCheck) }
         var best: (route: Route, parameters: [String: String], score: [Bool])?
         var allowed: [HTTPMethod] = []
         for route in routes {
@@ -91,7 +101,12 @@ package final class Router: Sendable {
             if let current = best, !Self.better(score, than: current.score) { continue }
             best = (route, parameters, score)
         }
-        if let best { return .route(best.route.target, parameters: best.parameters) }
+        if let best {
+            guard case .http(let policy, nil, let handler) = best.route.target, let headCheck else {
+                return .route(best.route.target, parameters: best.parameters)
+            }
+            return .route(.http(policy, check: headCheck, handler), parameters: best.parameters)
+        }
         if allowed.isEmpty { return .miss(.notFound) }
         if allowed.contains(.get) && !allowed.contains(.head) { allowed.append(.head) }
         return .miss(.methodNotAllowed(allowed: allowed))

@@ -8,6 +8,7 @@ final class ServerContext: Sendable {
     let idleTimeout: UInt64
     let pingInterval: UInt64
     let pongTimeout: UInt64
+    let httpTiming: HTTPConnectionMachine.Timing
     private let nextID = Atomic<UInt64>(1)
     /// Set by a graceful shutdown: new requests get `Connection: close`, new upgrades are closed with 1001.
     let draining = Atomic<Bool>(false)
@@ -21,6 +22,9 @@ final class ServerContext: Sendable {
         self.idleTimeout = configuration.idleTimeout.nanoseconds
         self.pingInterval = configuration.pingInterval.nanoseconds
         self.pongTimeout = configuration.pongTimeout.nanoseconds
+        self.httpTiming = HTTPConnectionMachine.Timing(
+            headerTimeout: configuration.headerTimeout.nanoseconds, idleTimeout: configuration.idleTimeout.nanoseconds,
+            bodyWindow: configuration.bodyWindow.nanoseconds, minimumBodyBytes: configuration.minimumBodyBytes)
     }
 
     func makeConnectionID() -> UInt64 {

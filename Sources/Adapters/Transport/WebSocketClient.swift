@@ -123,11 +123,10 @@ package final class WebSocketClient: Sendable {
     }
 
     /// Sends a close frame, waits for the server's (up to 5 s), then ends the connection.
-    package func close(code: UInt16 = 1000) async throws {
+    package func close(code: WebSocketCloseCode = .normal) async throws {
         guard !self.closed.exchange(true, ordering: .relaxed) else { return }
         let connection = self.connection
-        let frame = Self.encode(.close, WebSocketFrameEncoder.closePayload(code: code, reason: ""))
-        self.loop.execute { connection.value.sendClose(frame) }
+        self.loop.execute { connection.value.sendClose(code) }
         if self.inbox.onMessage == nil && self.inbox.onTextBytes == nil {
             while true {
                 guard let message = try? await self.receive(timeout: .seconds(5)) else { break }

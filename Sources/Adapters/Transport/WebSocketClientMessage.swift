@@ -3,5 +3,5 @@ package enum WebSocketClientMessage: Sendable, Equatable {
     case text(String)
     case binary([UInt8])
     /// The server's close frame (code nil when it had none) or the end of the connection (code nil, empty reason).
-    case close(code: UInt16?, reason: String)
+    case close(code: WebSocketCloseCode?, reason: String)
 }

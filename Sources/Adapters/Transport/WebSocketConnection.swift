@@ -24,7 +24,9 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
         var frames: [ByteStorage] = []
         var scheduled = false
         var overflowed = false
-        var closeRequest: (code: UInt16, reason: String)?
+        var closeRequest: (code: WebSocketCloseCode, reason: String)?
+        /// The application wants no input for now (its inbox is full).
+        var readingPaused = false
         var closed = false
     }
 
@@ -32,7 +34,8 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
     struct Drained {
         var frames: [ByteStorage]
         var overflowed: Bool
-        var closeRequest: (code: UInt16, reason: String)?
+        var closeRequest: (code: WebSocketCloseCode, reason: String)?
+        var readingPaused: Bool
     }
 
     /// A weak link to the loop-confined connection; read and written only on the owning loop.
@@ -100,8 +103,30 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
         }
     }
 
+    /// Stops reading the peer's messages until `resumeReading()`: backpressure for an application whose inbox is
+    /// full. The peer's frames wait in the kernel's buffers, and TCP slows the peer down.
+    package func pauseReading() {
+        self.setReadingPaused(true)
+    }
+
+    /// Reads the peer's messages again after `pauseReading()`.
+    package func resumeReading() {
+        self.setReadingPaused(false)
+    }
+
+    private func setReadingPaused(_ paused: Bool) {
+        let schedule = self.pending.withLock { p -> Bool in
+            guard !p.closed, p.readingPaused != paused else { return false }
+            p.readingPaused = paused
+            guard !p.scheduled else { return false }
+            p.scheduled = true
+            return true
+        }
+        if schedule { self.loop.scheduleFlush(self) }
+    }
+
     /// Starts the closing handshake with `code` and `reason` after the frames already queued.
-    package func close(code: UInt16, reason: String) {
+    package func close(code: WebSocketCloseCode, reason: String) {
         let schedule = self.pending.withLock { p -> Bool in
             guard !p.closed, p.closeRequest == nil else { return false }
             p.closeRequest = (code, reason)
@@ -121,7 +146,9 @@ package final class WebSocketConnection: Sendable, Hashable, LoopFlushable {
         self.pending.withLock { p -> Drained in
             p.scheduled = false
             // Hand the array over instead of copying it; the next send starts a fresh one.
-            let drained = Drained(frames: p.frames, overflowed: p.overflowed, closeRequest: p.closeRequest)
+            let drained = Drained(
+                frames: p.frames, overflowed: p.overflowed, closeRequest: p.closeRequest, readingPaused: p.readingPaused
+            )
             p.frames = []
             p.closeRequest = nil
             return drained

@@ -65,7 +65,7 @@ package struct WebSocketFrameDecoder: Sendable {
         guard length & (1 << 63) == 0 else { throw .protocolError("64-bit length with the top bit set") }
         var headerSize = lengthSize
         guard length <= UInt64(self.maxPayload) else {
-            throw WebSocketError(closeCode: 1009, reason: "message too big")
+            throw WebSocketError(closeCode: .messageTooBig, reason: "message too big")
         }
         let maskOffset = i + headerSize
         if masked { headerSize += 4 }

@@ -52,8 +52,8 @@ package enum WebSocketFrameEncoder {
     }
 
     /// A close frame's payload: the code in network order, then the UTF-8 reason cut to fit 125 bytes.
-    package static func closePayload(code: UInt16?, reason: String) -> [UInt8] {
-        guard let code else { return [] }
+    package static func closePayload(code: WebSocketCloseCode?, reason: String) -> [UInt8] {
+        guard let code = code?.code else { return [] }
         var bytes: [UInt8] = [UInt8(code >> 8), UInt8(code & 0xFF)]
         var reasonBytes = Array(reason.utf8.prefix(123))
         // Never cut a multi-byte character in half: the peer would fail us with 1007.

@@ -4,12 +4,6 @@
 /// a started message, or a new message before the last one finished, fails with 1002; invalid UTF-8 with 1007 as
 /// soon as a fragment proves it (§8.1); a message over `maxMessageSize` with 1009.
 package struct WebSocketMessageAssembler: Sendable {
-    /// A complete message.
-    package enum Message: Sendable, Equatable {
-        case text(String)
-        case binary([UInt8])
-    }
-
     /// The largest message accepted.
     package var maxMessageSize: Int
     private var current: WebSocketOpcode?
@@ -22,20 +16,20 @@ package struct WebSocketMessageAssembler: Sendable {
     }
 
     /// Takes a data frame (text, binary or continuation); returns the message when this frame completes one.
-    package mutating func push(_ frame: WebSocketFrame) throws(WebSocketError) -> Message? {
+    package mutating func push(_ frame: WebSocketFrame) throws(WebSocketError) -> WebSocketMessage? {
         switch frame.opcode {
         case .text, .binary:
             guard self.current == nil else { throw .protocolError("new message before the last one ended") }
             guard frame.payload.count <= self.maxMessageSize else {
-                throw WebSocketError(closeCode: 1009, reason: "message too big")
+                throw WebSocketError(closeCode: .messageTooBig, reason: "message too big")
             }
             if frame.fin {
                 // The common case: one frame, one message, no copy.
                 if frame.opcode == .binary { return .binary(frame.payload) }
                 guard UTF8Validator.isValid(frame.payload) else {
-                    throw WebSocketError(closeCode: 1007, reason: "invalid UTF-8")
+                    throw WebSocketError(closeCode: .invalidPayload, reason: "invalid UTF-8")
                 }
-                return .text(String(decoding: frame.payload, as: UTF8.self))
+                return .text(frame.payload)
             }
             self.current = frame.opcode
             self.validator = UTF8Validator()
@@ -43,14 +37,14 @@ package struct WebSocketMessageAssembler: Sendable {
         case .continuation:
             guard self.current != nil else { throw .protocolError("continuation without a message") }
             guard self.parts.count + frame.payload.count <= self.maxMessageSize else {
-                throw WebSocketError(closeCode: 1009, reason: "message too big")
+                throw WebSocketError(closeCode: .messageTooBig, reason: "message too big")
             }
         case .close, .ping, .pong:
             preconditionFailure("control frames are handled by the connection")
         }
         if self.current == .text {
             guard frame.payload.withUnsafeBytes({ self.validator.validate($0) }) else {
-                throw WebSocketError(closeCode: 1007, reason: "invalid UTF-8")
+                throw WebSocketError(closeCode: .invalidPayload, reason: "invalid UTF-8")
             }
         }
         self.parts.append(contentsOf: frame.payload)
@@ -60,8 +54,10 @@ package struct WebSocketMessageAssembler: Sendable {
             self.parts = []
         }
         if self.current == .text {
-            guard self.validator.isComplete else { throw WebSocketError(closeCode: 1007, reason: "invalid UTF-8") }
-            return .text(String(decoding: self.parts, as: UTF8.self))
+            guard self.validator.isComplete else {
+                throw WebSocketError(closeCode: .invalidPayload, reason: "invalid UTF-8")
+            }
+            return .text(self.parts)
         }
         return .binary(self.parts)
     }

@@ -14,8 +14,8 @@ package protocol MessageStore: Sendable {
     /// A page of a room's messages (see `HistoryQuery`).
     func history(of roomID: RoomID, _ query: HistoryQuery) async throws -> HistoryPage
     /// The current state of messages numbered at most `throughSequence` whose `rev` is above `afterRev`, in the
-    /// order of their last change (catch-up after a reconnect).
-    func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64) async throws -> [Message]
+    /// order of their last change, at most `limit` of them (catch-up after a reconnect).
+    func changes(in roomID: RoomID, afterRev: Int64, throughSequence: Int64, limit: Int) async throws -> [Message]
     /// Replaces the content, records the previous one in the edit history, raises `rev`.
     /// Throws `DomainError.notFound` for an unknown or deleted message.
     func edit(_ id: MessageID, content: MessageContent, mentions: [UserID], by editor: UserID, at: Date) async throws

@@ -25,8 +25,10 @@ package struct AddMember: Sendable {
         let announcement = RoomAnnouncement(deps: self.deps, principal: principal, roomID: roomID, at: now).make(
             event: "member_added", sentence: "\(principal.displayName) added \(displayName) as \(role.rawValue)",
             data: ["member_id": .string(userID.rawValue), "role": .string(role.rawValue)])
-        let (added, message) = try await self.deps.rooms.add(member, announcement: announcement)
-        await self.deps.bus.publish(.messageCreated(message))
+        let added = try await self.deps.committer.perform(in: roomID) {
+            let (added, message) = try await self.deps.rooms.add(member, announcement: announcement)
+            return (added, [.messageCreated(message)])
+        }
         let dispatcher = NotificationDispatcher(deps: self.deps)
         try await dispatcher.deliver([
             dispatcher.make(

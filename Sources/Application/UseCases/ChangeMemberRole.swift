@@ -26,9 +26,11 @@ package struct ChangeMemberRole: Sendable {
             sentence:
                 "\(principal.displayName) changed the role of \(member.displayName) from \(member.role.rawValue) to \(role.rawValue)",
             data: ["member_id": .string(userID.rawValue), "role": .string(role.rawValue)])
-        var (changed, message) = try await self.deps.rooms.changeRole(
-            of: userID, in: roomID, to: role, announcement: announcement)
-        await self.deps.bus.publish(.messageCreated(message))
+        var changed = try await self.deps.committer.perform(in: roomID) {
+            let (changed, message) = try await self.deps.rooms.changeRole(
+                of: userID, in: roomID, to: role, announcement: announcement)
+            return (changed, [.messageCreated(message)])
+        }
         changed.displayName = member.displayName
         return changed
     }

@@ -46,8 +46,10 @@ package struct CreateRoom: Sendable {
         let announcement = RoomAnnouncement(deps: self.deps, principal: principal, roomID: id, at: now).make(
             event: "room_created", sentence: "\(principal.displayName) opened the incident \"\(draft.title)\"",
             data: ["title": .string(draft.title), "severity": .string(draft.severity.rawValue)])
-        let (room, message) = try await self.deps.rooms.create(draft, owner: owner, announcement: announcement)
-        await self.deps.bus.publish(.messageCreated(message))
+        let room = try await self.deps.committer.perform(in: id) {
+            let (room, message) = try await self.deps.rooms.create(draft, owner: owner, announcement: announcement)
+            return (room, [.messageCreated(message)])
+        }
         return RoomView(room: room, myRole: .owner)
     }
 }

@@ -10,8 +10,37 @@ package struct EditMessage: Sendable {
         self.window = window
     }
 
-    package func callAsFunction(_ id: MessageID, content: JSONValue, by principal: Principal) async throws -> Message {
-        guard let message = try await self.deps.messages.message(id: id), !message.isDeleted else {
+    /// - Parameters:
+    ///   - room: the room the caller acts in (a WebSocket acts on its own room only); nil to take the message's.
+    ///   - executor: where the room's changes run when they were idle (a connection's event loop).
+    package func callAsFunction(
+        _ id: MessageID, content: JSONValue, in room: RoomID? = nil, by principal: Principal,
+        on executor: (any TaskExecutor)? = nil
+    ) async throws -> Message {
+        try self.deps.limits.takeAction(for: principal.userID, at: self.deps.clock.now())
+        let roomID = try await MessageRoom.resolve(id, in: room, deps: self.deps)
+        let outcome = try await self.deps.committer.perform(in: roomID, on: executor) {
+            let outcome = try await self.apply(id, content: content, in: roomID, by: principal)
+            return (outcome, outcome.changed ? [.messageEdited(outcome.message)] : [])
+        }
+        try await NotificationDispatcher(deps: self.deps).deliver(outcome.notices)
+        return outcome.message
+    }
+
+    private struct Outcome: Sendable {
+        var message: Message
+        var changed: Bool
+        var notices: [UserNotification]
+    }
+
+    /// The edit itself, in the room's order: the message as it is now, the rules, the store, and the
+    /// notifications to send for new mentions. Unchanged content stores and broadcasts nothing.
+    private func apply(_ id: MessageID, content: JSONValue, in roomID: RoomID, by principal: Principal) async throws
+        -> Outcome
+    {
+        guard let message = try await self.deps.messages.message(id: id), !message.isDeleted,
+            message.roomID == roomID
+        else {
             throw DomainError.notFound("Message")
         }
         let access = try await RoomAccess.resolve(message.roomID, for: principal, in: self.deps)
@@ -20,7 +49,9 @@ package struct EditMessage: Sendable {
         try access.require(.editOwnMessage)
         try access.requireWritable()
         let now = self.deps.clock.now()
-        guard self.window.isOpen(sentAt: message.createdAt, now: now) else { throw DomainError.editWindowExpired }
+        guard self.window.isOpen(sentAt: message.createdAt, now: now) else {
+            throw DomainError.editWindowExpired(seconds: Int(self.window.length))
+        }
 
         let newContent: MessageContent
         switch (message.kind, content) {
@@ -49,10 +80,11 @@ package struct EditMessage: Sendable {
         let explicit = message.mentions.filter { !typedBefore.contains($0) }
         let mentions = SendMessage.mentions(in: newContent, explicit: explicit, members: members)
         // Saving the same text again is not an edit: nothing is recorded or broadcast.
-        if newContent == message.content, mentions == message.mentions { return message }
+        if newContent == message.content, mentions == message.mentions {
+            return Outcome(message: message, changed: false, notices: [])
+        }
         let edited = try await self.deps.messages.edit(
             id, content: newContent, mentions: mentions, by: principal.userID, at: now)
-        await self.deps.bus.publish(.messageEdited(edited))
 
         // Someone newly mentioned by the edit hears of it; those mentioned before were told already.
         let dispatcher = NotificationDispatcher(deps: self.deps)
@@ -62,7 +94,6 @@ package struct EditMessage: Sendable {
                 for: user, kind: .mention, title: "\(principal.displayName) mentioned you in \(access.room.title)",
                 message: preview, room: message.roomID, reference: .message(id), at: now)
         }
-        try await dispatcher.deliver(notices)
-        return edited
+        return Outcome(message: edited, changed: true, notices: notices)
     }
 }

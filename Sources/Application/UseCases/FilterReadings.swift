@@ -14,9 +14,11 @@ package struct FilterReadings: Sendable {
         by principal: Principal
     ) async throws -> [Message] {
         guard !name.isEmpty, name.count <= 100 else {
-            throw DomainError.invalidRequest("name must be 1 to 100 characters")
+            throw DomainError.invalidParameter(name: "name", reason: "must be 1 to 100 characters")
         }
-        guard ReadHistory.limits.contains(limit) else { throw DomainError.invalidRequest("limit must be 1 to 200") }
+        guard ReadHistory.limits.contains(limit) else {
+            throw DomainError.invalidParameter(name: "limit", reason: "must be 1 to 200")
+        }
         _ = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         return try await self.deps.messages.readings(
             in: roomID, named: name, atLeast: minimum, atMost: maximum, limit: limit)

@@ -33,8 +33,12 @@ package struct ListRooms: Sendable {
     package func callAsFunction(_ filter: Filter, by principal: Principal) async throws -> (
         rooms: [RoomView], total: Int
     ) {
-        guard (1...200).contains(filter.limit) else { throw DomainError.invalidRequest("limit must be 1 to 200") }
-        guard filter.offset >= 0 else { throw DomainError.invalidRequest("offset must not be negative") }
+        guard (1...200).contains(filter.limit) else {
+            throw DomainError.invalidParameter(name: "limit", reason: "must be 1 to 200")
+        }
+        guard filter.offset >= 0 else {
+            throw DomainError.invalidParameter(name: "offset", reason: "must not be negative")
+        }
         let query = RoomQuery(
             memberID: principal.isAdmin ? nil : principal.userID, status: filter.status,
             incidentType: filter.incidentType, severity: filter.severity, text: filter.text, limit: filter.limit,

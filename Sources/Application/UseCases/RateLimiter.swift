@@ -2,12 +2,12 @@ package import Domain
 package import Foundation
 import Synchronization
 
-/// One token bucket per user (10 messages a second, burst 20), shared by REST and WebSocket sends.
+/// One token bucket per user, shared by REST and WebSocket (`RateLimits` says which buckets there are).
 package final class RateLimiter: Sendable {
     private let buckets = Mutex<[UserID: TokenBucket]>([:])
     private let makeBucket: @Sendable () -> TokenBucket
 
-    package init(makeBucket: @escaping @Sendable () -> TokenBucket = { TokenBucket.messages() }) {
+    package init(makeBucket: @escaping @Sendable () -> TokenBucket) {
         self.makeBucket = makeBucket
     }
 

@@ -14,14 +14,18 @@ package struct ReadHistory: Sendable {
     package func callAsFunction(_ roomID: RoomID, _ query: HistoryQuery, by principal: Principal) async throws
         -> HistoryPage
     {
-        guard Self.limits.contains(query.limit) else { throw DomainError.invalidRequest("limit must be 1 to 200") }
+        guard Self.limits.contains(query.limit) else {
+            throw DomainError.invalidParameter(name: "limit", reason: "must be 1 to 200")
+        }
         switch query.direction {
         case .newestFirst(let beforeSequence, _):
             if let beforeSequence, beforeSequence < 0 {
-                throw DomainError.invalidRequest("before_seq must not be negative")
+                throw DomainError.invalidParameter(name: "before_seq", reason: "must not be negative")
             }
         case .oldestFirst(let afterSequence):
-            guard afterSequence >= 0 else { throw DomainError.invalidRequest("after_seq must not be negative") }
+            guard afterSequence >= 0 else {
+                throw DomainError.invalidParameter(name: "after_seq", reason: "must not be negative")
+            }
         }
         _ = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         return try await self.deps.messages.history(of: roomID, query)

@@ -21,8 +21,9 @@ package struct RemoveMember: Sendable {
         let announcement = RoomAnnouncement(deps: self.deps, principal: principal, roomID: roomID, at: now).make(
             event: "member_removed", sentence: "\(principal.displayName) removed \(member.displayName)",
             data: ["member_id": .string(userID.rawValue), "role": .string(member.role.rawValue)])
-        let message = try await self.deps.rooms.remove(userID, from: roomID, announcement: announcement)
-        await self.deps.bus.publish(.messageCreated(message))
-        await self.deps.bus.publish(.accessRevoked(room: roomID, user: userID))
+        try await self.deps.committer.perform(in: roomID) {
+            let message = try await self.deps.rooms.remove(userID, from: roomID, announcement: announcement)
+            return ((), [.messageCreated(message), .accessRevoked(room: roomID, user: userID)])
+        }
     }
 }

@@ -22,13 +22,16 @@ package struct SearchMessages: Sendable {
     {
         let query = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard query.count >= SearchHighlighter.minimumQueryLength, query.count <= Self.maximumQueryCharacters else {
-            throw DomainError.invalidRequest("q must be 2 to \(Self.maximumQueryCharacters) characters")
+            throw DomainError.invalidParameter(
+                name: "q", reason: "must be 2 to \(Self.maximumQueryCharacters) characters")
         }
         guard !query.unicodeScalars.contains(where: ContentRules.isRefused) else {
-            throw DomainError.invalidRequest("q must not contain control characters")
+            throw DomainError.invalidParameter(name: "q", reason: "must not contain control characters")
         }
-        guard ReadHistory.limits.contains(limit) else { throw DomainError.invalidRequest("limit must be 1 to 200") }
-        guard offset >= 0 else { throw DomainError.invalidRequest("offset must not be negative") }
+        guard ReadHistory.limits.contains(limit) else {
+            throw DomainError.invalidParameter(name: "limit", reason: "must be 1 to 200")
+        }
+        guard offset >= 0 else { throw DomainError.invalidParameter(name: "offset", reason: "must not be negative") }
         _ = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         let (messages, total) = try await self.deps.messages.search(
             in: roomID, text: query, limit: limit, offset: offset)

@@ -31,13 +31,9 @@ package struct SendMessage: Sendable {
     package static let maximumClientIDLength = 128
 
     let deps: Dependencies
-    let limiter: RateLimiter
-    let committer: GroupCommitter
 
-    package init(_ deps: Dependencies, limiter: RateLimiter, committer: GroupCommitter) {
+    package init(_ deps: Dependencies) {
         self.deps = deps
-        self.limiter = limiter
-        self.committer = committer
     }
 
     /// A message that passed every rule and waits to be committed.
@@ -53,7 +49,7 @@ package struct SendMessage: Sendable {
     {
         let prepared = try await self.prepare(request, to: roomID, by: principal)
         return try await withCheckedThrowingContinuation { continuation in
-            self.commit(prepared) { continuation.resume(with: $0) }
+            self.submit(prepared) { continuation.resume(with: $0) }
         }
     }
 
@@ -74,7 +70,7 @@ package struct SendMessage: Sendable {
         }
         try access.require(.send)
         try access.requireWritable()
-        try self.limiter.take(for: principal.userID, at: now)
+        try self.deps.limits.takeAction(for: principal.userID, at: now)
 
         guard request.kind.isClientSendable else {
             throw DomainError.validationFailed(
@@ -116,10 +112,14 @@ package struct SendMessage: Sendable {
         return Prepared(draft: draft, room: access.room, principal: principal)
     }
 
-    /// Commits a prepared message behind the room's earlier ones; `done` hears the result after the commit and the
-    /// broadcast. Mentioned members are notified once it is stored.
-    package func commit(_ prepared: Prepared, done: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
-        self.committer.enqueue(prepared.draft) { result in
+    /// Commits a prepared message behind the room's earlier changes and returns at once; `done` hears the result
+    /// after the commit and the broadcast. Mentioned members are notified once it is stored. `executor` (a
+    /// connection's event loop) runs the room's commits when they were idle.
+    package func submit(
+        _ prepared: Prepared, on executor: (any TaskExecutor)? = nil,
+        done: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
+    ) {
+        self.deps.committer.enqueue(prepared.draft, on: executor) { result in
             guard case .success(.stored(let message)) = result, !message.mentions.isEmpty else {
                 done(result)
                 return

@@ -13,6 +13,7 @@ package struct SetTyping: Sendable {
     }
 
     package func callAsFunction(_ isTyping: Bool, in roomID: RoomID, by principal: Principal) async throws {
+        try self.deps.limits.typing.take(for: principal.userID, at: self.deps.clock.now())
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.send)
         try access.requireWritable()

@@ -51,9 +51,11 @@ package struct UpdateRoom: Sendable {
                 sentence: "\(principal.displayName) updated the \(fields.keys.joined(separator: ", "))",
                 data: fields)
         }
-        let (updated, message) = try await self.deps.rooms.update(
-            roomID, changes: effective, at: now, announcement: announcement)
-        await self.deps.bus.publish(.messageCreated(message))
+        let updated = try await self.deps.committer.perform(in: roomID) {
+            let (updated, message) = try await self.deps.rooms.update(
+                roomID, changes: effective, at: now, announcement: announcement)
+            return (updated, [.messageCreated(message)])
+        }
         if let status = effective.status {
             let dispatcher = NotificationDispatcher(deps: self.deps)
             let members = try await self.deps.rooms.members(of: roomID)

@@ -25,12 +25,19 @@ package struct UploadFile: Sendable {
         self.deps = deps
     }
 
-    package func callAsFunction(_ request: Request, to roomID: RoomID, by principal: Principal) async throws
-        -> StoredFile
-    {
+    /// Whether `principal` may upload to the room at all (EDITOR or OWNER of a room that is not archived):
+    /// checked again by every upload, and asked first by the server from the request's head, so that a refused
+    /// upload's body is never received.
+    package func authorize(_ roomID: RoomID, by principal: Principal) async throws {
         let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
         try access.require(.uploadFile)
         try access.requireWritable()
+    }
+
+    package func callAsFunction(_ request: Request, to roomID: RoomID, by principal: Principal) async throws
+        -> StoredFile
+    {
+        try await self.authorize(roomID, by: principal)
         let classification = try FilePolicy.classify(
             filename: request.filename, size: request.size, prefix: request.prefix)
         let id = FileID(uuid: self.deps.ids.next())

@@ -48,13 +48,13 @@ package enum FilePolicy {
     ///
     /// - Parameter prefix: the first `min(size, sniffLength)` bytes (more are ignored).
     /// - Throws: `unsupportedMediaType` for an unknown extension or content that does not match it;
-    ///   `payloadTooLarge(limit:)` when `size` exceeds the limit of the claimed type.
+    ///   `fileTooLarge(limit:)` when `size` exceeds the limit of the claimed type.
     package static func classify(
         filename: String, size: Int64, prefix: some Collection<UInt8>
     ) throws(DomainError) -> FileClassification {
         let kind = try Self.claimedKind(ofFilename: filename)
         let limit = Self.limit(for: kind.fileType)
-        guard size <= Int64(limit) else { throw .payloadTooLarge(limit: limit) }
+        guard size <= Int64(limit) else { throw .fileTooLarge(limit: limit) }
         let sniffed = Array(prefix.prefix(Self.sniffLength))
         // The prefix is the whole file only when the file is no longer than it; only then may it end mid-character.
         let isWhole = Int64(sniffed.count) >= size

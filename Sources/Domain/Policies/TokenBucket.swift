@@ -11,9 +11,6 @@ package struct TokenBucket: Sendable, Equatable {
     private var tokens: Double
     private var updatedAt: Double?
 
-    /// Per user: 10 messages a second, burst 20 (API.md, Limits).
-    package static func messages() -> TokenBucket { TokenBucket(rate: 10, burst: 20) }
-
     package init(rate: Double, burst: Double) {
         self.rate = rate
         self.burst = burst

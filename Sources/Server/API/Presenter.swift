@@ -105,18 +105,20 @@ struct Presenter: Sendable {
         return .object(object)
     }
 
-    func error(_ error: DomainError, clientID: String? = nil) -> JSONValue {
+    func error(_ refusal: Refusal) -> JSONValue {
         var details = JSONObject()
-        switch error {
-        case .validationFailed(let field, _): details["field"] = .string(field)
-        case .rateLimited(let seconds): details["retry_after"] = .number(Double(seconds))
-        case .messageTooLarge(let limit), .payloadTooLarge(let limit): details["limit"] = .number(Double(limit))
-        case .invalidRequest, .unauthorized, .invalidCredentials, .forbidden, .insufficientPermissions, .notOwner,
-            .editWindowExpired, .notFound, .conflict, .roomArchived, .unsupportedMediaType, .unavailable,
-            .directoryUnavailable, .storageUnavailable, .invalidMessage:
-            break
+        if case .domain(let error) = refusal {
+            switch error {
+            case .validationFailed(let field, _), .invalidParameter(let field, _): details["field"] = .string(field)
+            case .rateLimited(let seconds): details["retry_after"] = .number(Double(seconds))
+            case .messageTooLarge(let limit), .fileTooLarge(let limit): details["limit"] = .number(Double(limit))
+            case .unauthorized, .invalidCredentials, .forbidden, .insufficientPermissions, .notOwner,
+                .editWindowExpired, .notFound, .conflict, .roomArchived, .unsupportedMediaType, .unavailable,
+                .directoryUnavailable, .storageUnavailable:
+                break
+            }
         }
-        var body: JSONObject = ["code": .string(error.code), "message": .string(error.message)]
+        var body: JSONObject = ["code": .string(refusal.code), "message": .string(refusal.message)]
         if !details.isEmpty { body["details"] = .object(details) }
         return .object(["error": .object(body)])
     }

@@ -3,7 +3,8 @@ import Foundation
 
 /// A JSON request body or WebSocket event, read field by field with clear errors.
 ///
-/// Malformed JSON is `invalid_request`; a field of the wrong type or value is `validation_failed` naming the field.
+/// Malformed JSON is a `Refusal.malformed` (400 `invalid_request`); a field of the wrong type or value is
+/// `validation_failed` naming the field.
 struct RequestBody {
     /// Bodies nest little; deeper documents are refused before they cost anything.
     static let maximumDepth = 16
@@ -14,15 +15,15 @@ struct RequestBody {
         self.object = object
     }
 
-    init(bytes: [UInt8]) throws(DomainError) {
-        guard !bytes.isEmpty else { throw .invalidRequest("The request body must be a JSON object.") }
+    init(bytes: [UInt8]) throws(Refusal) {
+        guard !bytes.isEmpty else { throw .malformed("The request body must be a JSON object.") }
         let value: JSONValue
         do {
             value = try JSONParser(maximumDepth: Self.maximumDepth).parse(bytes)
         } catch {
-            throw .invalidRequest("The request body is not valid JSON: \(error.description).")
+            throw .malformed("The request body is not valid JSON: \(error.description).")
         }
-        guard case .object(let object) = value else { throw .invalidRequest("The request body must be a JSON object.") }
+        guard case .object(let object) = value else { throw .malformed("The request body must be a JSON object.") }
         self.object = object
     }
 

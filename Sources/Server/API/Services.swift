@@ -6,6 +6,10 @@ import Foundation
 final class Services: Sendable {
     let deps: Dependencies
     let presenter: Presenter
+    /// The WebSocket events' wire form.
+    let events: ServerEventEncoder
+    /// Who may open another live connection.
+    let admission: ConnectionAdmission
     let log: Logger
     let metrics: Metrics
 
@@ -43,10 +47,14 @@ final class Services: Sendable {
     let uploadFile: UploadFile
     let report: GenerateReport
 
-    /// `messageRate`: messages a second per user (burst twice that); 10 as API.md sets it, raised only by load tests.
-    init(deps: Dependencies, reportTimeZone: TimeZone, messageRate: Double = 10, log: Logger, metrics: Metrics) {
+    init(
+        deps: Dependencies, reportTimeZone: TimeZone, admission: ConnectionAdmission.Limits, log: Logger,
+        metrics: Metrics
+    ) {
         self.deps = deps
         self.presenter = Presenter(objects: deps.objects, clock: deps.clock)
+        self.events = ServerEventEncoder(presenter: self.presenter)
+        self.admission = ConnectionAdmission(limits: admission)
         self.log = log
         self.metrics = metrics
         self.login = Login(deps, throttle: LoginThrottle())
@@ -60,9 +68,7 @@ final class Services: Sendable {
         self.addMember = AddMember(deps)
         self.changeMemberRole = ChangeMemberRole(deps)
         self.removeMember = RemoveMember(deps)
-        self.sendMessage = SendMessage(
-            deps, limiter: RateLimiter { TokenBucket(rate: messageRate, burst: 2 * messageRate) },
-            committer: GroupCommitter(store: deps.messages, bus: deps.bus))
+        self.sendMessage = SendMessage(deps)
         self.editMessage = EditMessage(deps)
         self.deleteMessage = DeleteMessage(deps)
         self.react = ReactToMessage(deps)

@@ -17,7 +17,7 @@ package enum MultipartFileExtractor {
     ///   - read: the next chunk of the request body, or nil at its end.
     ///   - write: receives the file's bytes in order.
     /// - Throws: `MultipartError` for a malformed form (see `MultipartError.domainError`),
-    ///   `DomainError.payloadTooLarge` beyond `fileLimit`, and whatever `fileLimit`, `read` or `write` throw.
+    ///   `DomainError.fileTooLarge` beyond `fileLimit`, and whatever `fileLimit`, `read` or `write` throw.
     package static func extract(
         boundary: String, fieldName: String = "file", limits: MultipartParser.Limits,
         prefixLength: Int = FilePolicy.sniffLength,
@@ -66,7 +66,7 @@ package enum MultipartFileExtractor {
                 case .file(let limit):
                     guard var file = upload else { continue }
                     file.size += Int64(bytes.count)
-                    guard file.size <= Int64(limit) else { throw DomainError.payloadTooLarge(limit: limit) }
+                    guard file.size <= Int64(limit) else { throw DomainError.fileTooLarge(limit: limit) }
                     if file.prefix.count < prefixLength {
                         file.prefix += bytes.prefix(prefixLength - file.prefix.count)
                     }

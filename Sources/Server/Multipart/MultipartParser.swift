@@ -1,4 +1,4 @@
-package import Domain
+import Domain
 
 /// A streaming multipart/form-data decoder (RFC 7578 over RFC 2046) with no I/O: append bytes as they arrive,
 /// in chunks of any size, and pull events: a part's head, pieces of its body, its end, and the end of the form.
@@ -280,16 +280,18 @@ package enum MultipartError: Error, Hashable, Sendable {
     case duplicatePart(String)
 
     /// The refusal the API gives for it.
-    package var domainError: DomainError {
+    var refusal: Refusal {
         switch self {
-        case .missingBoundary: .invalidRequest("The body must be multipart/form-data with a boundary.")
-        case .malformed(let reason): .invalidRequest("Malformed multipart body: \(reason).")
-        case .truncated: .invalidRequest("The multipart body ends before its closing delimiter.")
-        case .headersTooLarge(let limit): .invalidRequest("A part's headers are larger than \(limit) bytes.")
-        case .tooManyParts(let limit): .invalidRequest("The form has more than \(limit) parts.")
-        case .tooLarge(let limit): .payloadTooLarge(limit: Int(limit))
-        case .missingPart(let name): .validationFailed(field: name, reason: "a file part with a filename is required")
-        case .duplicatePart(let name): .validationFailed(field: name, reason: "only one file may be uploaded at a time")
+        case .missingBoundary: .malformed("The body must be multipart/form-data with a boundary.")
+        case .malformed(let reason): .malformed("Malformed multipart body: \(reason).")
+        case .truncated: .malformed("The multipart body ends before its closing delimiter.")
+        case .headersTooLarge(let limit): .malformed("A part's headers are larger than \(limit) bytes.")
+        case .tooManyParts(let limit): .malformed("The form has more than \(limit) parts.")
+        case .tooLarge(let limit): .domain(.fileTooLarge(limit: Int(limit)))
+        case .missingPart(let name):
+            .domain(.validationFailed(field: name, reason: "a file part with a filename is required"))
+        case .duplicatePart(let name):
+            .domain(.validationFailed(field: name, reason: "only one file may be uploaded at a time"))
         }
     }
 }

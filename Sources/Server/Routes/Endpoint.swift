@@ -1,3 +1,4 @@
+import HTTPCore
 import Application
 import Domain
 import Foundation
@@ -13,8 +14,8 @@ struct Endpoint: Sendable {
 
     /// The error body of API.md with its status (and `Retry-After` for 429), logged and counted.
     func failure(_ error: any Error, _ request: HTTPRequest, user: UserID? = nil) -> HTTPResponse {
-        let refusal = DomainError.from(error)
-        if !(error is DomainError) {
+        let refusal = Refusal(error)
+        if !(error is DomainError || error is Refusal) {
             self.services.log.log(
                 .error, "request_failed", user: user?.rawValue,
                 [
@@ -26,25 +27,64 @@ struct Endpoint: Sendable {
         }
         self.services.metrics.increment("incident_errors_total{code=\"\(refusal.code)\"}")
         var response = self.json(refusal.httpStatus, self.services.presenter.error(refusal))
-        if case .rateLimited(let seconds) = refusal { response.headers.add("Retry-After", String(seconds)) }
+        if case .domain(.rateLimited(let seconds)) = refusal {
+            response.headers.add("Retry-After", String(seconds))
+        }
         return response
     }
 
-    /// Runs `body` for an authenticated caller; a missing or bad token answers 401 before anything else.
+    /// Runs `body` for an authenticated caller; a missing or bad token answers 401 before anything else. A request
+    /// whose head was checked already (`headCheck`) brings its caller along and is not authenticated twice.
     func authenticated(
         _ request: HTTPRequest, _ body: (Principal) async throws -> HTTPResponse
     ) async -> HTTPResponse {
         let principal: Principal
-        do {
-            principal = try await self.services.authenticate(token: Self.bearerToken(request, allowQuery: false))
-        } catch {
-            self.services.log.info("auth_failed", ["path": request.path, "address": request.remoteAddress])
-            return self.failure(error, request)
+        if let checked = request.context as? Principal {
+            principal = checked
+        } else {
+            do {
+                principal = try await self.authenticate(request)
+            } catch {
+                return self.failure(error, request)
+            }
         }
         do {
             return try await body(principal)
         } catch {
             return self.failure(error, request, user: principal.userID)
+        }
+    }
+
+    /// The head check of every route with a body (`Router.headCheck`): a request without a valid token is refused
+    /// with 401 before its body is read, so nobody can make the server buffer or spool a body without signing in.
+    func headCheck(_ request: HTTPRequest) async -> HeadCheck {
+        do {
+            return .proceed(context: try await self.authenticate(request))
+        } catch {
+            return .reject(self.failure(error, request))
+        }
+    }
+
+    /// The head check of uploads: the caller must be signed in and allowed to upload to the room (a VIEWER, a
+    /// stranger or an archived room is refused with its 403/404/409 before 20 MB arrive).
+    func uploadCheck(_ request: HTTPRequest) async -> HeadCheck {
+        var principal: Principal?
+        do {
+            let caller = try await self.authenticate(request)
+            principal = caller
+            try await self.services.uploadFile.authorize(try self.roomID(request), by: caller)
+            return .proceed(context: caller)
+        } catch {
+            return .reject(self.failure(error, request, user: principal?.userID))
+        }
+    }
+
+    private func authenticate(_ request: HTTPRequest) async throws -> Principal {
+        do {
+            return try await self.services.authenticate(token: Self.bearerToken(request, allowQuery: false))
+        } catch {
+            self.services.log.info("auth_failed", ["path": request.path, "address": request.remoteAddress])
+            throw error
         }
     }
 
@@ -60,7 +100,7 @@ struct Endpoint: Sendable {
 
     // MARK: - Reading requests
 
-    func body(_ request: HTTPRequest) throws(DomainError) -> RequestBody {
+    func body(_ request: HTTPRequest) throws(Refusal) -> RequestBody {
         try RequestBody(bytes: request.body)
     }
 
@@ -73,7 +113,9 @@ struct Endpoint: Sendable {
     }
 
     static func identifier<T: UUIDIdentifier>(_ text: String?, _ name: String) throws(DomainError) -> T {
-        guard let text, let id = T(text.lowercased()) else { throw .invalidRequest("\(name) must be a UUID.") }
+        guard let text, let id = T(text.lowercased()) else {
+            throw .invalidParameter(name: name, reason: "must be a UUID")
+        }
         return id
     }
 
@@ -83,21 +125,24 @@ struct Endpoint: Sendable {
     {
         guard let text = request.query(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
-            throw .invalidRequest("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+            throw .invalidParameter(
+                name: name, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
 
     func optionalInteger(_ request: HTTPRequest, _ name: String) throws(DomainError) -> Int64? {
         guard let text = request.query(name) else { return nil }
-        guard let value = Int64(text), value >= 0 else { throw .invalidRequest("\(name) must be a whole number ≥ 0.") }
+        guard let value = Int64(text), value >= 0 else {
+            throw .invalidParameter(name: name, reason: "must be a whole number ≥ 0")
+        }
         return value
     }
 
     func enumeration<T: RawRepresentable>(_ request: HTTPRequest, _ name: String, _: T.Type) throws(DomainError) -> T?
     where T.RawValue == String {
         guard let text = request.query(name), !text.isEmpty else { return nil }
-        guard let value = T(rawValue: text) else { throw .invalidRequest("\(name) has an unknown value.") }
+        guard let value = T(rawValue: text) else { throw .invalidParameter(name: name, reason: "has an unknown value") }
         return value
     }
 }

@@ -1,3 +1,4 @@
+import HTTPCore
 import Application
 import Dispatch
 import Domain
@@ -14,7 +15,10 @@ struct FileRoutes {
     func register(on router: Router) {
         let endpoint = self.endpoint
         let services = endpoint.services
-        router.add(.post, "/api/rooms/:room_id/files", body: .spoolToFile(limit: Self.maximumUploadBody)) { request in
+        router.add(
+            .post, "/api/rooms/:room_id/files", body: .spoolToFile(limit: Self.maximumUploadBody),
+            check: { request in await endpoint.uploadCheck(request) }
+        ) { request in
             await endpoint.authenticated(request) { principal in
                 let roomID = try endpoint.roomID(request)
                 let spool = try await Self.extractFile(from: request)
@@ -54,6 +58,8 @@ struct FileRoutes {
     }
 
     /// Streams the `file` part of the spooled request body into a spool file of its own, off the async pool.
+    ///
+    /// (The request's head was checked first: `Endpoint.uploadCheck`.)
     private static func extractFile(from request: HTTPRequest) async throws -> (
         upload: MultipartUpload, file: SpoolFile
     ) {
@@ -63,7 +69,7 @@ struct FileRoutes {
             throw DomainError.unsupportedMediaType("Uploads must be multipart/form-data with a part named file.")
         }
         let boundary: String
-        do { boundary = try MultipartParser.boundary(fromContentType: contentType) } catch { throw error.domainError }
+        do { boundary = try MultipartParser.boundary(fromContentType: contentType) } catch { throw error.refusal }
         let bodyPath = request.bodyFile
         let inMemory = request.body
         return try await withCheckedThrowingContinuation { continuation in
@@ -80,7 +86,7 @@ struct FileRoutes {
                         continuation.resume(returning: (upload, spool))
                     } catch let error as MultipartError {
                         spool.remove()
-                        continuation.resume(throwing: error.domainError)
+                        continuation.resume(throwing: error.refusal)
                     } catch {
                         spool.remove()
                         continuation.resume(throwing: error)

@@ -31,7 +31,7 @@ struct MessageRoutes {
                 var beforeTime: Date?
                 if let text = request.query("before") {
                     guard let date = Timestamp.parse(text) else {
-                        throw DomainError.invalidRequest("before must be an ISO-8601 timestamp.")
+                        throw DomainError.invalidParameter(name: "before", reason: "must be an ISO-8601 timestamp")
                     }
                     beforeTime = date
                 }
@@ -96,7 +96,7 @@ struct MessageRoutes {
                 func bound(_ name: String) throws -> Double? {
                     guard let text = request.query(name) else { return nil }
                     guard let value = Double(text), value.isFinite else {
-                        throw DomainError.invalidRequest("\(name) must be a number.")
+                        throw DomainError.invalidParameter(name: name, reason: "must be a number")
                     }
                     return value
                 }

@@ -15,7 +15,7 @@ struct NotificationRoutes {
                 switch request.query("unread") {
                 case nil, "false", "0": unreadOnly = false
                 case "true", "1": unreadOnly = true
-                default: throw DomainError.invalidRequest("unread must be true or false.")
+                default: throw DomainError.invalidParameter(name: "unread", reason: "must be true or false")
                 }
                 let (notifications, unread) = try await services.listNotifications(
                     unreadOnly: unreadOnly, by: principal)

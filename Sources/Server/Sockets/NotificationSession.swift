@@ -4,92 +4,160 @@ import Foundation
 import Synchronization
 import Transport
 
-/// One `GET /ws/notifications` connection: the unread notifications at once, then new ones as they happen.
-final class NotificationSession: WebSocketDelegate {
-    let principal: Principal
+/// One `GET /ws/notifications` connection: the unread notifications at once, then new ones as they happen, and the
+/// client's `mark_read` and `ping`, handled in order on the connection's event loop (as `RoomSession`, smaller).
+actor NotificationSession: WebSocketDelegate {
+    nonisolated let principal: Principal
+    nonisolated let loop: EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { self.loop.asUnownedSerialExecutor() }
+
     private let services: Services
     private let hub: RoomHub
-    private let connection = Mutex<WebSocketConnection?>(nil)
-    private let inbox: AsyncStream<String>
-    private let inboxInput: AsyncStream<String>.Continuation
+    private let ticket: ConnectionAdmission.Ticket
+    private let handle = Mutex<(any SessionConnection)?>(nil)
+    private var inbox = SessionInbox()
+    private var started = false
+    private var processing = false
+    private var isClosed = false
+    private var tokenTimer: EventLoop.TimerID?
 
-    var id: UInt64 { self.connection.withLock { $0?.id ?? 0 } }
-    var userID: UserID { self.principal.userID }
-
-    init(principal: Principal, services: Services, hub: RoomHub) {
+    init(principal: Principal, services: Services, hub: RoomHub, loop: EventLoop, ticket: ConnectionAdmission.Ticket) {
         self.principal = principal
         self.services = services
         self.hub = hub
-        (self.inbox, self.inboxInput) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(256))
+        self.loop = loop
+        self.ticket = ticket
     }
 
-    func webSocketDidOpen(_ connection: WebSocketConnection) {
-        self.connection.withLock { $0 = connection }
+    deinit {
+        self.services.admission.release(self.ticket)
+    }
+
+    nonisolated var id: UInt64 { self.handle.withLock { $0?.id ?? 0 } }
+    nonisolated var userID: UserID { self.principal.userID }
+
+    // MARK: - Transport callbacks (on the loop)
+
+    nonisolated func webSocketDidOpen(_ connection: WebSocketConnection) {
+        self.assumeIsolated { $0.open(connection) }
+    }
+
+    /// The connection is open (the transport's callback, or a test's fake connection).
+    func open(_ connection: any SessionConnection) {
+        self.handle.withLock { $0 = connection }
         self.hub.register(self)
-        Task { await self.run(connection) }
+        self.opened()
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveText text: String) {
-        self.inboxInput.yield(text)
+    nonisolated func webSocket(_ connection: WebSocketConnection, didReceive messages: [WebSocketMessage]) {
+        self.assumeIsolated { $0.received(messages, on: connection) }
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveBinary bytes: [UInt8]) {
-        connection.close(code: 1003, reason: "binary messages are not accepted")
+    nonisolated func webSocketDidClose(_ connection: WebSocketConnection, code: WebSocketCloseCode?) {
+        self.assumeIsolated { $0.closed() }
     }
 
-    func webSocketDidClose(_ connection: WebSocketConnection, code: UInt16?) {
-        self.inboxInput.finish()
-        self.hub.unregister(self)
+    // MARK: - Fan-out (any thread)
+
+    nonisolated func send(_ frame: OutboundFrame) {
+        self.handle.withLock { $0 }?.send(frame)
     }
 
-    func send(_ frame: OutboundFrame) {
-        self.connection.withLock { $0 }?.send(frame)
+    nonisolated func close(code: WebSocketCloseCode, reason: String) {
+        self.handle.withLock { $0 }?.close(code: code, reason: reason)
     }
 
-    func close(code: UInt16, reason: String) {
-        self.connection.withLock { $0 }?.close(code: code, reason: reason)
+    // MARK: - The session
+
+    private var connection: (any SessionConnection)? { self.handle.withLock { $0 } }
+
+    private func opened() {
+        // The same token rule as room sockets: one timer, 1008 at expiry.
+        let remaining = self.principal.tokenExpiresAt.timeIntervalSince(self.services.deps.clock.now())
+        let deadline = EventLoop.now() + UInt64(max(0, min(remaining, 365 * 86_400)) * 1e9)
+        self.tokenTimer = self.loop.schedule(at: deadline) { [weak self] in
+            self?.assumeIsolated { $0.connection?.close(code: .policyViolation, reason: "token expired") }
+        }
+        Task(executorPreference: self.loop) { await self.start() }
     }
 
-    private func run(_ connection: WebSocketConnection) async {
-        let presenter = self.services.presenter
+    private func start() async {
         do {
             // Registered before reading, so a notification created meanwhile is not lost (at worst sent twice).
             let unread = try await self.services.listNotifications(unreadOnly: true, by: self.principal)
-            self.send(
-                LiveEventFrames.frame([
-                    "type": .string("unread_sync"),
-                    "notifications": .array(unread.notifications.map(presenter.notification)),
-                ]))
+            self.connection?.send(self.services.events.unreadSync(unread.notifications))
         } catch {
-            connection.close(code: 1011, reason: "unavailable")
+            self.connection?.close(code: Refusal(error).openingCloseCode, reason: "unavailable")
             return
         }
-        for await text in self.inbox {
-            await self.handle(text)
+        self.started = true
+        self.processIfIdle()
+    }
+
+    /// The connection is gone (the transport's callback, or a test).
+    func closed() {
+        self.hub.unregister(self)
+        self.isClosed = true
+        self.inbox.removeAll()
+        if let timer = self.tokenTimer { self.loop.cancel(timer) }
+        self.tokenTimer = nil
+        self.services.admission.release(self.ticket)
+    }
+
+    /// The messages of one read (the transport's callback, or a test).
+    func received(_ messages: [WebSocketMessage], on connection: any SessionConnection) {
+        guard !self.isClosed else { return }
+        for message in messages {
+            guard case .text(let bytes) = message else {
+                connection.close(code: .unsupportedData, reason: "binary messages are not accepted")
+                return
+            }
+            self.inbox.append(ClientEvent.decode(bytes), size: bytes.count)
+        }
+        if self.inbox.isFull { connection.pauseReading() }
+        self.processIfIdle()
+    }
+
+    private func processIfIdle() {
+        guard self.started, !self.isClosed, !self.processing, !self.inbox.isEmpty else { return }
+        self.processing = true
+        Task(executorPreference: self.loop) { await self.process() }
+    }
+
+    private func process() async {
+        defer { self.processing = false }
+        while !self.isClosed, let next = self.inbox.first {
+            let wasFull = self.inbox.isFull
+            self.inbox.removeFirst()
+            if wasFull, !self.inbox.isFull { self.connection?.resumeReading() }
+            await self.handle(next)
         }
     }
 
-    private func handle(_ text: String) async {
+    private func handle(_ decoded: ClientEvent.Decoded) async {
+        let events = self.services.events
         do {
-            let body = try RequestBody(bytes: Array(text.utf8))
-            switch try body.string("type") {
-            case "mark_read":
-                let id: NotificationID = try Endpoint.identifier(try body.string("notification_id"), "notification_id")
+            switch decoded {
+            case .refused(let error, _):
+                throw error
+            case .event(.markNotificationRead(let id), _):
                 try await self.services.markRead(id, by: self.principal)
-                self.send(
-                    LiveEventFrames.frame(["type": .string("mark_read"), "notification_id": .string(id.description)]))
-            case "ping":
-                self.send(LiveEventFrames.frame(["type": .string("pong")]))
-            case let other:
-                throw DomainError.invalidMessage("Unknown event type \(other.map { "\"\($0)\"" } ?? "(none)").")
+                self.connection?.send(events.markRead(id))
+            case .event(.ping, _):
+                try self.services.deps.limits.takeAction(
+                    for: self.principal.userID, at: self.services.deps.clock.now())
+                self.connection?.send(events.pong)
+            case .event(.message, _), .event(.editMessage, _), .event(.deleteMessage, _), .event(.reaction, _),
+                .event(.typing, _):
+                throw Refusal.malformed("The notifications socket takes mark_read and ping only.")
             }
         } catch {
-            var refusal = DomainError.from(error)
-            if case .invalidRequest(let reason) = refusal { refusal = .invalidMessage(reason) }
-            self.send(
-                LiveEventFrames.frame([
-                    "type": .string("error"), "code": .string(refusal.code), "message": .string(refusal.message),
-                ]))
+            let refusal = Refusal(error)
+            if let code = refusal.closeCode {
+                self.connection?.close(code: code, reason: refusal.code)
+            } else {
+                self.connection?.send(events.error(refusal, clientID: nil))
+            }
         }
     }
 }

@@ -4,99 +4,105 @@ import Foundation
 import Synchronization
 import Transport
 
-/// One WebSocket connection to a room (`GET /ws/{room_id}`): replays what the client missed, then relays live
+/// One WebSocket connection to a room (`GET /ws/{room_id}`): replays what the client missed, relays the room's live
 /// events, and turns the client's events into use-case calls, one at a time, in the order they arrived.
-final class RoomSession: WebSocketDelegate {
+///
+/// The session is an actor on its connection's event loop: events are decoded as they are read, queued (bounded in
+/// bytes: past the bound the socket is not read, and TCP slows the client down), and handled in order by a task
+/// that prefers the loop, so a message is checked, handed to the room's committer and acknowledged without leaving
+/// the loop's thread except for the store. Messages are committed without waiting for each other (up to
+/// `maximumInFlight`); any other event is queued behind them in the room's committer, so an edit may follow the
+/// message it edits at once.
+actor RoomSession: WebSocketDelegate {
+    /// How the client asked to resume (`?last_seq=&last_rev=`).
+    struct Resume: Sendable {
+        var lastSequence: Int64
+        var lastRev: Int64?
+    }
+
     private enum Phase {
-        /// Catching up: live events wait here so none is lost or sent before the replay.
-        case syncing([(LiveEvent, OutboundFrame)])
-        /// Messages up to `synced` were sent by the replay; later ones go out as they come.
-        case live(synced: Int64)
+        /// Connecting, replaying: events wait in the queue.
+        case starting
+        case running
         case closed
     }
 
-    let roomID: RoomID
-    let principal: Principal
-    private let resume: (lastSequence: Int64, lastRev: Int64?)?
+    nonisolated let roomID: RoomID
+    nonisolated let principal: Principal
+    nonisolated let loop: EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { self.loop.asUnownedSerialExecutor() }
+
+    private let resume: Resume?
     private let services: Services
     private let hub: RoomHub
-    private let phase = Mutex(Phase.syncing([]))
-    private let connection = Mutex<WebSocketConnection?>(nil)
-    /// This connection's messages that are committing: many may be in flight (group commit), in order.
-    private let commits = CommitTracker()
+    private let ticket: ConnectionAdmission.Ticket
+    /// What the hub may write to the connection now; the hub asks from whatever thread publishes.
+    private let gate = Mutex(ReplayGate())
+    /// Set once the connection opens; read by the hub from any thread.
+    private let handle = Mutex<(any SessionConnection)?>(nil)
     /// The access this connection sends with, re-read after every change of the room.
-    private let access = RoomAccessMemo()
-    /// How many of this connection's messages may be committing at once before it stops reading.
-    static let maximumInFlight = 256
-    private let inbox: AsyncStream<String>
-    private let inboxInput: AsyncStream<String>.Continuation
+    private nonisolated let access = RoomAccessMemo()
 
-    var id: UInt64 { self.connection.withLock { $0?.id ?? 0 } }
-    var userID: UserID { self.principal.userID }
+    private var phase = Phase.starting
+    private var connected = false
+    private var inbox = SessionInbox()
+    private var processing = false
+    /// This connection's messages that are committing.
+    private var inFlight = 0
+    private var tokenTimer: EventLoop.TimerID?
+
+    /// How many of this connection's messages may be committing at once before its queue waits.
+    static let maximumInFlight = 256
 
     init(
-        roomID: RoomID, principal: Principal, resume: (lastSequence: Int64, lastRev: Int64?)?, services: Services,
-        hub: RoomHub
+        roomID: RoomID, principal: Principal, resume: Resume?, services: Services, hub: RoomHub, loop: EventLoop,
+        ticket: ConnectionAdmission.Ticket
     ) {
         self.roomID = roomID
         self.principal = principal
         self.resume = resume
         self.services = services
         self.hub = hub
-        // A client that floods faster than its events are handled is bounded by the rate limit; the buffer is the
-        // backstop so a misbehaving client cannot grow memory without bound.
-        (self.inbox, self.inboxInput) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(1024))
+        self.loop = loop
+        self.ticket = ticket
     }
 
-    // MARK: - Transport callbacks (on the event loop; never block)
+    deinit {
+        // Normally released at close; a connection that never opened releases its place here.
+        self.services.admission.release(self.ticket)
+    }
 
-    func webSocketDidOpen(_ connection: WebSocketConnection) {
-        self.connection.withLock { $0 = connection }
+    nonisolated var id: UInt64 { self.handle.withLock { $0?.id ?? 0 } }
+    nonisolated var userID: UserID { self.principal.userID }
+
+    // MARK: - Transport callbacks (on the loop)
+
+    nonisolated func webSocketDidOpen(_ connection: WebSocketConnection) {
+        self.assumeIsolated { $0.open(connection) }
+    }
+
+    /// The connection is open (the transport's callback, or a test's fake connection).
+    func open(_ connection: any SessionConnection) {
+        self.handle.withLock { $0 = connection }
         self.hub.register(self)
         self.services.metrics.increment("incident_websocket_connections_total")
-        Task { await self.run(connection) }
+        self.opened()
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveText text: String) {
-        if case .dropped = self.inboxInput.yield(text) {
-            self.send(self.error(.rateLimited(retryAfterSeconds: 1), clientID: nil))
-        }
+    nonisolated func webSocket(_ connection: WebSocketConnection, didReceive messages: [WebSocketMessage]) {
+        self.assumeIsolated { $0.received(messages, on: connection) }
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveBinary bytes: [UInt8]) {
-        connection.close(code: 1003, reason: "binary messages are not accepted")
+    nonisolated func webSocketDidClose(_ connection: WebSocketConnection, code: WebSocketCloseCode?) {
+        self.assumeIsolated { $0.closed(code: code) }
     }
 
-    func webSocketDidClose(_ connection: WebSocketConnection, code: UInt16?) {
-        self.phase.withLock { $0 = .closed }
-        self.inboxInput.finish()
-        self.hub.unregister(self)
-        let services = self.services
-        let roomID = self.roomID
-        let principal = self.principal
-        let id = connection.id
-        Task {
-            await services.disconnect(roomID, connection: id, by: principal)
-            services.log.info(
-                "ws_closed", user: principal.userID.rawValue, room: roomID.description,
-                ["code": code.map(String.init) ?? "none"])
-        }
-    }
+    // MARK: - Fan-out (any thread)
 
-    // MARK: - Outbound
-
-    func send(_ frame: OutboundFrame) {
-        self.connection.withLock { $0 }?.send(frame)
-    }
-
-    func close(code: UInt16, reason: String) {
-        self.connection.withLock { $0 }?.close(code: code, reason: reason)
-    }
-
-    /// A live event from the hub: the connection to write `frame` to now, or nil when the event is held during
-    /// catch-up, was already sent by the replay, or is not for this client. The hub writes one broadcast to all the
-    /// room's connections at once (`WebSocketConnection.send(_:to:)`).
-    func recipient(of event: LiveEvent, frame: OutboundFrame) -> WebSocketConnection? {
+    /// A live event from the hub: the connection to write `frame` to now, or nil when the event waits for the replay,
+    /// was already sent by it, or is not for this client. The hub writes one broadcast to all of them at once.
+    nonisolated func recipient(of event: LiveEvent, frame: OutboundFrame) -> (any SessionConnection)? {
+        var sequence: Int64?
         switch event {
         case .typing(_, let user, _, _), .userJoined(_, let user, _, _), .userLeft(_, let user, _, _):
             // Others are told; the user's own connections know already.
@@ -104,150 +110,186 @@ final class RoomSession: WebSocketDelegate {
         case .messageCreated(let message):
             // Every change of the room or its members comes with a system message.
             if message.kind == .system { self.access.roomChanged() }
+            sequence = message.sequenceNumber
         case .messageEdited, .messageDeleted, .reactionsUpdated, .accessRevoked, .notification, .tokenRevoked:
             break
         }
-        let sendNow = self.phase.withLock { phase -> Bool in
-            switch phase {
-            case .syncing(var waiting):
-                waiting.append((event, frame))
-                phase = .syncing(waiting)
-                return false
-            case .live(let synced):
-                if case .messageCreated(let message) = event, message.sequenceNumber <= synced { return false }
-                return true
-            case .closed:
-                return false
-            }
+        let connection = self.handle.withLock { $0 }
+        switch self.gate.withLock({ $0.offer(frame, sequence: sequence) }) {
+        case .send: return connection
+        case .held, .drop: return nil
+        case .overflow:
+            connection?.close(code: .tryAgainLater, reason: "too many events during the replay")
+            return nil
         }
-        return sendNow ? self.connection.withLock { $0 } : nil
+    }
+
+    /// Closes the connection (logout, removal from the room).
+    nonisolated func close(code: WebSocketCloseCode, reason: String) {
+        self.handle.withLock { $0 }?.close(code: code, reason: reason)
     }
 
     // MARK: - The session
 
-    private func run(_ connection: WebSocketConnection) async {
+    private var connection: (any SessionConnection)? { self.handle.withLock { $0 } }
+
+    private func opened() {
+        // One timer for the token's expiry: the connection closes with 1008 when it would be refused.
+        let remaining = self.principal.tokenExpiresAt.timeIntervalSince(self.services.deps.clock.now())
+        let deadline = EventLoop.now() + UInt64(max(0, min(remaining, 365 * 86_400)) * 1e9)
+        self.tokenTimer = self.loop.schedule(at: deadline) { [weak self] in
+            self?.assumeIsolated { $0.connection?.close(code: .policyViolation, reason: "token expired") }
+        }
+        Task(executorPreference: self.loop) { await self.start() }
+    }
+
+    /// Presence, the `connected` event and the replay, then the queued events.
+    private func start() async {
         let services = self.services
+        guard let connection = self.connection else { return }
         do {
             let generation = self.access.generation()
             let access = try await services.connect(self.roomID, connection: connection.id, by: self.principal)
+            self.connected = true
+            guard self.phase != .closed else {
+                // Closed while connecting: leave now, so no one stays online for a socket that is gone.
+                await self.leave(connectionID: connection.id)
+                return
+            }
             self.access.remember(access, at: services.deps.clock.now(), generation: generation)
             services.log.info("ws_connected", user: self.principal.userID.rawValue, room: self.roomID.description)
             let online = await services.deps.presence.online(in: self.roomID)
             var synced = access.room.lastSequenceNumber
             var rev = access.room.rev
+            let events = services.events
             if let resume = self.resume {
                 let missed = try await services.catchUp(
                     self.roomID, lastSequence: resume.lastSequence, lastRev: resume.lastRev, by: self.principal)
                 synced = missed.lastSequenceNumber
                 rev = missed.rev
-                self.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
-                for message in missed.messages { self.send(self.hub.frames.frame(for: .messageCreated(message))!) }
-                for message in missed.changed { self.send(self.hub.frames.catchUpFrame(for: message)) }
-                self.send(
-                    LiveEventFrames.frame([
-                        "type": .string("sync_complete"), "last_sequence_number": .number(Double(synced)),
-                        "rev": .number(Double(rev)),
-                    ]))
+                connection.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
+                for message in missed.messages { connection.send(events.frame(for: .messageCreated(message))!) }
+                for message in missed.changed { connection.send(events.catchUp(message)) }
+                connection.send(events.syncComplete(lastSequence: synced, rev: rev, truncated: missed.truncated))
             } else {
-                self.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
+                connection.send(self.connected(access, lastSequence: synced, rev: rev, online: online))
             }
-            self.goLive(synced: synced)
+            let held = self.gate.withLock { $0.open(synced: synced) }
+            for frame in held { connection.send(frame) }
         } catch {
-            let refusal = DomainError.from(error)
-            self.send(self.error(refusal, clientID: nil))
-            connection.close(
-                code: refusal == .forbidden || refusal == .notFound("Room") ? 1008 : 1011, reason: refusal.code)
+            let refusal = Refusal(error)
+            connection.send(services.events.error(refusal, clientID: nil))
+            connection.close(code: refusal.openingCloseCode, reason: refusal.code)
             return
         }
-        for await text in self.inbox {
-            await self.handle(text)
-        }
-    }
-
-    private func goLive(synced: Int64) {
-        let waiting = self.phase.withLock { phase -> [(LiveEvent, OutboundFrame)] in
-            guard case .syncing(let waiting) = phase else { return [] }
-            phase = .live(synced: synced)
-            return waiting
-        }
-        for (event, frame) in waiting {
-            if case .messageCreated(let message) = event, message.sequenceNumber <= synced { continue }
-            self.send(frame)
-        }
+        guard self.phase == .starting else { return }
+        self.phase = .running
+        self.processIfIdle()
     }
 
     private func connected(_ access: RoomAccess, lastSequence: Int64, rev: Int64, online: [PresenceEntry])
         -> OutboundFrame
     {
-        LiveEventFrames.frame([
-            "type": .string("connected"), "room_id": .string(self.roomID.description),
-            "user_id": .string(self.principal.userID.rawValue), "role": .string(access.role.rawValue),
-            "last_sequence_number": .number(Double(lastSequence)), "rev": .number(Double(rev)),
-            "online": .array(online.map { self.services.presenter.presence($0, since: false) }),
-        ])
+        self.services.events.connected(
+            room: self.roomID, user: self.principal.userID, role: access.role, lastSequence: lastSequence, rev: rev,
+            online: online)
     }
 
-    private func error(_ error: DomainError, clientID: String?) -> OutboundFrame {
-        var object: JSONObject = [
-            "type": .string("error"), "code": .string(error.code), "message": .string(error.message),
-        ]
-        if let clientID { object["client_id"] = .string(clientID) }
-        if case .validationFailed(let field, _) = error { object["field"] = .string(field) }
-        return LiveEventFrames.frame(object)
+    /// The connection is gone (the transport's callback, or a test).
+    func closed(code: WebSocketCloseCode?) {
+        self.gate.withLock { $0.close() }
+        self.hub.unregister(self)
+        let wasConnected = self.connected
+        self.phase = .closed
+        self.inbox.removeAll()
+        if let timer = self.tokenTimer { self.loop.cancel(timer) }
+        self.tokenTimer = nil
+        self.services.admission.release(self.ticket)
+        let services = self.services
+        let principal = self.principal
+        let roomID = self.roomID
+        guard let connectionID = self.connection?.id else { return }
+        services.log.info(
+            "ws_closed", user: principal.userID.rawValue, room: roomID.description,
+            ["code": code?.description ?? "none"])
+        // Still connecting: `start` leaves once its connect is done, in that order.
+        guard wasConnected else { return }
+        Task(executorPreference: self.loop) { await self.leave(connectionID: connectionID) }
+    }
+
+    private func leave(connectionID: UInt64) async {
+        guard self.connected else { return }
+        self.connected = false
+        await self.services.disconnect(self.roomID, connection: connectionID, by: self.principal)
     }
 
     // MARK: - Client events
 
-    private func handle(_ text: String) async {
-        guard self.principal.tokenExpiresAt > self.services.deps.clock.now() else {
-            self.close(code: 1008, reason: "token expired")
-            return
+    /// The messages of one read (the transport's callback, or a test).
+    func received(_ messages: [WebSocketMessage], on connection: any SessionConnection) {
+        guard self.phase != .closed else { return }
+        for message in messages {
+            guard case .text(let bytes) = message else {
+                connection.close(code: .unsupportedData, reason: "binary messages are not accepted")
+                return
+            }
+            self.inbox.append(ClientEvent.decode(bytes), size: bytes.count)
         }
-        let body: RequestBody
-        do {
-            body = try RequestBody(bytes: Array(text.utf8))
-        } catch {
-            self.send(self.error(.invalidMessage("The event is not a JSON object."), clientID: nil))
-            return
-        }
-        let clientID = try? body.string("client_id")
-        do {
-            try await self.dispatch(body)
-        } catch {
-            self.refuse(error, event: body, clientID: clientID ?? nil)
+        if self.inbox.isFull { connection.pauseReading() }
+        self.processIfIdle()
+    }
+
+    private func processIfIdle() {
+        guard self.phase == .running, !self.processing, !self.inbox.isEmpty else { return }
+        self.processing = true
+        Task(executorPreference: self.loop) { await self.process() }
+    }
+
+    /// Handles the queued events in order until the queue is empty (or waits for commits to finish).
+    private func process() async {
+        defer { self.processing = false }
+        while self.phase == .running, let next = self.inbox.first {
+            if case .event(.message, _) = next, self.inFlight >= Self.maximumInFlight { return }
+            let wasFull = self.inbox.isFull
+            self.inbox.removeFirst()
+            if wasFull, !self.inbox.isFull { self.connection?.resumeReading() }
+            await self.handle(next)
         }
     }
 
-    private func refuse(_ error: any Error, event body: RequestBody, clientID: String?) {
-        var refusal = DomainError.from(error)
-        if case .invalidRequest(let reason) = refusal { refusal = .invalidMessage(reason) }
-        if case .validationFailed = refusal, (try? body.string("type")) != "message" {
-            refusal = .invalidMessage(refusal.message)
-        }
-        self.services.metrics.increment("incident_errors_total{code=\"\(refusal.code)\"}")
-        if refusal.httpStatus == 403 {
-            self.services.log.info(
-                "permission_denied", user: self.principal.userID.rawValue, room: self.roomID.description,
-                ["code": refusal.code])
-        }
-        self.send(self.error(refusal, clientID: clientID))
+    private func commitFinished() {
+        self.inFlight -= 1
+        if self.inFlight == Self.maximumInFlight - 1 { self.processIfIdle() }
     }
 
-    private func dispatch(_ body: RequestBody) async throws {
+    private func handle(_ decoded: ClientEvent.Decoded) async {
+        switch decoded {
+        case .refused(let error, let clientID):
+            self.refuse(error, clientID: clientID)
+        case .event(let event, let clientID):
+            do {
+                try await self.dispatch(event, clientID: clientID)
+            } catch {
+                self.refuse(error, clientID: clientID)
+            }
+        }
+    }
+
+    private func dispatch(_ event: ClientEvent, clientID: String?) async throws {
         let services = self.services
-        let user = self.principal.userID.rawValue
+        let principal = self.principal
+        let user = principal.userID.rawValue
         let room = self.roomID.description
-        let type = try body.string("type")
-        if type == "message" {
-            // Messages are checked one at a time, in order, then committed without waiting: the group committer
-            // keeps their order and stores many per transaction.
-            await self.commits.wait(below: Self.maximumInFlight)
-            let request = try SendMessage.Request(body)
+        switch event {
+        case .message(let request):
+            // Checked one at a time, in order, then committed without waiting: the committer keeps their order
+            // and stores many per transaction.
             let prepared = try await services.sendMessage.prepare(
-                request, to: self.roomID, by: self.principal, memo: self.access)
-            self.commits.begin()
-            services.sendMessage.commit(prepared) { result in
-                defer { self.commits.end() }
+                request, to: self.roomID, by: principal, memo: self.access)
+            guard let connection = self.connection else { return }
+            self.inFlight += 1
+            let events = services.events
+            services.sendMessage.submit(prepared, on: self.loop) { [loop = self.loop] result in
                 switch result {
                 case .success(let appended):
                     let message = appended.message
@@ -257,47 +299,50 @@ final class RoomSession: WebSocketDelegate {
                             "message_sent", user: user, room: room,
                             ["message": message.id.description, "type": message.kind.rawValue])
                     }
-                    self.send(
-                        LiveEventFrames.frame([
-                            "type": .string("ack"), "client_id": request.clientID.map { .string($0) } ?? .null,
-                            "message_id": .string(message.id.description),
-                            "sequence_number": .number(Double(message.sequenceNumber)),
-                            "created_at": Presenter.time(message.createdAt),
-                        ]))
+                    connection.send(events.ack(clientID: request.clientID, message))
                 case .failure(let error):
-                    self.refuse(error, event: body, clientID: request.clientID)
+                    let refusal = Refusal(error)
+                    if let code = refusal.closeCode {
+                        connection.close(code: code, reason: refusal.code)
+                    } else {
+                        connection.send(events.error(refusal, clientID: request.clientID))
+                    }
                 }
+                loop.execute { self.assumeIsolated { $0.commitFinished() } }
             }
-            return
-        }
-        // Anything else may refer to a message this connection just sent: those commits finish first.
-        await self.commits.wait(below: 1)
-        switch type {
-        case "edit_message":
-            let id: MessageID = try Endpoint.identifier(try body.string("message_id"), "message_id")
-            guard let content = body.object["content"] else { throw DomainError.invalidMessage("content is required.") }
-            _ = try await services.editMessage(id, content: content, by: self.principal)
+        case .editMessage(let id, let content):
+            _ = try await services.editMessage(id, content: content, in: self.roomID, by: principal, on: self.loop)
             services.metrics.increment("incident_message_edits_total")
             services.log.info("message_edited", user: user, room: room, ["message": id.description])
-        case "delete_message":
-            let id: MessageID = try Endpoint.identifier(try body.string("message_id"), "message_id")
-            _ = try await services.deleteMessage(id, by: self.principal)
+        case .deleteMessage(let id):
+            _ = try await services.deleteMessage(id, in: self.roomID, by: principal, on: self.loop)
             services.metrics.increment("incident_message_deletes_total")
             services.log.info("message_deleted", user: user, room: room, ["message": id.description])
-        case "add_reaction", "remove_reaction":
-            let id: MessageID = try Endpoint.identifier(try body.string("message_id"), "message_id")
-            let action: ReactionAction = try body.string("type") == "add_reaction" ? .added : .removed
+        case .reaction(let id, let emoji, let action):
             _ = try await services.react(
-                id, emoji: try body.requiredString("emoji"), action: action, by: self.principal)
-        case "typing":
-            guard let isTyping = try body.bool("is_typing") else {
-                throw DomainError.invalidMessage("is_typing is required.")
-            }
-            try await services.setTyping(isTyping, in: self.roomID, by: self.principal)
-        case "ping":
-            self.send(LiveEventFrames.frame(["type": .string("pong")]))
-        case let other:
-            throw DomainError.invalidMessage("Unknown event type \(other.map { "\"\($0)\"" } ?? "(none)").")
+                id, emoji: emoji, action: action, in: self.roomID, by: principal, on: self.loop)
+        case .typing(let isTyping):
+            try await services.setTyping(isTyping, in: self.roomID, by: principal)
+        case .ping:
+            try services.deps.limits.takeAction(for: principal.userID, at: services.deps.clock.now())
+            self.connection?.send(services.events.pong)
+        case .markNotificationRead:
+            throw Refusal.malformed("mark_read is an event of the notifications socket.")
+        }
+    }
+
+    private func refuse(_ error: any Error, clientID: String?) {
+        let refusal = Refusal(error)
+        self.services.metrics.increment("incident_errors_total{code=\"\(refusal.onWebSocket.code)\"}")
+        if refusal.httpStatus == 403 {
+            self.services.log.info(
+                "permission_denied", user: self.principal.userID.rawValue, room: self.roomID.description,
+                ["code": refusal.code])
+        }
+        if let code = refusal.closeCode {
+            self.connection?.close(code: code, reason: refusal.code)
+        } else {
+            self.connection?.send(self.services.events.error(refusal, clientID: clientID))
         }
     }
 }

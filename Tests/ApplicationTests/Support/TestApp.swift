@@ -2,6 +2,7 @@ import Application
 import Domain
 import Foundation
 import InMemory
+import TestSupport
 import Testing
 
 /// A fresh service for one test: the in-memory stores and presence, with the test doubles for everything else.
@@ -19,11 +20,9 @@ struct TestApp: Sendable {
     let objects = FakeObjectStorage()
     let bus = RecordingEventBus()
     let presence = InMemoryPresenceRegistry()
-    let limiter = RateLimiter()
     /// The in-memory message store, behind a wrapper that can fail appends and records their batches.
     let messages: FlakyMessageStore
     let deps: Dependencies
-    let committer: GroupCommitter
 
     init() {
         self.messages = FlakyMessageStore(InMemoryMessageStore(database: self.database))
@@ -34,7 +33,6 @@ struct TestApp: Sendable {
             revocations: InMemoryRevocationStore(database: self.database), directory: self.directory,
             tokens: self.tokens, objects: self.objects, bus: self.bus, presence: self.presence, clock: self.clock,
             ids: self.ids)
-        self.committer = GroupCommitter(store: self.deps.messages, bus: self.bus)
     }
 
     // MARK: - People
@@ -53,7 +51,7 @@ struct TestApp: Sendable {
 
     // MARK: - Use cases
 
-    var sendMessage: SendMessage { SendMessage(self.deps, limiter: self.limiter, committer: self.committer) }
+    var sendMessage: SendMessage { SendMessage(self.deps) }
 
     // MARK: - Arranging
 

@@ -76,7 +76,7 @@ struct FilePolicyTests {
     func limitsAreExactAndOneByteOverIsRefused(name: String, bytes: [UInt8], limit: Int) throws {
         let atLimit = try FilePolicy.classify(filename: name, size: Int64(limit), prefix: bytes)
         #expect(atLimit.limit == limit)
-        #expect(throws: DomainError.payloadTooLarge(limit: limit)) {
+        #expect(throws: DomainError.fileTooLarge(limit: limit)) {
             try FilePolicy.classify(filename: name, size: Int64(limit) + 1, prefix: bytes)
         }
         #expect(try FilePolicy.limit(forFilename: name) == limit)

@@ -94,7 +94,7 @@ struct MultipartFileExtractorTests {
         var written = 0
         let body = Self.form(filename: "plc.log", content: content)
         var offset = 0
-        #expect(throws: DomainError.payloadTooLarge(limit: FilePolicy.logLimit)) {
+        #expect(throws: DomainError.fileTooLarge(limit: FilePolicy.logLimit)) {
             try MultipartFileExtractor.extract(
                 boundary: "----b0undary", limits: Self.limits, fileLimit: { try FilePolicy.limit(forFilename: $0) },
                 read: {

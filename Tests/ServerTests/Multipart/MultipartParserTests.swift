@@ -1,6 +1,7 @@
 import Domain
-import Server
 import Testing
+
+@testable import Server
 
 struct MultipartParserTests {
     struct Part: Equatable {
@@ -225,10 +226,10 @@ struct MultipartParserTests {
     }
 
     @Test func errorsMapToAPIErrors() {
-        #expect(MultipartError.missingBoundary.domainError.code == "invalid_request")
-        #expect(MultipartError.truncated.domainError.code == "invalid_request")
-        #expect(MultipartError.tooManyParts(limit: 16).domainError.code == "invalid_request")
-        #expect(MultipartError.tooLarge(limit: 10).domainError == .payloadTooLarge(limit: 10))
-        #expect(MultipartError.missingPart("file").domainError.code == "validation_failed")
+        #expect(MultipartError.missingBoundary.refusal.code == "invalid_request")
+        #expect(MultipartError.truncated.refusal.code == "invalid_request")
+        #expect(MultipartError.tooManyParts(limit: 16).refusal.code == "invalid_request")
+        #expect(MultipartError.tooLarge(limit: 10).refusal == .domain(.fileTooLarge(limit: 10)))
+        #expect(MultipartError.missingPart("file").refusal.code == "validation_failed")
     }
 }

@@ -173,10 +173,14 @@ package enum MessageStoreContract {
             let d = try await Fixture.send(stores, Fixture.text(room.id, from: owner, "d"))
             _ = try await stores.messages.edit(d.id, content: .text("d2"), mentions: [], by: owner, at: Fixture.start)
             let changes = try await stores.messages.changes(
-                in: room.id, afterRev: seen.rev, throughSequence: seen.lastSequenceNumber)
+                in: room.id, afterRev: seen.rev, throughSequence: seen.lastSequenceNumber, limit: 100)
             #expect(changes.map(\.id) == [b.id, a.id, c.id])
             #expect(changes.map(\.content) == [nil, .text("a2"), .text("c")])
             #expect(changes[2].reactions.map(\.emoji) == ["✅"])
+            // Bounded: the oldest changes first, at most `limit` of them.
+            let first = try await stores.messages.changes(
+                in: room.id, afterRev: seen.rev, throughSequence: seen.lastSequenceNumber, limit: 2)
+            #expect(first.map(\.id) == [b.id, a.id])
         },
         StoreContract("search: case-insensitive substrings, English and Chinese, newest first, not readings or deleted")
         { stores in

@@ -7,7 +7,7 @@ final class RecordingDelegate: WebSocketDelegate {
         case open
         case text(String)
         case binary([UInt8])
-        case close(UInt16?)
+        case close(WebSocketCloseCode?)
     }
 
     private let state = Mutex<[Event]>([])
@@ -21,7 +21,7 @@ final class RecordingDelegate: WebSocketDelegate {
 
     var events: [Event] { self.state.withLock { $0 } }
 
-    var closeCode: UInt16?? {
+    var closeCode: WebSocketCloseCode?? {
         for event in self.events {
             if case .close(let code) = event { return .some(code) }
         }
@@ -33,16 +33,19 @@ final class RecordingDelegate: WebSocketDelegate {
         self.onOpen?(connection)
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveText text: String) {
-        self.state.withLock { $0.append(.text(text)) }
-        if self.echo { connection.send(text: text) }
+    func webSocket(_ connection: WebSocketConnection, didReceive messages: [WebSocketMessage]) {
+        for message in messages {
+            switch message {
+            case .text(let bytes):
+                self.state.withLock { $0.append(.text(String(decoding: bytes, as: UTF8.self))) }
+                if self.echo { connection.send(.text(bytes)) }
+            case .binary(let bytes):
+                self.state.withLock { $0.append(.binary(bytes)) }
+            }
+        }
     }
 
-    func webSocket(_ connection: WebSocketConnection, didReceiveBinary bytes: [UInt8]) {
-        self.state.withLock { $0.append(.binary(bytes)) }
-    }
-
-    func webSocketDidClose(_ connection: WebSocketConnection, code: UInt16?) {
+    func webSocketDidClose(_ connection: WebSocketConnection, code: WebSocketCloseCode?) {
         self.state.withLock { $0.append(.close(code)) }
     }
 }

@@ -1,4 +1,7 @@
-/// Transport-only endpoints for conformance runs and benchmarks; servers install them only behind a test flag.
+package import Transport
+
+/// Transport-only endpoints for conformance runs and benchmarks (`incident-bench serve`, the transport tests); they
+/// live in this testing target so that no production binary carries them.
 ///
 /// - `/ws/echo`: echoes every message (the Autobahn|Testsuite target), messages up to 64 MiB.
 /// - `/ws/bench/:room`: every text message is broadcast to every connection of the room, the sender's too,

@@ -1,24 +1,24 @@
-import Application
-import Foundation
+package import Application
+package import Foundation
 import Synchronization
 
 /// A `WallClock` that moves only when a test moves it.
-final class ManualClock: WallClock {
+package final class ManualClock: WallClock {
     private let current: Mutex<Date>
 
-    init(_ start: Date) {
+    package init(_ start: Date) {
         self.current = Mutex(start)
     }
 
-    func now() -> Date {
+    package func now() -> Date {
         self.current.withLock { $0 }
     }
 
-    func advance(by seconds: TimeInterval) {
+    package func advance(by seconds: TimeInterval) {
         self.current.withLock { $0 = $0.addingTimeInterval(seconds) }
     }
 
-    func set(_ date: Date) {
+    package func set(_ date: Date) {
         self.current.withLock { $0 = date }
     }
 }

@@ -1,14 +1,14 @@
 import Glibc
-import Testing
+package import HTTPCore
 import Transport
 
 /// A plain TCP client for feeding a server exact bytes. Reads never block a test thread: they poll and sleep.
-final class RawClient {
-    let fd: Int32
-    private(set) var received: [UInt8] = []
-    private(set) var sawEOF = false
+package final class RawClient {
+    package let fd: Int32
+    package private(set) var received: [UInt8] = []
+    package private(set) var sawEOF = false
 
-    init(port: Int) throws {
+    package init(port: Int) throws {
         self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -30,19 +30,19 @@ final class RawClient {
     }
 
     /// Half-closes: the server sees EOF after what was sent.
-    func shutdownWrite() {
+    package func shutdownWrite() {
         shutdown(self.fd, Int32(SHUT_WR))
     }
 
     /// Closes the socket (once).
-    func disconnect() {
+    package func disconnect() {
         guard !self.closed else { return }
         self.closed = true
         close(self.fd)
     }
 
     /// Writes everything (the socket is non-blocking; small test payloads fit the buffer, else it retries).
-    func send(_ bytes: [UInt8]) async {
+    package func send(_ bytes: [UInt8]) async {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { write(self.fd, $0.baseAddress, $0.count) }
@@ -56,13 +56,13 @@ final class RawClient {
         }
     }
 
-    func send(_ text: String) async {
+    package func send(_ text: String) async {
         await self.send(Array(text.utf8))
     }
 
     /// Reads what is available; true if anything came or EOF was seen.
     @discardableResult
-    func poll() -> Bool {
+    package func poll() -> Bool {
         var progressed = false
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -85,7 +85,7 @@ final class RawClient {
     }
 
     /// Waits until `condition` holds for what was received, or EOF, or the timeout.
-    func wait(timeout: Duration = .seconds(5), until condition: ([UInt8]) -> Bool) async -> Bool {
+    package func wait(timeout: Duration = .seconds(5), until condition: ([UInt8]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             self.poll()
@@ -97,13 +97,13 @@ final class RawClient {
     }
 
     /// Waits for the server to close the connection.
-    func waitForEOF(timeout: Duration = .seconds(5)) async -> Bool {
+    package func waitForEOF(timeout: Duration = .seconds(5)) async -> Bool {
         _ = await self.wait(timeout: timeout) { _ in false }
         return self.sawEOF
     }
 
     /// Reads one complete response (Content-Length or chunked) and removes it from the received bytes.
-    func response(timeout: Duration = .seconds(5)) async -> RawResponse? {
+    package func response(timeout: Duration = .seconds(5)) async -> RawResponse? {
         var parsed: RawResponse?
         _ = await self.wait(timeout: timeout) { bytes in
             parsed = RawResponse.parse(bytes)
@@ -115,27 +115,27 @@ final class RawClient {
 }
 
 /// A parsed response.
-struct RawResponse {
-    var status: Int
-    var headers: HTTPHeaders
-    var body: [UInt8]
-    var length: Int
-    var text: String { String(decoding: self.body, as: UTF8.self) }
+package struct RawResponse {
+    package var status: Int
+    package var headers: HTTPHeaders
+    package var body: [UInt8]
+    package var length: Int
+    package var text: String { String(decoding: self.body, as: UTF8.self) }
 
-    static func parse(_ bytes: [UInt8]) -> RawResponse? {
+    package static func parse(_ bytes: [UInt8]) -> RawResponse? {
         guard bytes.count >= 4,
             let end = (0...(bytes.count - 4)).first(where: {
                 bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10
             })
         else { return nil }
         let head = String(decoding: bytes[0..<end], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
+        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
         let statusLine = lines.removeFirst().split(separator: " ")
         guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
         var headers = HTTPHeaders()
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.add(String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: " "))
+            headers.add(String(line[..<colon]), String(line[line.index(after: colon)...].drop { $0 == " " }))
         }
         var offset = end + 4
         if status == 101 || status == 100 || status == 204 || status == 304 {
@@ -166,55 +166,4 @@ struct RawResponse {
             length: offset + length
         )
     }
-}
-
-extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        String(self.drop { $0 == set }.reversed().drop { $0 == set }.reversed())
-    }
-
-    func components(separatedBy separator: String) -> [String] {
-        self.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
-    }
-}
-
-/// Waits until `condition` is true, polling; false after the timeout.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(2))
-    }
-    return condition()
-}
-
-/// A router with the routes `build` adds.
-func makeRouter(_ build: (Router) -> Void) -> Router {
-    let router = Router()
-    build(router)
-    return router
-}
-
-/// The test server's configuration (loopback, ephemeral port, two loops) with `edit` applied.
-func testConfiguration(_ edit: (inout HTTPServer.Configuration) -> Void = { _ in }) -> HTTPServer.Configuration {
-    var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, eventLoops: 2)
-    edit(&configuration)
-    return configuration
-}
-
-/// Starts a server on an ephemeral loopback port, runs `body`, then shuts it down.
-func withServer(
-    _ configuration: HTTPServer.Configuration = testConfiguration(),
-    router: Router,
-    _ body: (HTTPServer) async throws -> Void
-) async throws {
-    let server = HTTPServer(configuration: configuration, router: router)
-    try server.start()
-    do {
-        try await body(server)
-    } catch {
-        await server.shutdown()
-        throw error
-    }
-    await server.shutdown()
 }

@@ -1,4 +1,5 @@
 import Synchronization
+import Transport
 
 /// The members of each bench room.
 final class BenchRooms: Sendable {
