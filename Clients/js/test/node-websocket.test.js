@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { NodeWebSocket } from '../node-websocket.js';
 import { encodeFrame, FrameReader, text } from './support/frames.js';
+import { signIn } from './support/helpers.js';
 import { startServer } from './support/server.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -236,15 +237,26 @@ describe('NodeWebSocket', () => {
 
 describe('NodeWebSocket against incidentd', () => {
     let server;
-    before(async () => { server = await startServer({ args: ['--test-endpoints'] }); });
+    before(async () => { server = await startServer(); });
     after(async () => { await server?.stop(); });
 
-    test('a 200 KB message sent in 16 KB fragments comes back whole from /ws/echo', async () => {
-        const ws = new NodeWebSocket(`ws://127.0.0.1:${server.port}/ws/echo`, [], { fragmentSize: 16 * 1024 });
+    test('a message sent in 1 KB fragments is stored whole; a ping frame gets its pong', async () => {
+        const client = await signIn(server.baseUrl, 'alice');
+        const room = await client.createRoom({ title: 'fragments', incident_type: 'other', severity: 'low' });
+        const ws = new NodeWebSocket(client.socketUrl(`/ws/${room.room_id}`), [], { fragmentSize: 1024 });
+        const events = [];
+        ws.onmessage = (event) => events.push(JSON.parse(event.data));
         await opened(ws);
-        const message = Array.from({ length: 200 * 1024 / 8 }, (_, i) => String(i % 10000000).padStart(8, '0')).join('');
-        ws.send(message);
-        assert.equal(await nextMessage(ws), message);
+        const pong = new Promise((resolve) => { ws.onpong = resolve; });
+        ws.ping(Buffer.from('hello'));
+        assert.equal((await pong).data.toString(), 'hello');
+        const content = Array.from({ length: 1000 }, (_, i) => `${i} 林`).join(' ').slice(0, 9000);
+        ws.send(JSON.stringify({ type: 'message', content, client_id: 'fragmented-1' }));
+        const deadline = Date.now() + 5000;
+        while (!events.some((e) => e.type === 'ack') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        const ack = events.find((e) => e.type === 'ack');
+        assert.equal(ack.client_id, 'fragmented-1');
+        assert.equal((await client.getMessage(room.room_id, ack.message_id)).content, content);
         ws.close(1000);
         assert.equal((await closed(ws)).code, 1000);
     });
