@@ -1,4 +1,4 @@
-package import Application
+import Application
 package import Foundation
 import Synchronization
 
