@@ -25,17 +25,17 @@ struct OpenAPITests {
     }
 
     @Test func theRouterAnswersExactlyTheDocumentedRoutes() async throws {
-        let server = try await TestServer()
-        defer { Task { await server.stop() } }
-        let answered = Set(
-            server.server.router.routeTable.filter { !$0.isWebSocket && Self.isDescribed($0.pattern) }.map {
-                "\($0.method.rawValue) \(Self.openAPIPath($0.pattern))"
-            })
-        let documented = OpenAPIDocument.routes
-        #expect(answered.subtracting(documented).isEmpty, "answered but not documented")
-        #expect(documented.subtracting(answered).isEmpty, "documented but not answered")
-        #expect(documented.allSatisfy { Self.isDescribed(String($0.split(separator: " ")[1])) })
-        #expect(answered.count > 40)
+        try await TestServer.with { server in
+            let answered = Set(
+                server.server.router.routeTable.filter { !$0.isWebSocket && Self.isDescribed($0.pattern) }.map {
+                    "\($0.method.rawValue) \(Self.openAPIPath($0.pattern))"
+                })
+            let documented = OpenAPIDocument.routes
+            #expect(answered.subtracting(documented).isEmpty, "answered but not documented")
+            #expect(documented.subtracting(answered).isEmpty, "documented but not answered")
+            #expect(documented.allSatisfy { Self.isDescribed(String($0.split(separator: " ")[1])) })
+            #expect(answered.count > 40)
+        }
     }
 
     @Test func docsAPIHasASectionForEveryOperationAndNoOther() throws {

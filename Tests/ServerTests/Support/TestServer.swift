@@ -63,7 +63,14 @@ final class TestServer: Sendable {
     static func with<T>(
         _ kind: StoreKind = .memory, limits: Configuration.Limits = .init(), _ body: (TestServer) async throws -> T
     ) async throws -> T {
-        let server = try await TestServer(kind, limits: limits)
+        try await Self.with(stores: try await kind.make(), limits: limits, body)
+    }
+
+    /// `with` on given stores.
+    static func with<T>(
+        stores: StoreKit, limits: Configuration.Limits = .init(), _ body: (TestServer) async throws -> T
+    ) async throws -> T {
+        let server = try await TestServer(stores: stores, limits: limits)
         do {
             let result = try await body(server)
             await server.stop()
