@@ -2,6 +2,7 @@ import HTTPCore
 import Foundation
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 import Transport
 import TransportTestSupport

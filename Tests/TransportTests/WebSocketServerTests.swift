@@ -1,6 +1,7 @@
 import HTTPCore
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 import Transport
 import TransportTestSupport

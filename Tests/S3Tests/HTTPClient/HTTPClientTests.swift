@@ -168,12 +168,18 @@ struct HTTPClientTests {
     }
 
     @Test func cancellingTheTaskStopsTheRequest() async throws {
-        let server = try LoopbackServer { connection in connection.waitForClose() }
+        let arrived = SharedCount()
+        let server = try LoopbackServer { connection in
+            _ = connection.readRequest()
+            arrived.increment()
+            connection.waitForClose()
+        }
         defer { server.stop() }
         let client = HTTPClient(configuration: HTTPClientConfiguration(readTimeout: .seconds(60)))
         let start = ContinuousClock.now
         let task = Task { try await client.request(method: "GET", url: "http://127.0.0.1:\(server.port)/") }
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancelled while it waits for the answer, once the server has the request.
+        #expect(await eventually { arrived.value > 0 })
         task.cancel()
         await #expect(throws: HTTPClientError(.cancelled)) { try await task.value }
         #expect(ContinuousClock.now - start < .seconds(20))  // the read timeout is 60 s

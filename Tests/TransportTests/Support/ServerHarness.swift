@@ -2,16 +2,6 @@ import Glibc
 import Testing
 import Transport
 
-/// Waits until `condition` is true, polling; false after the timeout.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(2))
-    }
-    return condition()
-}
-
 /// A router with the routes `build` adds.
 func makeRouter(_ build: (Router) -> Void) -> Router {
     let router = Router()
