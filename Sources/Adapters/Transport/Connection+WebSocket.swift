@@ -105,7 +105,12 @@ extension Connection {
             case .deliver(let message):
                 messages.append(message)
             case .send(let frame):
-                if case .close = frame { self.moveHandleFrames() }
+                if case .close = frame {
+                    // What the peer sent before the close is the application's first, and its answers go out
+                    // before the close frame.
+                    self.deliver(&messages)
+                    self.moveHandleFrames()
+                }
                 self.enqueueFrame(Self.encode(frame))
             case .notifyClosed(let code, _):
                 self.deliver(&messages)
