@@ -20,6 +20,7 @@ if migrateOnly { arguments.removeFirst() }
 
 /// Stops the process with one line naming the problem (API.md: a bad setting stops the server at start).
 func fail(_ message: String) -> Never {
+    log.flush()
     FileHandle.standardError.write(Data("incidentd: \(message)\n".utf8))
     exit(2)
 }
@@ -106,6 +107,7 @@ do {
         limits: configuration.limits, log: log)
     await server.runUntilSignalled()
     log.info("stopped")
+    log.flush()
 } catch {
     fail("cannot start: \(error)")
 }

@@ -4,6 +4,9 @@ import Synchronization
 
 /// Structured logs: one JSON object a line on stderr (time, level, event, user, room, and fields).
 ///
+/// A line is formatted by the caller and written by a thread of the logger's own, in batches: the callers include
+/// event loops, which must never wait on a slow stderr (a pipe to a busy journald, a full disk). At most
+/// `maximumBuffered` bytes wait; past that lines are dropped and counted, and the next line written says how many.
 /// Never pass secrets or message bodies at info level; the call sites name what they log.
 final class Logger: Sendable {
     enum Level: String, Sendable, Comparable {
@@ -21,8 +24,10 @@ final class Logger: Sendable {
         static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
     }
 
+    static let maximumBuffered = 4 << 20
+
     let minimum: Level
-    private let lock = Mutex(())
+    private let output = LogOutput(fd: 2, maximumBuffered: Logger.maximumBuffered)
 
     init(minimum: Level = .info) {
         self.minimum = minimum
@@ -40,17 +45,12 @@ final class Logger: Sendable {
             line += ",\(Self.quote(key)):\(Self.quote(value))"
         }
         line += "}\n"
-        let bytes = Array(line.utf8)
-        self.lock.withLock { _ in
-            bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
-        }
+        self.output.append(Array(line.utf8))
+    }
+
+    /// Waits until every line logged so far is written (at shutdown).
+    func flush() {
+        self.output.flush()
     }
 
     func info(_ event: String, user: String? = nil, room: String? = nil, _ fields: [String: String] = [:]) {
@@ -65,5 +65,75 @@ final class Logger: Sendable {
         var writer = JSONWriter(capacity: text.utf8.count + 2)
         writer.write(string: text)
         return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
+/// The lines waiting for stderr and the thread that writes them.
+private final class LogOutput: @unchecked Sendable {
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var pending: [UInt8] = []
+    private var dropped = 0
+    private var writing = false
+    private var started = false
+    private let fd: Int32
+    private let maximumBuffered: Int
+
+    init(fd: Int32, maximumBuffered: Int) {
+        self.fd = fd
+        self.maximumBuffered = maximumBuffered
+    }
+
+    func append(_ line: [UInt8]) {
+        self.condition.lock()
+        defer { self.condition.unlock() }
+        if !self.started {
+            self.started = true
+            let thread = Thread { [self] in self.run() }
+            thread.name = "log-writer"
+            thread.start()
+        }
+        guard self.pending.count + line.count <= self.maximumBuffered else {
+            self.dropped += 1
+            return
+        }
+        if self.dropped > 0 {
+            self.pending += Array(
+                "{\"time\":\"\(Timestamp.format(Date()))\",\"level\":\"warning\",\"event\":\"log_lines_dropped\",\"count\":\"\(self.dropped)\"}\n"
+                    .utf8)
+            self.dropped = 0
+        }
+        self.pending += line
+        self.condition.signal()
+    }
+
+    func flush() {
+        self.condition.lock()
+        while !self.pending.isEmpty || self.writing { self.condition.wait() }
+        self.condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            self.condition.lock()
+            while self.pending.isEmpty { self.condition.wait() }
+            let batch = self.pending
+            self.pending = []
+            self.writing = true
+            self.condition.unlock()
+            batch.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(self.fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+            self.condition.lock()
+            self.writing = false
+            self.condition.broadcast()
+            self.condition.unlock()
+        }
     }
 }
