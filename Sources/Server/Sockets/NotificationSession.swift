@@ -72,10 +72,11 @@ actor NotificationSession: WebSocketDelegate {
     private var connection: (any SessionConnection)? { self.handle.withLock { $0 } }
 
     private func opened() {
-        // The same token rule as room sockets: one timer, 1008 at expiry.
-        let remaining = self.principal.tokenExpiresAt.timeIntervalSince(self.services.deps.clock.now())
-        let deadline = EventLoop.now() + UInt64(max(0, min(remaining, 365 * 86_400)) * 1e9)
-        self.tokenTimer = self.loop.schedule(at: deadline) { [weak self] in
+        // One timer for the token's expiry: the connection closes with 1008 when it would be refused.
+        self.tokenTimer = self.loop.schedule(
+            at: SessionInbox.deadline(of: self.principal, clock: self.services.deps.clock)
+        ) {
+            [weak self] in
             self?.assumeIsolated { $0.connection?.close(code: .policyViolation, reason: "token expired") }
         }
         Task(executorPreference: self.loop) { await self.start() }
@@ -111,14 +112,7 @@ actor NotificationSession: WebSocketDelegate {
     /// The messages of one read (the transport's callback, or a test).
     func received(_ messages: [WebSocketMessage], on connection: any SessionConnection) {
         guard !self.isClosed else { return }
-        for message in messages {
-            guard case .text(let bytes) = message else {
-                connection.close(code: .unsupportedData, reason: "binary messages are not accepted")
-                return
-            }
-            self.inbox.append(ClientEvent.decode(bytes), size: bytes.count)
-        }
-        if self.inbox.isFull { connection.pauseReading() }
+        guard self.inbox.take(messages, from: connection) else { return }
         self.processIfIdle()
     }
 

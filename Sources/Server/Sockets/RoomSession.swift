@@ -137,9 +137,10 @@ actor RoomSession: WebSocketDelegate {
 
     private func opened() {
         // One timer for the token's expiry: the connection closes with 1008 when it would be refused.
-        let remaining = self.principal.tokenExpiresAt.timeIntervalSince(self.services.deps.clock.now())
-        let deadline = EventLoop.now() + UInt64(max(0, min(remaining, 365 * 86_400)) * 1e9)
-        self.tokenTimer = self.loop.schedule(at: deadline) { [weak self] in
+        self.tokenTimer = self.loop.schedule(
+            at: SessionInbox.deadline(of: self.principal, clock: self.services.deps.clock)
+        ) {
+            [weak self] in
             self?.assumeIsolated { $0.connection?.close(code: .policyViolation, reason: "token expired") }
         }
         Task(executorPreference: self.loop) { await self.start() }
@@ -232,14 +233,7 @@ actor RoomSession: WebSocketDelegate {
     /// The messages of one read (the transport's callback, or a test).
     func received(_ messages: [WebSocketMessage], on connection: any SessionConnection) {
         guard self.phase != .closed else { return }
-        for message in messages {
-            guard case .text(let bytes) = message else {
-                connection.close(code: .unsupportedData, reason: "binary messages are not accepted")
-                return
-            }
-            self.inbox.append(ClientEvent.decode(bytes), size: bytes.count)
-        }
-        if self.inbox.isFull { connection.pauseReading() }
+        guard self.inbox.take(messages, from: connection) else { return }
         self.processIfIdle()
     }
 
