@@ -349,7 +349,9 @@ class _ReconnectingSocket:
             text = frame.reason if frame is not None else ""
             reason = f"closed by the service ({close_code}{': ' + text if text else ''})" if close_code else "connection lost"
             if close_code == 1008:
-                code = "unauthorized" if "token" in text.lower() else "forbidden"
+                # 1008: the token expired or was revoked (logout), or the member was removed from the room.
+                removed = "removed" in text.lower() or "member" in text.lower()
+                code = "forbidden" if removed else "unauthorized"
                 raise _StopConnecting(
                     ConnectionStopped(0, code, text or "the service ended the session (1008)", close_code=1008)
                 ) from None
@@ -608,7 +610,10 @@ class RoomConnection(_ReconnectingSocket):
                 self._raise_rev(event.rev)
             self._push(event)
         elif isinstance(event, SyncComplete):
-            self._last_seq = max(self._last_seq or 0, event.last_sequence_number)
+            last = self._last_seq or 0
+            if event.last_sequence_number > last:
+                # The replay ends further than the messages that reached us: a frame was lost on the way.
+                await self._fill(last, event.last_sequence_number)
             self._last_rev = max(self._last_rev or 0, event.rev)
             if event.truncated:
                 # The replay stopped at the service's bound: the rest of the history comes over REST.
