@@ -156,10 +156,13 @@ def postgres_environment() -> tuple[dict[str, str], Callable[[], None]] | str:
     it is not possible here. The services of scripts/test are used when their variables are set, else started."""
     database = os.environ.get("TEST_DATABASE_URL")
     s3 = {k: v for k, v in os.environ.items() if k.startswith("TEST_S3_")}
+    started: list[str] = []
     try:
         if not database:
+            started.append("postgres.sh")
             database = _exports("postgres.sh").get("TEST_DATABASE_URL")
         if not s3.get("TEST_S3_ENDPOINT"):
+            started.append("s3.sh")
             s3 = _exports("s3.sh")
     except (subprocess.CalledProcessError, OSError) as error:
         return f"cannot start PostgreSQL or S3 for the test: {error}"
@@ -171,6 +174,9 @@ def postgres_environment() -> tuple[dict[str, str], Callable[[], None]] | str:
 
     def drop() -> None:
         subprocess.run([psql, database, "-q", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"], capture_output=True)
+        # Services this test started itself (not those of scripts/test) are stopped again.
+        for script in started:
+            subprocess.run([str(ROOT / "scripts" / "services" / script), "down"], capture_output=True, cwd=ROOT)
 
     separator = "&" if "?" in database else "?"
     env = {
