@@ -634,7 +634,15 @@ class IncidentClient:
         """The OpenAPI 3.1 document of every REST route (no token needed)."""
         return _object(await self.request("GET", "/api/openapi.json", auth=False))
 
+    async def config(self) -> dict[str, Any]:
+        """The service's limits and settings (``GET /api/config``: rates, sizes, time zone), where it has them."""
+        return _object(await self.request("GET", "/api/config", auth=False))
+
     # MARK: - Operations
+
+    async def metrics(self) -> str:
+        """The Prometheus metrics text."""
+        return (await self.request("GET", "/metrics", auth=False)).text
 
     async def healthz(self) -> bool:
         """The process is alive."""

@@ -617,7 +617,7 @@ class RoomConnection(_ReconnectingSocket):
             self._last_rev = max(self._last_rev or 0, event.rev)
             if event.truncated:
                 # The replay stopped at the service's bound: the rest of the history comes over REST.
-                await self._fill(self._last_seq, None)
+                await self._fill(self._last_seq or 0, None)
             self._push(event)
             self._synced(in_sync)
         elif isinstance(event, Ping):
