@@ -339,10 +339,20 @@ async def test_a_token_revoked_while_away_stops_at_401_and_fails_the_queue(
         assert [type(e) for e in seen][0] is Connected and Disconnected in map(type, seen)
         with pytest.raises(ConnectionStopped):
             await waiting
-        assert conn.pending == []
+        assert conn.pending == [] and conn.unsent == [waiting]
         connections = conn.connections
         await asyncio.sleep(1.5)
         assert conn.connections == connections, "no further attempts"
+
+    # Signed in again, a new connection resumes where the old one stopped and delivers what was left, once.
+    async with IncidentClient(server.url, server.login("carol")) as again:
+        async with RoomConnection(again, room["room_id"], last_seq=conn.last_seq, last_rev=conn.last_rev) as fresh:
+            [resent] = fresh.requeue(conn.unsent)
+            fresh.requeue(conn.unsent)  # twice on purpose: the client_id keeps it to one message
+            ack = await asyncio.wait_for(resent, 10)
+            await fresh.flush(10)
+        stored = [m async for m in again.iter_messages(room["room_id"]) if m.get("client_id") == waiting.client_id]
+    assert [m["message_id"] for m in stored] == [ack.message_id]
 
 
 async def test_removal_from_the_room_closes_with_1008(

@@ -428,6 +428,9 @@ class RoomConnection(_ReconnectingSocket):
         self.user_id: str | None = None
         self.role: str | None = None
         self._outbox: list[OutgoingMessage] = []
+        #: Messages that were still waiting when the connection stopped (or was closed): ``requeue`` them on a new
+        #: connection after signing in again.
+        self.unsent: list[OutgoingMessage] = []
         self._wakeup = asyncio.Event()
         self._read_wanted = 0
         self._read_sent = 0
@@ -534,8 +537,23 @@ class RoomConnection(_ReconnectingSocket):
         self._spawn(write())
         return True
 
+    def requeue(self, entries: list[OutgoingMessage]) -> list[OutgoingMessage]:
+        """Queues messages of a stopped connection (its :attr:`unsent`) again, with their ``client_id``: after a
+        new login, a new connection delivers them, and one that was stored already is not stored twice."""
+        queued = []
+        for old in entries:
+            if self.stopped is not None:
+                raise self.stopped
+            entry = OutgoingMessage(old.client_id, dict(old.body))
+            self._outbox.append(entry)
+            queued.append(entry)
+        self._wakeup.set()
+        return queued
+
     def _closed(self, error: ConnectionStopped) -> None:
         for entry in self._outbox:
+            if not entry.done:
+                self.unsent.append(entry)
             entry._settle("failed", None, error)
         self._outbox = [entry for entry in self._outbox if not entry.done]
 
