@@ -402,6 +402,10 @@ async def test_malformed_events_are_reported_not_fatal(
             '{"type": "message", "message": {"message_id": "m", "room_id": "r", "sequence_number": 99999, '
             '"rev": 1.5, "sender_id": "s", "message_type": "text", "created_at": "t"}}',
             '{"type": "error"}',
+            # Well-formed, but no such message: trusting the number would swallow every later message.
+            '{"type": "message", "message": {"message_id": "m", "room_id": "r", "sequence_number": 1000000000000, '
+            '"rev": 1, "sender_id": "s", "message_type": "text", "created_at": "t"}}',
+            '{"type": "sync_complete", "last_sequence_number": 1152921504606846976, "rev": 0}',
         ]
         for frame in frames:
             proxy.inject(frame)
@@ -416,6 +420,7 @@ async def test_malformed_events_are_reported_not_fatal(
     # Every frame of the list but the bare error (a ServerError with defaults), plus the binary one.
     assert len(malformed) == len(frames)
     assert any("sequence_number" in e.reason for e in malformed)
+    assert any("not in the room's history" in e.reason for e in malformed)
     assert [e.event_type for e in seen if isinstance(e, UnknownEvent)] == ["brand_new_event"]
     assert [e for e in seen if isinstance(e, ServerError)][0].code == "unknown_error"
     assert bob.connections == 1 and bob.malformed_events == len(malformed)

@@ -629,10 +629,17 @@ class RoomConnection(_ReconnectingSocket):
             self._push(event)
         elif isinstance(event, SyncComplete):
             last = self._last_seq or 0
+            complete = True
             if event.last_sequence_number > last:
                 # The replay ends further than the messages that reached us: a frame was lost on the way.
-                await self._fill(last, event.last_sequence_number)
-            self._last_rev = max(self._last_rev or 0, event.rev)
+                complete = await self._fill(last, event.last_sequence_number)
+            if complete:
+                self._last_rev = max(self._last_rev or 0, event.rev)
+            else:
+                self._push(MalformedEvent(
+                    json.dumps({"type": "sync_complete", "last_sequence_number": event.last_sequence_number}),
+                    f"sync_complete claims message {event.last_sequence_number}; the history ends at {self._last_seq}",
+                ))
             if event.truncated:
                 # The replay stopped at the service's bound: the rest of the history comes over REST.
                 await self._fill(self._last_seq or 0, None)
@@ -661,7 +668,15 @@ class RoomConnection(_ReconnectingSocket):
             self._match_own(message)
             return
         if seq > last + 1 and self._last_seq is not None:
-            await self._fill(last, seq - 1)
+            known = await self._fill(last, seq - 1, confirm=True)
+            if not known:
+                # Not a stored message (the history ends before it): trusting its number would drop every real
+                # message after it as a duplicate.
+                self._push(MalformedEvent(
+                    json.dumps(message, ensure_ascii=False)[:500],
+                    f"message {seq} is not in the room's history, which ends at {self._last_seq}",
+                ))
+                return
         self._deliver(message, source)
         if source == "live":
             self._raise_rev(message["rev"])
@@ -671,12 +686,18 @@ class RoomConnection(_ReconnectingSocket):
         self._match_own(message)
         self._push(MessageEvent(message, source))
 
-    async def _fill(self, after: int, through: int | None) -> None:
-        """Loads messages ``after + 1 .. through`` (or to the end) over REST and delivers them in order."""
+    async def _fill(self, after: int, through: int | None, confirm: bool = False) -> bool:
+        """Loads messages ``after + 1 .. through`` (or to the end) over REST and delivers them in order.
+
+        Returns whether the history has them all (with ``confirm``: also message ``through + 1``). Numbers the
+        history skips are reported in ``GapFilled.missing``; the position never moves past the history's end.
+        """
         filled = 0
         seen: set[int] = set()
+        beyond = False
         cursor = after
-        while through is None or cursor < through:
+        stop = None if through is None else through + (1 if confirm else 0)
+        while stop is None or cursor < stop:
             page = await self.client.messages(self.room_id, after_seq=cursor, limit=200)
             batch = page["messages"]
             for raw in batch:
@@ -687,24 +708,30 @@ class RoomConnection(_ReconnectingSocket):
                     continue
                 seq = message["sequence_number"]
                 if through is not None and seq > through:
+                    beyond = True
                     break
                 seen.add(seq)
                 if seq > (self._last_seq or 0):
                     self._deliver(message, "rest")
                     filled += 1
-            if not page["has_more"] or not batch:
+            if beyond or not page["has_more"] or not batch:
                 break
             next_cursor = batch[-1].get("sequence_number")
             if not isinstance(next_cursor, int) or next_cursor <= cursor:
                 break
             cursor = next_cursor
-        end = through if through is not None else (self._last_seq or after)
-        missing = tuple(n for n in range(after + 1, end + 1) if n not in seen)
-        if through is not None and (self._last_seq or 0) < through:
-            self._last_seq = through
+        highest = max(seen, default=after)
+        end = highest if through is None else min(through, highest if not beyond else through)
+        span = range(after + 1, end + 1)
+        missing = tuple(n for n in span[:10_000] if n not in seen)
+        if end > (self._last_seq or 0):
+            self._last_seq = end  # holes the history itself does not have cannot be filled
         if missing:
-            log.warning("incident_rooms: messages %s of room %s could not be loaded", missing, self.room_id)
-        self._push(GapFilled(after, end, filled, missing))
+            log.warning("incident_rooms: messages %s of room %s could not be loaded", missing[:20], self.room_id)
+        if filled or missing:
+            self._push(GapFilled(after, end, filled, missing))
+        complete = through is None or end >= through
+        return complete and (beyond or not confirm)
 
     # MARK: The queue
 

@@ -288,8 +288,12 @@ class UnknownEvent(Event):
 # MARK: - Parsing
 
 
+#: The largest counter a client accepts (2^53 - 1, as JavaScript): a larger one is not a real sequence or rev.
+MAX_COUNTER = 2**53 - 1
+
+
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool) and value <= MAX_COUNTER
 
 
 class _Fields:
