@@ -29,16 +29,19 @@ let package = Package(
         // libcrypto's primitives, wrapped once for JWT, S3 and the WebSocket handshake (TLS stays in HTTPClient).
         .target(name: "Crypto", dependencies: ["COpenSSL"], path: "Sources/Adapters/Crypto"),
         .target(name: "JWT", dependencies: ["Domain", "Application", "Crypto"], path: "Sources/Adapters/JWT"),
-        .target(name: "HTTPClient", dependencies: ["COpenSSL"], path: "Sources/Adapters/HTTPClient"),
+        // The HTTP/1.1 pieces the server, the HTTP client and the multipart parser share: headers, syntax, dates.
+        .target(name: "HTTPCore", path: "Sources/Adapters/HTTPCore"),
+        .target(name: "HTTPClient", dependencies: ["COpenSSL", "HTTPCore"], path: "Sources/Adapters/HTTPClient"),
         .target(
-            name: "S3", dependencies: ["Domain", "Application", "HTTPClient", "Crypto"], path: "Sources/Adapters/S3"),
-        .target(name: "Transport", dependencies: ["CLinuxShim", "Crypto"], path: "Sources/Adapters/Transport"),
+            name: "S3", dependencies: ["Domain", "Application", "HTTPClient", "HTTPCore", "Crypto"],
+            path: "Sources/Adapters/S3"),
+        .target(name: "Transport", dependencies: ["CLinuxShim", "Crypto", "HTTPCore"], path: "Sources/Adapters/Transport"),
 
         // The composition root and the tools.
         .executableTarget(
             name: "Server",
             dependencies: [
-                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "Transport", "Crypto",
+                "Domain", "Application", "InMemory", "Postgres", "LDAP", "JWT", "S3", "Transport", "HTTPCore", "Crypto",
             ],
             path: "Sources/Server"),
         .executableTarget(
@@ -51,7 +54,8 @@ let package = Package(
         // Tests. TestSupport holds the store contract suites and service discovery, shared by adapter tests.
         .target(name: "TestSupport", dependencies: ["Domain", "Application"], path: "Tests/TestSupport"),
         // A raw TCP client for feeding a server exact bytes, shared by the transport and server tests.
-        .target(name: "TransportTestSupport", dependencies: ["Transport"], path: "Tests/TransportTestSupport"),
+        .target(
+            name: "TransportTestSupport", dependencies: ["Transport", "HTTPCore"], path: "Tests/TransportTestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "ApplicationTests", dependencies: ["Domain", "Application", "InMemory", "TestSupport"]),
         .testTarget(name: "InMemoryTests", dependencies: ["Domain", "Application", "InMemory", "TestSupport"]),
@@ -60,14 +64,14 @@ let package = Package(
         .testTarget(name: "JWTTests", dependencies: ["Domain", "Application", "JWT", "Crypto", "TestSupport"]),
         .testTarget(
             name: "S3Tests",
-            dependencies: ["Domain", "Application", "S3", "HTTPClient", "Crypto", "InMemory", "TestSupport"]),
+            dependencies: ["Domain", "Application", "S3", "HTTPClient", "HTTPCore", "Crypto", "InMemory", "TestSupport"]),
         .testTarget(
-            name: "TransportTests", dependencies: ["Transport", "TransportTesting", "TransportTestSupport", "TestSupport"]
-        ),
+            name: "TransportTests",
+            dependencies: ["Transport", "HTTPCore", "TransportTesting", "TransportTestSupport", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Domain", "Application", "InMemory", "Postgres", "JWT", "Transport", "HTTPClient",
+                "Server", "Domain", "Application", "InMemory", "Postgres", "JWT", "Transport", "HTTPClient", "HTTPCore",
                 "TestSupport", "TransportTestSupport",
             ]),
     ],

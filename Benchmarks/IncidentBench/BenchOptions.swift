@@ -25,6 +25,8 @@ struct BenchOptions {
     /// `disk-sync`: the file to flush (beside the database's files, on the same disk).
     var path = ".data/disk-sync-probe"
     var failOnStall = false
+    /// `soak`: the users the sockets belong to (bench1 ... benchN), a multiple of --rooms.
+    var users = 1_000
 
     static let usage = """
         usage:
@@ -37,6 +39,12 @@ struct BenchOptions {
                              --senders S --rate M --seconds T [--server-pid PID]
                              signs in bench1..benchN on incidentd --demo-directory, opens R rooms, adds the users as
                              EDITOR, then runs as `run` against /ws/{room_id} with one token per connection.
+          incident-bench soak [--service http://127.0.0.1:8000] --connections N --users U --rooms R --rate M
+                             --seconds T [--server-pid PID] [--client-loops N]
+                             holds N sockets of bench1..benchU (each user's in one room) for T seconds with M
+                             messages a second in all, beside a client that floods pings without reading and one
+                             that uploads a byte a second; samples the server's RSS every 10 s and checks that
+                             every socket got every message of its room, in order, once.
           incident-bench disk-sync [--path FILE] [--rate M] [--seconds T] [--fail-on-stall]
                              8 kB pwrite + fdatasync M times a second (default 20) into a 16 MB file: the disk's
                              commit latency, and every flush over 20 ms with its UTC time; --fail-on-stall exits
@@ -87,6 +95,7 @@ struct BenchOptions {
             case "--password": self.password = try value()
             case "--path": self.path = try value()
             case "--fail-on-stall": self.failOnStall = true
+            case "--users": self.users = try number(name)
             case "--header":
                 let text = try value()
                 guard let colon = text.firstIndex(of: ":") else {

@@ -1,3 +1,4 @@
+import HTTPCore
 import Domain
 import HTTPClient
 

@@ -18,7 +18,7 @@ func runBlocking(_ body: @escaping @Sendable () async -> Void) {
     done.wait()
 }
 
-/// `incident-bench serve`, `run`, `room` and `disk-sync`; see BenchOptions.usage and docs/PERFORMANCE.md.
+/// `incident-bench serve`, `run`, `room`, `soak` and `disk-sync`; see BenchOptions.usage and docs/PERFORMANCE.md.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     print(BenchOptions.usage)
@@ -75,6 +75,8 @@ case "room":
             exit(1)
         }
     }
+case "soak":
+    runBlocking { await SoakRun(options: options).run() }
 case "disk-sync":
     let probe = DiskSyncProbe(path: options.path, rate: options.rate ?? 20, seconds: options.seconds)
     do {

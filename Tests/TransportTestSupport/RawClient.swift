@@ -1,5 +1,6 @@
 import Glibc
-package import Transport
+package import HTTPCore
+import Transport
 
 /// A plain TCP client for feeding a server exact bytes. Reads never block a test thread: they poll and sleep.
 package final class RawClient {

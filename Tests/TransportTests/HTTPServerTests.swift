@@ -1,3 +1,5 @@
+import HTTPCore
+import Foundation
 import Glibc
 import Synchronization
 import Testing
@@ -397,6 +399,59 @@ struct HTTPServerTests {
             await fourth.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(await fourth.response()?.text == "fast")
         }
+    }
+
+    /// Out of file descriptors (EMFILE), the listener backs off instead of spinning, and the connections already
+    /// open are served as before; once fds free up, new connections are accepted again.
+    @Test func keepsServingOpenConnectionsWhenOutOfFileDescriptors() async throws {
+        try await withServer(router: makeRouter(Self.routes)) { server in
+            let open = try RawClient(port: server.port)
+            await open.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await open.response()?.text == "fast")
+            // Sockets made while fds are free, connected once none are left: the kernel completes their
+            // handshakes, and the server's accept fails with EMFILE for each.
+            let waiting = (0..<16).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+            var saved = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+            let inUse = Self.highestOpenFD() + 1
+            var tight = saved
+            tight.rlim_cur = rlim_t(inUse)
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &tight)
+            // Fill the holes below the limit too: accept takes the lowest free number.
+            var fillers: [Int32] = []
+            while true {
+                let fd = dup(0)
+                guard fd >= 0 else { break }
+                fillers.append(fd)
+            }
+            for fd in waiting {
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(server.port)).bigEndian
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
+            await open.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            let served = await open.response()
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+            #expect(served?.text == "fast")
+            for fd in waiting + fillers { close(fd) }
+            // Accepting resumes.
+            let later = try RawClient(port: server.port)
+            await later.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await later.response(timeout: .seconds(5))?.text == "fast")
+        }
+    }
+
+    /// The highest fd open in this process (the fd table's size is what RLIMIT_NOFILE bounds).
+    static func highestOpenFD() -> Int32 {
+        var highest: Int32 = 2
+        for fd in 0..<Int32(65_536) where fcntl(fd, F_GETFD) != -1 { highest = fd }
+        return highest
     }
 
     @Test func refusesToStartOnAPortInUse() async throws {

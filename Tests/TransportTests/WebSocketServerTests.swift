@@ -1,3 +1,4 @@
+import HTTPCore
 import Glibc
 import Synchronization
 import Testing

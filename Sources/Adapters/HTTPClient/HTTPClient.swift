@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+package import HTTPCore
 
 /// An HTTP/1.1 client on plain sockets, with optional TLS, keep-alive pooling and streaming bodies.
 ///

@@ -1,3 +1,4 @@
+package import HTTPCore
 /// A request to send: method, absolute URL, header fields and a body held in memory or read from a file.
 package struct HTTPClientRequest: Hashable, Sendable {
     /// Where the body comes from. A file body is read in chunks while it is sent, never loaded whole.

@@ -1,3 +1,4 @@
+package import HTTPCore
 /// The status line and header fields of a response.
 package struct HTTPResponseHead: Hashable, Sendable {
     package var status: Int

@@ -1,3 +1,4 @@
+import HTTPCore
 /// An HTTP/1.1 response decoder with no I/O: feed it the bytes read, pull head, body chunks and the end.
 ///
 /// Strict where leniency would be dangerous (RFC 9112): both Content-Length and Transfer-Encoding, differing
@@ -169,7 +170,7 @@ package struct HTTPResponseParser {
             return nil
         }
         guard end + 4 - self.index <= self.limits.maximumHeadBytes else { throw HTTPClientError(.headersTooLarge) }
-        let lines = Self.split(self.buffer[self.index..<end])
+        let lines = HTTPSyntax.lines(self.buffer[self.index..<end])
         self.index = end + 4
         guard let statusLine = lines.first else { throw HTTPClientError(.malformedResponse) }
         let (minor, status, reason) = try Self.statusLine(statusLine)
@@ -182,11 +183,11 @@ package struct HTTPResponseParser {
     }
 
     private mutating func chooseFraming(for head: HTTPResponseHead) throws(HTTPClientError) {
-        let connection = head.headers.values("Connection").flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingSpaces().lowercased() }
+        let connection = head.headers.values(for: "Connection").flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingSpaces.lowercased() }
         var keepAlive = head.minorVersion == 1 ? !connection.contains("close") : connection.contains("keep-alive")
-        let transferEncodings = head.headers.values("Transfer-Encoding")
-        let contentLengths = head.headers.values("Content-Length")
+        let transferEncodings = head.headers.values(for: "Transfer-Encoding")
+        let contentLengths = head.headers.values(for: "Content-Length")
 
         if self.isHeadRequest || head.status == 204 || head.status == 304 {
             self.state = .fixed(remaining: 0)
@@ -196,7 +197,7 @@ package struct HTTPResponseParser {
                 throw HTTPClientError(.malformedResponse, note: "Content-Length with Transfer-Encoding")
             }
             let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map {
-                $0.trimmingSpaces().lowercased()
+                $0.trimmingSpaces.lowercased()
             }
             if codings.last == "chunked" {
                 self.state = .chunkSize
@@ -207,7 +208,7 @@ package struct HTTPResponseParser {
         } else if !contentLengths.isEmpty {
             let values = Set(
                 contentLengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                    .map { $0.trimmingSpaces() })
+                    .map { String($0.trimmingSpaces) })
             guard values.count == 1, let text = values.first, !text.isEmpty, text.count <= 18,
                 text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let length = Int64(text)
             else { throw HTTPClientError(.malformedResponse, note: "Content-Length") }
@@ -238,10 +239,10 @@ package struct HTTPResponseParser {
         }
         let name = line[..<colon]
         // Token characters only: this refuses obsolete line folding and whitespace before the colon.
-        guard name.allSatisfy(Self.isTokenByte) else { throw HTTPClientError(.malformedResponse, note: "header name") }
-        var value = line[(colon + 1)...]
-        while let first = value.first, first == 0x20 || first == 0x09 { value = value.dropFirst() }
-        while let last = value.last, last == 0x20 || last == 0x09 { value = value.dropLast() }
+        guard name.allSatisfy(HTTPSyntax.isTokenByte) else {
+            throw HTTPClientError(.malformedResponse, note: "header name")
+        }
+        let value = HTTPSyntax.trimmingWhitespace(line[(colon + 1)...])
         guard !value.contains(where: { $0 == 0x00 || $0 == 0x0D || $0 == 0x0A }) else {
             throw HTTPClientError(.malformedResponse, note: "header value")
         }
@@ -284,68 +285,15 @@ package struct HTTPResponseParser {
     /// Finds `needle` after `index`, skipping what earlier calls already searched; resets on success.
     private mutating func findResuming(_ needle: [UInt8]) -> Int? {
         let start = self.index + max(0, self.scanned - (needle.count - 1))
-        guard let found = Self.find(needle, in: self.buffer, from: start) else {
+        guard let found = HTTPSyntax.find(needle, in: self.buffer, from: start) else {
             self.scanned = self.buffer.count - self.index
             return nil
         }
         self.scanned = 0
         return found
     }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard haystack.count - start >= needle.count else { return nil }
-        var i = start
-        let last = haystack.count - needle.count
-        let first = needle[0]
-        while i <= last {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count, haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i }
-            }
-            i += 1
-        }
-        return nil
-    }
-
-    private static func split(_ head: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
-        var lines: [ArraySlice<UInt8>] = []
-        var start = head.startIndex
-        var i = head.startIndex
-        while i < head.endIndex {
-            if head[i] == 0x0D, i + 1 < head.endIndex, head[i + 1] == 0x0A {
-                lines.append(head[start..<i])
-                i += 2
-                start = i
-            } else {
-                i += 1
-            }
-        }
-        lines.append(head[start..<head.endIndex])
-        return lines
-    }
-
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default: false
-        }
-    }
 }
 
 extension HTTPHeaders {
     fileprivate mutating func add(contentsOf field: (String, String)) { self.add(field.0, field.1) }
-}
-
-extension Substring {
-    fileprivate func trimmingSpaces() -> String {
-        var s = self[...]
-        while let first = s.first, first == " " || first == "\t" { s = s.dropFirst() }
-        while let last = s.last, last == " " || last == "\t" { s = s.dropLast() }
-        return String(s)
-    }
 }

@@ -51,23 +51,25 @@ package final class InMemoryDatabase: Sendable {
 
 extension InMemoryDatabase.State {
     /// Numbers a new message, raises the room's rev and stores it; the caller holds the lock.
+    ///
+    /// O(1): the room is changed in place in its dictionary slot, never copied out and back (which copied its whole
+    /// sequence of message ids for every message).
     mutating func insert(_ draft: NewMessage) throws(DomainError) -> AppendResult {
-        guard var stored = self.rooms[draft.roomID] else { throw .notFound("Room") }
+        guard let room = self.rooms[draft.roomID]?.room else { throw .notFound("Room") }
         let key = draft.clientID.map { "\(draft.senderID.rawValue)\u{0}\($0)" }
-        if let key, let existing = stored.clientIDs[key], let message = self.messages[existing] {
+        if let key, let existing = self.rooms[draft.roomID]?.clientIDs[key], let message = self.messages[existing] {
             return .duplicate(self.current(message))
         }
-        stored.room.lastSequenceNumber += 1
-        stored.room.rev += 1
-        stored.room.lastActivityAt = max(stored.room.lastActivityAt, draft.createdAt)
         let message = Message(
-            id: draft.id, roomID: draft.roomID, sequenceNumber: stored.room.lastSequenceNumber,
-            rev: stored.room.rev, senderID: draft.senderID, senderDisplayName: draft.senderDisplayName,
-            kind: draft.kind, content: draft.content, metadata: draft.metadata, mentions: draft.mentions,
-            file: draft.file, clientID: draft.clientID, createdAt: draft.createdAt)
-        stored.sequence.append(message.id)
-        if let key { stored.clientIDs[key] = message.id }
-        self.rooms[draft.roomID] = stored
+            id: draft.id, roomID: draft.roomID, sequenceNumber: room.lastSequenceNumber + 1, rev: room.rev + 1,
+            senderID: draft.senderID, senderDisplayName: draft.senderDisplayName, kind: draft.kind,
+            content: draft.content, metadata: draft.metadata, mentions: draft.mentions, file: draft.file,
+            clientID: draft.clientID, createdAt: draft.createdAt)
+        self.rooms[draft.roomID]!.room.lastSequenceNumber = message.sequenceNumber
+        self.rooms[draft.roomID]!.room.rev = message.rev
+        self.rooms[draft.roomID]!.room.lastActivityAt = max(room.lastActivityAt, draft.createdAt)
+        self.rooms[draft.roomID]!.sequence.append(message.id)
+        if let key { self.rooms[draft.roomID]!.clientIDs[key] = message.id }
         self.messages[message.id] = InMemoryDatabase.StoredMessage(message: message)
         return .stored(message)
     }

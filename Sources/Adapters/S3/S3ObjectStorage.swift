@@ -3,6 +3,7 @@ import Crypto
 import Domain
 package import Foundation
 package import HTTPClient
+import HTTPCore
 
 /// `ObjectStorage` on an S3-compatible server (MinIO, AWS S3, moto), path-style, signed with Signature V4.
 ///

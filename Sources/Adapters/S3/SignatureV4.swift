@@ -1,6 +1,7 @@
 package import Foundation
 import Crypto
 package import HTTPClient
+package import HTTPCore
 
 /// AWS Signature Version 4 for S3: signed request headers and presigned URLs.
 ///
@@ -35,8 +36,8 @@ package struct SignatureV4: Hashable, Sendable {
     ) -> HTTPHeaders {
         let (amzDate, day) = Self.timestamps(date)
         var signed = headers
-        signed.set("x-amz-date", amzDate)
-        signed.set("x-amz-content-sha256", payloadHash)
+        signed.replace("x-amz-date", amzDate)
+        signed.replace("x-amz-content-sha256", payloadHash)
         var fields: [(String, String)] = signed.map { ($0.name.lowercased(), Self.trimmed($0.value)) }
         if !signed.contains("host") { fields.append(("host", url.hostHeader)) }
         // Repeated fields are one canonical header with comma-separated values, in the order sent.
@@ -52,7 +53,7 @@ package struct SignatureV4: Hashable, Sendable {
         ].joined(separator: "\n")
         let scope = "\(day)/\(self.region)/\(self.service)/aws4_request"
         let signature = self.signature(canonicalRequest: canonicalRequest, amzDate: amzDate, day: day, scope: scope)
-        signed.set(
+        signed.replace(
             "Authorization",
             "AWS4-HMAC-SHA256 Credential=\(self.accessKey)/\(scope), SignedHeaders=\(signedHeaders), "
                 + "Signature=\(signature)"

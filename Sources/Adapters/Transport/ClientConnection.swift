@@ -1,5 +1,6 @@
 internal import CLinuxShim
 internal import Glibc
+package import HTTPCore
 
 /// The loop side of a `WebSocketClient`: connect, handshake, then frames. Loop-confined.
 final class ClientConnection: LoopHandler {

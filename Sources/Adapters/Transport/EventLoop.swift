@@ -1,5 +1,6 @@
 internal import CLinuxShim
 internal import Glibc
+internal import HTTPCore
 import Synchronization
 
 /// One epoll instance and the thread that waits on it; one loop per core.
@@ -215,19 +216,10 @@ package final class EventLoop: @unchecked Sendable {
 
     /// The IMF-fixdate for the `Date` header, formatted at most once a second per loop.
     var httpDate: [UInt8] {
-        var t = time(nil)
-        if Int(t) != self.cachedDateSecond {
-            self.cachedDateSecond = Int(t)
-            var parts = tm()
-            gmtime_r(&t, &parts)
-            let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-            let text =
-                "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
-                + "\(parts.tm_year + 1900) "
-                + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-            self.cachedDate = Array(text.utf8)
+        let t = Int(time(nil))
+        if t != self.cachedDateSecond {
+            self.cachedDateSecond = t
+            self.cachedDate = HTTPDate.imfFixdate(secondsSince1970: t)
         }
         return self.cachedDate
     }

@@ -1,3 +1,4 @@
+import HTTPCore
 /// HTTP/1.1 on one connection, with no I/O: bytes, handler results and ticks in; what to write, run and close out.
 ///
 /// It owns the request parser and the life of each request: routing, the head check that may refuse a request
@@ -419,7 +420,7 @@ struct HTTPConnectionMachine {
             response.headers.replace("Upgrade", "websocket")
             return response
         }
-        guard headers["Sec-WebSocket-Version"]?.trimmingCharacters() == "13" else {
+        guard headers["Sec-WebSocket-Version"]?.trimmingSpaces == "13" else {
             var response = HTTPResponse.error(
                 426, code: "upgrade_required", message: "only WebSocket version 13 is supported")
             response.headers.replace("Sec-WebSocket-Version", "13")

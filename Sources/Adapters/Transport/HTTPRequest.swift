@@ -1,3 +1,4 @@
+package import HTTPCore
 /// A complete request as handed to a route handler.
 package struct HTTPRequest: Sendable {
     /// The method token.

@@ -1,3 +1,4 @@
+package import HTTPCore
 /// A parsed request line and header section, with the framing decided from them.
 package struct HTTPRequestHead: Sendable {
     /// How the body is delimited (RFC 9112 §6.3).

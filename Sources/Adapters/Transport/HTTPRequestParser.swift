@@ -1,3 +1,4 @@
+import HTTPCore
 /// An incremental HTTP/1.1 request parser (RFC 9112) with no I/O: feed bytes, pull events.
 ///
 /// It is strict where leniency enables request smuggling or header injection: only CRLF ends a line (a bare CR or
@@ -167,16 +168,6 @@ package struct HTTPRequestParser: Sendable {
         return .head(head)
     }
 
-    private static func isTokenChar(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(c)
-        }
-    }
-
     static func parseHead(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPRequestHead {
         // Split on CRLF, refusing a CR or LF anywhere else: a bare one is how header injection and smuggling start.
         var lines: [ArraySlice<UInt8>] = []
@@ -200,7 +191,7 @@ package struct HTTPRequestParser: Sendable {
         let requestLine = lines[0]
         let parts = requestLine.split(separator: 32, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else { throw .bad("malformed request line") }
-        guard parts[0].allSatisfy(Self.isTokenChar) else { throw .bad("malformed method") }
+        guard parts[0].allSatisfy(HTTPSyntax.isTokenByte) else { throw .bad("malformed method") }
         guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw .bad("malformed request target") }
         let versionText = parts[2]
         guard versionText.count == 8, versionText.starts(with: Array("HTTP/".utf8)),
@@ -232,7 +223,7 @@ package struct HTTPRequestParser: Sendable {
             guard first != 32 && first != 9 else { throw .bad("obsolete line folding") }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { throw .bad("header without a colon") }
             let name = line[line.startIndex..<colon]
-            guard !name.isEmpty, name.allSatisfy(Self.isTokenChar) else { throw .bad("malformed header name") }
+            guard !name.isEmpty, name.allSatisfy(HTTPSyntax.isTokenByte) else { throw .bad("malformed header name") }
             var value = line[(colon + 1)...]
             while let f = value.first, f == 32 || f == 9 { value = value.dropFirst() }
             while let l = value.last, l == 32 || l == 9 { value = value.dropLast() }

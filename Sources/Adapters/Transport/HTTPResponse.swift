@@ -1,3 +1,4 @@
+package import HTTPCore
 /// A response produced by a route handler.
 package struct HTTPResponse: Sendable {
     /// The status code.

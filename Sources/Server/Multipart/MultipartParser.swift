@@ -1,4 +1,4 @@
-package import Domain
+import Domain
 
 /// A streaming multipart/form-data decoder (RFC 7578 over RFC 2046) with no I/O: append bytes as they arrive,
 /// in chunks of any size, and pull events: a part's head, pieces of its body, its end, and the end of the form.

@@ -1,3 +1,4 @@
+import HTTPCore
 import Application
 import Domain
 import Foundation

@@ -1,3 +1,4 @@
+import HTTPCore
 import HTTPClient
 import Testing
 

@@ -1,3 +1,4 @@
+import HTTPCore
 import Application
 import Domain
 import Foundation
@@ -36,13 +37,12 @@ final class TestServer: Sendable {
     /// The loopback port it listens on.
     var port: Int { self.server.port }
 
-    convenience init(_ kind: StoreKind = .memory) async throws {
-        try await self.init(stores: kind.make())
+    convenience init(_ kind: StoreKind = .memory, limits: Configuration.Limits = .init()) async throws {
+        try await self.init(stores: kind.make(), limits: limits)
     }
 
-    init(stores: StoreKit) async throws {
-        let tokens = try HMACTokenService(
-            keyring: try TokenKeyring(secret: "a-test-secret-that-is-at-least-32-bytes-long", secrets: nil))
+    init(stores: StoreKit, limits: Configuration.Limits = .init()) async throws {
+        let tokens = try HMACTokenService(keyring: Self.keyring)
         let deps = Dependencies(
             users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
             notifications: stores.notifications, revocations: stores.revocations,
@@ -50,13 +50,40 @@ final class TestServer: Sendable {
             bus: stores.bus, presence: InMemoryPresenceRegistry())
         self.server = try await IncidentServer(
             deps: deps, host: "127.0.0.1", port: 0, reportTimeZone: TimeZone(identifier: "Asia/Taipei")!,
-            log: Logger(minimum: .error))
+            limits: limits, log: Logger(minimum: .error))
         self.base = "http://127.0.0.1:\(self.server.port)"
     }
 
     func stop() async {
         await self.server.shutdown()
         self.client.shutdown()
+    }
+
+    /// A server for `body`, shut down when it returns or throws (in scope: no shutdown left running after a test).
+    static func with<T>(
+        _ kind: StoreKind = .memory, limits: Configuration.Limits = .init(), _ body: (TestServer) async throws -> T
+    ) async throws -> T {
+        let server = try await TestServer(kind, limits: limits)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    static let keyring = try! TokenKeyring(secret: "a-test-secret-that-is-at-least-32-bytes-long", secrets: nil)
+
+    /// A token of one of `people` that expires `seconds` from now (the server accepts it: same keyring).
+    func shortLivedToken(for username: String, seconds: Int) async throws -> String {
+        let person = try #require(Self.people.first { $0.username == username })
+        let service = try HMACTokenService(keyring: Self.keyring, timeToLive: .seconds(seconds))
+        let user = User(
+            id: UserID(person.entry.email), displayName: person.entry.displayName, email: person.entry.email,
+            isAdmin: false)
+        return try service.issue(for: user, at: Date()).token
     }
 
     /// Signs in one of `people` and returns its token.

@@ -1,5 +1,6 @@
-/// An ordered list of header fields; lookups ignore ASCII case, repeated fields are kept in order.
-package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
+/// An ordered list of header fields; lookups ignore ASCII case, repeated fields are kept in order. The one header
+/// type of the server, the HTTP client and the multipart parser.
+package struct HTTPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
     private var fields: [(name: String, value: String)]
 
     /// No fields.
@@ -67,12 +68,23 @@ package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, 
         self.fields.makeIterator()
     }
 
-    /// One `Name: value` per line.
-    package var description: String {
-        self.fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+    /// Field names only: values may carry credentials (an `Authorization` header, a presigned URL).
+    package var description: String { "HTTPHeaders(\(self.fields.map(\.name).joined(separator: ", ")))" }
+
+    package static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.fields.count == rhs.fields.count
+            && zip(lhs.fields, rhs.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
-    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+    package func hash(into hasher: inout Hasher) {
+        for field in self.fields {
+            hasher.combine(field.name)
+            hasher.combine(field.value)
+        }
+    }
+
+    /// ASCII case-insensitive equality, as field names and tokens compare (RFC 9110 §5.1).
+    package static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
         var i = a.utf8.makeIterator()
         var j = b.utf8.makeIterator()
         while true {
