@@ -53,6 +53,8 @@ package final class RoomCommitter: Sendable {
     private enum Work {
         case messages([(NewMessage, @Sendable (Result<AppendResult, any Error>) -> Void)])
         case change(@Sendable () async -> Void)
+        /// Nothing new: publish what was committed before giving the queue up.
+        case publish
     }
 
     private struct State {
@@ -123,36 +125,55 @@ package final class RoomCommitter: Sendable {
 
     // MARK: - Running
 
+    /// A batch committed and not yet published.
+    private struct Committed {
+        var batch: [(NewMessage, @Sendable (Result<AppendResult, any Error>) -> Void)]
+        var outcomes: [Result<AppendResult, any Error>]
+    }
+
+    /// Runs the room's jobs. A committed batch is published while the next one commits, so the database never
+    /// waits for the fan-out; publications stay in order (a batch after the one before it, a change after both),
+    /// and the queue is given up only once nothing is left to publish.
     private func drain(_ room: RoomID) async {
-        while let work = self.next(in: room) {
+        var committed: Committed?
+        while let work = self.next(in: room, idle: committed == nil) {
             switch work {
             case .messages(let batch):
-                await self.commit(batch)
+                async let outcomes = self.store(batch.map(\.0))
+                if let previous = committed { await self.publish(previous) }
+                committed = Committed(batch: batch, outcomes: await outcomes)
             case .change(let run):
+                if let previous = committed { await self.publish(previous) }
+                committed = nil
                 await run()
+            case .publish:
+                if let previous = committed { await self.publish(previous) }
+                committed = nil
             }
         }
     }
 
-    private func next(in room: RoomID) -> Work? {
+    /// The next work of the room; when there is none, `.publish` while something waits to be published, else nil
+    /// (and the room's queue is released).
+    private func next(in room: RoomID, idle: Bool) -> Work? {
         self.state.withLock { state -> Work? in
-            guard let work = state.queues[room]?.take(upTo: self.maximumBatch) else {
-                state.queues[room] = nil
-                return nil
-            }
-            return work
+            if let work = state.queues[room]?.take(upTo: self.maximumBatch) { return work }
+            guard idle else { return .publish }
+            state.queues[room] = nil
+            return nil
         }
     }
 
-    private func commit(_ batch: [(NewMessage, @Sendable (Result<AppendResult, any Error>) -> Void)]) async {
-        let drafts = batch.map(\.0)
-        let outcomes: [Result<AppendResult, any Error>]
+    private func store(_ drafts: [NewMessage]) async -> [Result<AppendResult, any Error>] {
         do {
-            outcomes = try await self.store.append(drafts).map { .success($0) }
+            return try await self.store.append(drafts).map { .success($0) }
         } catch {
-            outcomes = await self.recover(drafts, from: error)
+            return await self.recover(drafts, from: error)
         }
-        for outcome in outcomes {
+    }
+
+    private func publish(_ committed: Committed) async {
+        for outcome in committed.outcomes {
             guard case .success(let result) = outcome else { continue }
             switch result {
             case .stored(let message):
@@ -164,7 +185,7 @@ package final class RoomCommitter: Sendable {
                 if unseen { await self.bus.publish(.messageCreated(message)) }
             }
         }
-        for ((_, done), outcome) in zip(batch, outcomes) { done(outcome) }
+        for ((_, done), outcome) in zip(committed.batch, committed.outcomes) { done(outcome) }
     }
 
     /// After a failed group commit: was anything stored after all (the connection lost around COMMIT), and can the
