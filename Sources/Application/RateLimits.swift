@@ -5,12 +5,16 @@ package import Foundation
 ///
 /// Sending a message, editing, deleting, reacting, marking read and application pings all take from one bucket
 /// (10 a second, burst 20), so no kind of event is a way around the message limit; typing, which a client sends
-/// as someone types, has a small bucket of its own (3 a second, burst 6). The one place these numbers live.
+/// as someone types, has a small bucket of its own (3 a second, burst 6). The same text more than 3 times a minute
+/// in one room is refused as spam (`repeats`). The one place these numbers live.
 package struct RateLimits: Sendable {
     /// Messages a second per user, burst twice that; API.md sets 10 (a load test raises it).
     package let messagesPerSecond: Double
     package let actions: RateLimiter
     package let typing: RateLimiter
+    package let repeats = RepeatLimiter()
+    /// People one message may mention; more is a broadcast, which is what announcements are for.
+    package let maximumMentions = 20
 
     package init(messagesPerSecond: Double = 10, typingPerSecond: Double = 3) {
         self.messagesPerSecond = messagesPerSecond

@@ -327,10 +327,74 @@ struct SendMessageTests {
         #expect(try await self.app.currentRoom(room.id).lastSequenceNumber == room.lastSequenceNumber + 1)
     }
 
-    @Test(arguments: ["", String(repeating: "x", count: 129), "ctl\u{1}"])
+    @Test(arguments: [
+        "", String(repeating: "x", count: 129), "ctl\u{1}",
+        // One character of 400 combining marks (801 bytes), and 43 CJK characters (129 bytes): the limit is bytes.
+        "e" + String(repeating: "\u{301}\u{302}", count: 200), String(repeating: "林", count: 43),
+    ])
     func badClientIDsAreRefused(_ clientID: String) async throws {
         let room = try await self.app.room()
         await expect(code: "validation_failed") { try await self.app.send("hi", to: room.id, clientID: clientID) }
+        #expect(try await self.app.currentRoom(room.id).lastSequenceNumber == room.lastSequenceNumber)
+    }
+
+    @Test func aClientIDOfExactly128BytesIsAccepted() async throws {
+        let room = try await self.app.room()
+        let clientID = String(repeating: "林", count: 42) + "xx"
+        let message = try await self.app.send("hi", to: room.id, clientID: clientID)
+        #expect(message.clientID == clientID)
+    }
+
+    // MARK: - Spam
+
+    @Test func theSameTextAFourthTimeWithinAMinuteIsRefusedAndNothingElseIs() async throws {
+        let room = try await self.app.room()
+        for index in 1...3 { try await self.app.send("BUY NOW", to: room.id, clientID: "spam-\(index)") }
+        await expect(.rateLimited(retryAfterSeconds: 60)) {
+            try await self.app.send("BUY NOW", to: room.id, clientID: "spam-4")
+        }
+        // A retry of a copy already sent is answered as the duplicate it is, not refused.
+        let retry = try await self.app.sendMessage(
+            SendMessage.Request(content: .string("BUY NOW"), clientID: "spam-2"), to: room.id, by: TestApp.editor)
+        guard case .duplicate = retry else {
+            Issue.record("a retry should be a duplicate, got \(retry)")
+            return
+        }
+        // Other text, another sender, another room: not slowed down.
+        try await self.app.send("belt restarted", to: room.id)
+        try await self.app.send("BUY NOW", by: TestApp.owner, to: room.id)
+        let elsewhere = try await self.app.room(title: "Elsewhere")
+        try await self.app.send("BUY NOW", to: elsewhere.id)
+        let copies = try await self.app.timeline(room.id).filter { $0.content == .text("BUY NOW") }
+        #expect(copies.count == 4)
+        // A minute after the first copy, one more is allowed.
+        self.app.clock.advance(by: 20)
+        await expect(code: "rate_limited") { try await self.app.send("BUY NOW", to: room.id) }
+        self.app.clock.advance(by: 41)
+        try await self.app.send("BUY NOW", to: room.id)
+    }
+
+    @Test func aMessageMentioningMoreThanTwentyPeopleIsRefused() async throws {
+        let room = try await self.app.room()
+        let people = (1...21).map { TestApp.principal("worker\($0)@plant.example", "Worker \($0)") }
+        for person in people {
+            _ = try await self.app.deps.users.upsert(
+                User(id: person.userID, displayName: person.displayName, email: person.userID.rawValue, isAdmin: false))
+            _ = try await AddMember(self.app.deps)(person.userID, role: .viewer, to: room.id, by: TestApp.owner)
+        }
+        self.app.bus.clear()
+        let twenty = Array(people.prefix(20))
+        let named = twenty.map { "@\($0.displayName)" }.joined(separator: " ")
+        let fine = try await self.app.send("shift change \(named)", to: room.id)
+        #expect(fine.mentions.count == 20)
+        await expect(.validationFailed(field: "mentions", reason: "may name at most 20 people")) {
+            try await self.app.send("shift change \(named) @Worker 21", to: room.id)
+        }
+        await expect(code: "validation_failed") {
+            try await self.app.send("see above", to: room.id, mentions: people.map(\.userID))
+        }
+        #expect(self.app.bus.createdMessages.count == 1)
+        #expect(self.app.bus.notifications.count == 20)
     }
 
     // MARK: - Ordering under concurrency

@@ -84,11 +84,12 @@ package struct SendMessage: Sendable {
             }
         }
         if let clientID = request.clientID {
-            guard !clientID.isEmpty, clientID.count <= Self.maximumClientIDLength,
+            // Bytes, not characters: one character of combining marks can be kilobytes.
+            guard !clientID.isEmpty, clientID.utf8.count <= Self.maximumClientIDLength,
                 !clientID.unicodeScalars.contains(where: ContentRules.isRefused)
             else {
                 throw DomainError.validationFailed(
-                    field: "client_id", reason: "must be 1 to \(Self.maximumClientIDLength) characters")
+                    field: "client_id", reason: "must be 1 to \(Self.maximumClientIDLength) bytes of UTF-8")
             }
         }
         let file = try await self.file(for: request, in: roomID)
@@ -104,6 +105,14 @@ package struct SendMessage: Sendable {
             members = []
         }
         let mentions = Self.mentions(in: content, explicit: request.mentions, members: members)
+        guard mentions.count <= self.deps.limits.maximumMentions else {
+            throw DomainError.validationFailed(
+                field: "mentions", reason: "may name at most \(self.deps.limits.maximumMentions) people")
+        }
+        if request.kind == .text, let text = content.text {
+            try self.deps.limits.repeats.record(
+                text, clientID: request.clientID, by: principal.userID, in: roomID, at: now)
+        }
 
         let draft = NewMessage(
             id: MessageID(uuid: self.deps.ids.next()), roomID: roomID, senderID: principal.userID,

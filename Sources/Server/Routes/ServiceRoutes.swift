@@ -26,7 +26,7 @@ struct ServiceRoutes {
             "max_text_bytes": number(ContentRules.maximumTextBytes),
             "max_readings_bytes": number(ContentRules.maximumReadingsBytes),
             "max_metadata_bytes": number(SendMessage.maximumMetadataBytes),
-            "max_client_id_characters": number(SendMessage.maximumClientIDLength),
+            "max_client_id_bytes": number(SendMessage.maximumClientIDLength),
             "max_upload_bytes": .object([
                 "image": number(FilePolicy.imageLimit), "document": number(FilePolicy.documentLimit),
                 "log": number(FilePolicy.logLimit),

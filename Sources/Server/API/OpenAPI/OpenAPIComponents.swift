@@ -202,7 +202,7 @@ enum OpenAPIComponents {
             "edit_window_seconds": S.integer(minimum: 0),
             "message_rate_per_second": S.number(), "message_burst": S.number(),
             "max_text_bytes": S.integer(minimum: 1), "max_readings_bytes": S.integer(minimum: 1),
-            "max_metadata_bytes": S.integer(minimum: 1), "max_client_id_characters": S.integer(minimum: 1),
+            "max_metadata_bytes": S.integer(minimum: 1), "max_client_id_bytes": S.integer(minimum: 1),
             "max_upload_bytes": S.object([
                 "image": S.integer(minimum: 1), "document": S.integer(minimum: 1), "log": S.integer(minimum: 1),
             ]),
