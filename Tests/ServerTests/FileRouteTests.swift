@@ -77,6 +77,39 @@ struct FileRouteTests {
         }
     }
 
+    /// Finding 7 of the hardening issue: a deleted file, or the file of a deleted message, is not offered for download.
+    @Test func deletedFilesAndTheFilesOfDeletedMessagesHaveNoDownloadLink() async throws {
+        try await TestServer.with { server in
+            let room = try await RoomFixture.open(on: server)
+            let token = room.token("op")
+            var messageIDs: [String] = []
+            for name in ["a.png", "b.png"] {
+                let uploaded = try await server.upload(
+                    room.roomID, token: token, filename: name, contentType: "image/png", bytes: Self.png)
+                let fileID = try #require(uploaded.json["file_id"]?.stringValue)
+                let posted = try await server.call(
+                    "POST", "/api/rooms/\(room.roomID)/messages", token: token,
+                    body: ["message_type": .string("image_ref"), "file_id": .string(fileID)])
+                #expect(posted.json["file"]?["download_url"]?.stringValue?.isEmpty == false)
+                messageIDs.append(try #require(posted.json["message_id"]?.stringValue))
+                if name == "a.png" {
+                    let deleted = try await server.call(
+                        "DELETE", "/api/rooms/\(room.roomID)/files/\(fileID)", token: token)
+                    #expect(deleted.status == 204)
+                }
+            }
+            let deletedMessage = try await server.call(
+                "DELETE", "/api/messages/\(messageIDs[1])", token: token)
+            #expect(deletedMessage.status == 204 || deletedMessage.status == 200)
+            let history = try await server.call("GET", "/api/rooms/\(room.roomID)/messages?limit=50", token: token)
+            let messages = history.json["messages"]?.arrayValue ?? []
+            for id in messageIDs {
+                let message = try #require(messages.first { $0["message_id"]?.stringValue == id })
+                #expect(message["file"]?["download_url"] == .null, "message \(id)")
+            }
+        }
+    }
+
     @Test func contentThatDoesNotMatchItsNameAndOversizedFilesAreRefused() async throws {
         try await TestServer.with { server in
             let room = try await RoomFixture.open(on: server)

@@ -50,12 +50,19 @@ package struct PostgresFileStore: FileStore {
 
     package func delete(_ id: FileID, at: Date) async throws {
         try await self.pool.write { connection in
-            guard
-                try connection.query(
-                    "UPDATE files SET deleted_at = $2 WHERE file_id = $1 AND deleted_at IS NULL",
-                    [.uuid(id.uuid), .date(at)]
-                ).affectedRows == 1
-            else { throw DomainError.notFound("File") }
+            let deleted = try connection.query(
+                "UPDATE files SET deleted_at = $2 WHERE file_id = $1 AND deleted_at IS NULL RETURNING room_id",
+                [.uuid(id.uuid), .date(at)])
+            guard deleted.rows.count == 1 else { throw DomainError.notFound("File") }
+            // The messages that embed it carry a snapshot of it (messages.file): marked in the same transaction, so
+            // none of them offers it for download. Only the room's messages are looked at.
+            try connection.query(
+                """
+                UPDATE messages SET file = (file::jsonb || jsonb_build_object('deleted_at_us', $3::bigint))::json
+                WHERE room_id = $2 AND file IS NOT NULL AND file->>'file_id' = $1::text
+                """,
+                [.text(id.description), .uuid(try deleted.rows[0].decode(UUID.self, at: 0)),
+                 .int(PostgresTime.microseconds(since2000: at))])
         }
     }
 

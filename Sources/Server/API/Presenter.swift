@@ -94,7 +94,8 @@ struct Presenter: Sendable {
             "message_type": .string(message.kind.rawValue), "content": content,
             "metadata": message.metadata.map { .object($0) } ?? .null,
             "mentions": .array(message.mentions.map { .string($0.rawValue) }),
-            "file": message.file.map { self.file($0) } ?? .null,
+            // A deleted message's file is not offered for download any more than its text is shown.
+            "file": message.file.map { self.file($0, downloadable: message.deletedAt == nil) } ?? .null,
             "client_id": message.clientID.map { .string($0) } ?? .null,
             "created_at": Self.time(message.createdAt), "edited_at": Self.time(message.editedAt),
             "deleted_at": Self.time(message.deletedAt),
@@ -115,9 +116,12 @@ struct Presenter: Sendable {
             })
     }
 
-    func file(_ file: StoredFile) -> JSONValue {
-        let url = try? self.objects?.downloadURL(
-            key: file.objectKey, expiresIn: Self.downloadLinkLifetime, at: self.clock.now())
+    /// A file as the API shows it; a deleted file (or one of a deleted message) has no `download_url`.
+    func file(_ file: StoredFile, downloadable: Bool = true) -> JSONValue {
+        let url =
+            downloadable && file.deletedAt == nil
+            ? try? self.objects?.downloadURL(
+                key: file.objectKey, expiresIn: Self.downloadLinkLifetime, at: self.clock.now()) : nil
         return .object([
             "file_id": .string(file.id.description), "room_id": .string(file.roomID.description),
             "filename": .string(file.filename), "content_type": .string(file.contentType),

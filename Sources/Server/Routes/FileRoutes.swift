@@ -38,7 +38,7 @@ struct FileRoutes {
         router.add(.get, "/api/rooms/:room_id/files") { request in
             await endpoint.authenticated(request) { principal in
                 let files = try await services.listFiles(in: try endpoint.roomID(request), by: principal)
-                return endpoint.json(200, .object(["files": .array(files.map(services.presenter.file))]))
+                return endpoint.json(200, .object(["files": .array(files.map { services.presenter.file($0) })]))
             }
         }
         router.add(.get, "/api/rooms/:room_id/files/:file_id") { request in

@@ -44,7 +44,27 @@ package enum FileStoreContract {
                 try await stores.files.delete(older.id, at: Fixture.start)
             }
             #expect(try await stores.files.file(id: FileID(uuid: UUID())) == nil)
-        }
+        },
+        StoreContract("deleting a file marks the messages that embed it, and only those") { stores in
+            let (room, owner) = try await Fixture.room(in: stores)
+            let photo = StoredFile(id: FileID(uuid: UUID()), room: room.id, owner: owner)
+            let other = StoredFile(id: FileID(uuid: UUID()), room: room.id, owner: owner)
+            try await stores.files.add(photo)
+            try await stores.files.add(other)
+            var embedding = Fixture.text(room.id, from: owner, "belt photo")
+            embedding.kind = .imageRef
+            embedding.file = photo
+            var unrelated = embedding
+            unrelated.id = MessageID(uuid: UUID())
+            unrelated.file = other
+            let first = try await Fixture.send(stores, embedding)
+            let second = try await Fixture.send(stores, unrelated)
+            let deletedAt = Fixture.start.addingTimeInterval(30)
+            try await stores.files.delete(photo.id, at: deletedAt)
+            #expect(try await stores.messages.message(id: first.id)?.file?.deletedAt == deletedAt)
+            #expect(try await stores.messages.message(id: second.id)?.file?.deletedAt == nil)
+            #expect(try await stores.messages.message(id: first.id)?.rev == first.rev)
+        },
     ]
 }
 
