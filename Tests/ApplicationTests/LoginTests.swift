@@ -2,6 +2,7 @@ import Application
 import Domain
 import Foundation
 import TestSupport
+import Synchronization
 import Testing
 
 struct LoginTests {
@@ -182,6 +183,72 @@ struct LoginTests {
         _ = try await self.login(username: "jdoe", password: "correct horse", clientAddress: "10.0.0.1")
     }
 
+    /// Issue 16, finding 8: 50 concurrent guesses while the directory is slow. Before, all passed the check before
+    /// the first failure was recorded and the directory was asked 50 times.
+    @Test func concurrentGuessesCannotRaceThePerUsernameLock() async throws {
+        self.app.directory.hold()
+        let login = self.login
+        let refused = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 1...50 {
+                group.addTask {
+                    do {
+                        _ = try await login(
+                            username: "jdoe", password: "guess\(index)", clientAddress: "10.0.0.\(index)")
+                    } catch DomainError.rateLimited {
+                        refused.add()
+                    } catch DomainError.invalidCredentials {}
+                }
+            }
+            // Every attempt has either been refused or reached the (held) directory.
+            #expect(await eventually { refused.value + self.app.directory.calls.count == 50 })
+            self.app.directory.release()
+            try await group.waitForAll()
+        }
+        #expect(self.app.directory.calls.count == 5)
+        #expect(refused.value == 45)
+        await expect(code: "rate_limited") {
+            try await self.login(username: "jdoe", password: "correct horse", clientAddress: "10.9.9.9")
+        }
+    }
+
+    /// An attempt counted before the directory answered is given back when it signs in: a person who signs in
+    /// 30 times from one address is never locked out by their own successes.
+    @Test func successesDoNotCountAgainstTheAddress() async throws {
+        for _ in 1...30 {
+            _ = try await self.login(username: "jdoe", password: "correct horse", clientAddress: "192.0.2.7")
+        }
+    }
+
+    /// Issue 16, finding 19: usernames of up to 16 KB were stored as throttle keys before the length check.
+    @Test func overlongUsernamesAreNeverStoredButCountAgainstTheAddress() async throws {
+        for index in 1...20 {
+            let username = String(repeating: "x", count: 16_000) + "\(index)"
+            await expect(.invalidCredentials) {
+                try await self.login(username: username, password: "guess", clientAddress: "192.0.2.7")
+            }
+        }
+        #expect(self.throttle.keyCount == 1)  // the address only
+        #expect(self.app.directory.calls.isEmpty)
+        await expect(code: "rate_limited") {
+            try await self.login(username: "jdoe", password: "correct horse", clientAddress: "192.0.2.7")
+        }
+    }
+
+    /// The table of failures stays bounded when an attacker sprays distinct usernames and addresses for long.
+    @Test func sprayedKeysAreForgottenOnceTheirWindowEnds() async {
+        for round in 0..<3 {
+            for index in 0..<4_000 {
+                await expect(.invalidCredentials) {
+                    try await self.login(
+                        username: "u\(round)-\(index)", password: "guess", clientAddress: "a\(round)-\(index)")
+                }
+            }
+            self.app.clock.advance(by: 301)
+        }
+        #expect(self.throttle.keyCount <= 10_000)
+    }
+
     @Test func failuresOutsideTheWindowDoNotAddUp() async throws {
         for _ in 1...4 {
             await expect(.invalidCredentials) {
@@ -241,4 +308,11 @@ struct AuthenticateTests {
         let other = try await Authenticate(self.app.deps)(token: second.token.token)
         #expect(other.tokenID == second.token.claims.tokenID)
     }
+}
+
+/// A count shared by concurrent tasks.
+private final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { self.count.withLock { $0 } }
+    func add() { self.count.withLock { $0 += 1 } }
 }

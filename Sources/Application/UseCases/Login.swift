@@ -21,21 +21,27 @@ package struct Login: Sendable {
     package func callAsFunction(username: String, password: String, clientAddress: String) async throws -> Result {
         let now = self.deps.clock.now()
         let username = username.trimmingCharacters(in: .whitespaces)
-        if let seconds = self.throttle.retryAfter(username: username, address: clientAddress, at: now) {
-            throw DomainError.rateLimited(retryAfterSeconds: seconds)
+        // Counted before anything else, in one step with the check: concurrent attempts cannot all pass the check
+        // before the first failure is recorded.
+        let attempt: LoginThrottle.Attempt
+        switch self.throttle.begin(username: username, address: clientAddress, at: now) {
+        case .success(let counted): attempt = counted
+        case .failure(let locked): throw DomainError.rateLimited(retryAfterSeconds: locked.seconds)
         }
         guard !username.isEmpty, !password.isEmpty, username.utf8.count <= 256, password.utf8.count <= 1024 else {
-            self.throttle.recordFailure(username: username, address: clientAddress, at: now)
             throw DomainError.invalidCredentials
         }
         let entry: DirectoryEntry
         do {
             entry = try await self.deps.directory.authenticate(username: username, password: password)
         } catch DomainError.invalidCredentials {
-            self.throttle.recordFailure(username: username, address: clientAddress, at: now)
             throw DomainError.invalidCredentials
+        } catch {
+            // An outage is not the user's failure.
+            self.throttle.refund(attempt)
+            throw error
         }
-        self.throttle.recordSuccess(username: username)
+        self.throttle.succeeded(attempt)
         let id = UserID(entry.email.isEmpty ? username : entry.email)
         let displayName = entry.displayName.isEmpty ? id.rawValue : entry.displayName
         let user = try await self.deps.users.upsert(

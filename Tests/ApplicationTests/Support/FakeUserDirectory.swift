@@ -14,6 +14,8 @@ final class FakeUserDirectory: UserDirectory {
         var calls: [Call] = []
         var searches: [(text: String, limit: Int)] = []
         var isReachable = true
+        var isHeld = false
+        var held: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
@@ -35,6 +37,21 @@ final class FakeUserDirectory: UserDirectory {
     }
 
     var calls: [Call] { self.state.withLock { $0.calls } }
+
+    /// Makes every `authenticate` wait (after recording its call) until `release()`, as a slow directory does:
+    /// a test can have many attempts in flight at once.
+    func hold() {
+        self.state.withLock { $0.isHeld = true }
+    }
+
+    func release() {
+        let waiting = self.state.withLock { state in
+            state.isHeld = false
+            defer { state.held = [] }
+            return state.held
+        }
+        for continuation in waiting { continuation.resume() }
+    }
 
     /// The searches asked, with their limits.
     var searches: [(text: String, limit: Int)] { self.state.withLock { $0.searches } }
@@ -59,8 +76,16 @@ final class FakeUserDirectory: UserDirectory {
     }
 
     func authenticate(username: String, password: String) async throws -> DirectoryEntry {
-        try self.state.withLock { (state) throws(DomainError) -> DirectoryEntry in
-            state.calls.append(Call(username: username, password: password))
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = self.state.withLock { state in
+                state.calls.append(Call(username: username, password: password))
+                guard state.isHeld else { return true }
+                state.held.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        return try self.state.withLock { (state) throws(DomainError) -> DirectoryEntry in
             guard state.isReachable else { throw .directoryUnavailable }
             guard let account = state.accounts[username.lowercased()], !password.isEmpty,
                 account.password == password
