@@ -57,6 +57,8 @@ struct StaticSiteTests {
     @Test func clientSideRoutesGetThePageAndMissingFilesDoNot() {
         #expect(Self.text(Self.get("/rooms/abc")) == Self.text(Self.get("/")))
         #expect(Self.get("/missing.js") == nil)
+        // An absolute-looking path without an extension is a client route: the page, never the file.
+        #expect(Self.text(Self.get("/etc/passwd")) == Self.text(Self.get("/")))
         #expect(Self.get("/app.js", method: .post) == nil)
     }
 
@@ -67,7 +69,7 @@ struct StaticSiteTests {
     /// Paths as the parser hands them over, already percent-decoded (`%2e%2e` arrives as `..`).
     @Test(arguments: [
         "/../Package.swift", "/..", "/js/../../Sources/Server/main.swift", "/./index.html", "//etc/passwd",
-        "/etc/passwd", "/index.html\0.png", "/a\\..\\b", "/.git/config", "/js//incident-rooms.js",
+        "/etc/passwd.txt", "/index.html\0.png", "/a\\..\\b", "/.git/config", "/js//incident-rooms.js",
         "/%2e%2e/Package.swift", "relative.html",
     ])
     func hostilePathsAreNotFound(_ path: String) {
