@@ -63,7 +63,9 @@ struct StaticSiteTests {
     }
 
     @Test func apiAndSocketPathsAreNeverThePage() {
-        for path in ["/api", "/api/", "/api/nothing", "/ws", "/ws/rooms/x"] { #expect(Self.get(path) == nil, "\(path)") }
+        for path in ["/api", "/api/", "/api/nothing", "/ws", "/ws/rooms/x"] {
+            #expect(Self.get(path) == nil, "\(path)")
+        }
     }
 
     /// Paths as the parser hands them over, already percent-decoded (`%2e%2e` arrives as `..`).
