@@ -17,7 +17,7 @@ final class IncidentServer: Sendable {
     /// Builds and binds the server (`port` 0 picks a free port, for tests).
     init(
         deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, limits: Configuration.Limits = .init(),
-        log: Logger
+        log: Logger, site: StaticSite? = nil
     ) async throws {
         let metrics = Metrics()
         let services = Services(
@@ -42,6 +42,7 @@ final class IncidentServer: Sendable {
         router.fallback = { request, miss in
             switch miss {
             case .notFound:
+                if let page = site?.response(to: request) { return page }
                 return endpoint.json(404, services.presenter.error(.domain(.notFound("The path"))))
             case .methodNotAllowed(let allowed):
                 var response = endpoint.json(

@@ -102,9 +102,22 @@ do {
         notifications: stores.notifications, revocations: stores.revocations, directory: directory, tokens: tokens,
         objects: objects, bus: bus, presence: presence, ids: TimeOrderedIDGenerator(),
         limits: configuration.messageRate.map { RateLimits(messagesPerSecond: $0) } ?? RateLimits())
+    // The web page (Web/ and the JavaScript client), read once here, before serving.
+    let webRoot = StaticSite.root(environment: environment, executable: CommandLine.arguments[0])
+    let webSite = webRoot.map { root in
+        StaticSite.load(
+            root: root,
+            clientModule: environment["WEB_CLIENT_JS"].map { URL(fileURLWithPath: $0) }
+                ?? root.deletingLastPathComponent().appendingPathComponent("Clients/js/incident-rooms.js"))
+    }
+    if let webRoot, let webSite {
+        log.info("web_page", ["root": webRoot.path, "files": String(webSite.assets.count)])
+    } else {
+        log.warning("web_page_missing", ["reason": "no Web/ folder found; set WEB_ROOT"])
+    }
     let server = try await IncidentServer(
         deps: deps, host: configuration.host, port: configuration.port, reportTimeZone: configuration.reportTimeZone,
-        limits: configuration.limits, log: log)
+        limits: configuration.limits, log: log, site: webSite)
     await server.runUntilSignalled()
     log.info("stopped")
     log.flush()

@@ -41,7 +41,7 @@ final class TestServer: Sendable {
         try await self.init(stores: kind.make(), limits: limits)
     }
 
-    init(stores: StoreKit, limits: Configuration.Limits = .init()) async throws {
+    init(stores: StoreKit, limits: Configuration.Limits = .init(), site: StaticSite? = nil) async throws {
         let tokens = try HMACTokenService(keyring: Self.keyring)
         let deps = Dependencies(
             users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
@@ -50,7 +50,7 @@ final class TestServer: Sendable {
             bus: stores.bus, presence: InMemoryPresenceRegistry())
         self.server = try await IncidentServer(
             deps: deps, host: "127.0.0.1", port: 0, reportTimeZone: TimeZone(identifier: "Asia/Taipei")!,
-            limits: limits, log: Logger(minimum: .error))
+            limits: limits, log: Logger(minimum: .error), site: site)
         self.base = "http://127.0.0.1:\(self.server.port)"
     }
 
@@ -64,6 +64,19 @@ final class TestServer: Sendable {
         _ kind: StoreKind = .memory, limits: Configuration.Limits = .init(), _ body: (TestServer) async throws -> T
     ) async throws -> T {
         try await Self.with(stores: try await kind.make(), limits: limits, body)
+    }
+
+    /// `with` serving the web page `site` (in-memory stores).
+    static func with<T>(site: StaticSite, _ body: (TestServer) async throws -> T) async throws -> T {
+        let server = try await TestServer(stores: try await StoreKind.memory.make(), site: site)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 
     /// `with` on given stores.
