@@ -61,8 +61,10 @@ package struct PostgresFileStore: FileStore {
                 UPDATE messages SET file = (file::jsonb || jsonb_build_object('deleted_at_us', $3::bigint))::json
                 WHERE room_id = $2 AND file IS NOT NULL AND file->>'file_id' = $1::text
                 """,
-                [.text(id.description), .uuid(try deleted.rows[0].decode(UUID.self, at: 0)),
-                 .int(PostgresTime.microseconds(since2000: at))])
+                [
+                    .text(id.description), .uuid(try deleted.rows[0].decode(UUID.self, at: 0)),
+                    .int(PostgresTime.microseconds(since2000: at)),
+                ])
         }
     }
 
