@@ -43,7 +43,8 @@ package struct UploadFile: Sendable {
         let id = FileID(uuid: self.deps.ids.next())
         let key = FilePolicy.objectKey(room: roomID, file: id, filename: request.filename)
         let file = StoredFile(
-            id: id, roomID: roomID, filename: request.filename, contentType: classification.contentType,
+            id: id, roomID: roomID, filename: FilePolicy.displayFilename(request.filename),
+            contentType: classification.contentType,
             size: request.size, fileType: classification.fileType, objectKey: key, uploadedBy: principal.userID,
             uploadedAt: self.deps.clock.now())
         try await self.deps.objects.put(key: key, contentType: classification.contentType, body: request.body)

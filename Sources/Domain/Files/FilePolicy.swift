@@ -87,8 +87,8 @@ package enum FilePolicy {
     package static func sanitizedFilename(_ filename: String) -> String {
         var scalars = String.UnicodeScalarView()
         for scalar in Self.lastPathComponent(of: filename).unicodeScalars {
+            if Self.isHidden(scalar) { continue }
             switch scalar.value {
-            case 0x00...0x1F, 0x7F...0x9F: continue
             case 0x22, 0x2A, 0x3A, 0x3C, 0x3E, 0x3F, 0x7C: scalars.append("_")  // " * : < > ? |
             default: scalars.append(scalar)
             }
@@ -117,6 +117,24 @@ package enum FilePolicy {
         }
         if kept.isEmpty { kept = "file" }
         return kept + suffix
+    }
+
+    /// The name people see: as uploaded, without control characters and without the invisible bidirectional and
+    /// zero-width ones that make `photo\u{202E}gpj.exe` read as `photoexe.jpg`. Never empty.
+    package static func displayFilename(_ filename: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: filename.unicodeScalars.filter { !Self.isHidden($0) })
+        let name = String(scalars).drop(while: \.isWhitespace)
+        return name.allSatisfy(\.isWhitespace) ? "file" : String(name.reversed().drop(while: \.isWhitespace).reversed())
+    }
+
+    /// C0 and C1 controls, DEL, bidirectional embeddings, overrides, isolates and marks, zero-width characters and
+    /// the byte-order mark.
+    static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0xFEFF: true
+        default: false
+        }
     }
 
     /// `rooms/{room_id}/{file_id}/{sanitized filename}`: the ids make the key unique, the name helps operators.

@@ -114,9 +114,25 @@ struct FilePolicyTests {
         ("a+b c.pdf", "a+b c.pdf"),
         ("dir/", "file"),
         ("trailing. . ", "trailing"),
+        ("invoice\u{202E}fdp.exe", "invoicefdp.exe"),
     ])
     func sanitizesFilenames(original: String, expected: String) {
         #expect(FilePolicy.sanitizedFilename(original) == expected)
+    }
+
+    /// Finding 22 of the hardening issue: the name people see keeps what was uploaded (paths included) but loses
+    /// controls and the invisible characters that reorder or hide text.
+    @Test(arguments: [
+        ("../../etc/缺陷 photo.png", "../../etc/缺陷 photo.png"),
+        ("photo\u{202E}gpj.exe", "photogpj.exe"),
+        ("\u{2067}report\u{2069}.pdf", "report.pdf"),
+        ("a\u{200B}b\u{FEFF}\u{200F}.txt", "ab.txt"),
+        ("bell\u{7}\r\n.log", "bell.log"),
+        ("\u{202D}\u{200E} ", "file"),
+        ("溫度記錄.csv", "溫度記錄.csv"),
+    ])
+    func displayNamesLoseControlAndBidiCharacters(original: String, expected: String) {
+        #expect(FilePolicy.displayFilename(original) == expected)
     }
 
     @Test func longNamesKeepTheirExtensionWithinTheByteLimit() {
