@@ -32,6 +32,9 @@ struct Configuration: Sendable {
 
     var limits = Limits()
 
+    /// `TRUSTED_PROXIES`: whose `X-Forwarded-For` / `X-Real-IP` name the client (default: nobody's).
+    var trustedProxies = TrustedProxies()
+
     /// Reads the environment; `arguments` may override the store (`--store memory`) and enable test endpoints.
     init(environment: [String: String], arguments: [String]) throws(InvalidSetting) {
         func value(_ name: String) -> String? {
@@ -60,6 +63,9 @@ struct Configuration: Sendable {
         if let rate = try integer("UPGRADES_PER_SECOND", 1...100_000) {
             self.limits.sockets.attemptsPerSecond = Double(rate)
         }
+        if let proxies = value("TRUSTED_PROXIES") {
+            self.trustedProxies = try TrustedProxies(parsing: proxies)
+        }
         if let zone = value("REPORT_TIMEZONE") {
             guard let timeZone = TimeZone(identifier: zone) else {
                 throw InvalidSetting(name: "REPORT_TIMEZONE", reason: "is not a known time zone: \"\(zone)\"")
@@ -68,6 +74,7 @@ struct Configuration: Sendable {
         }
 
         var arguments = arguments[...]
+        var unsafeDemo = false
         while let argument = arguments.popFirst() {
             switch argument {
             case "--store":
@@ -83,9 +90,19 @@ struct Configuration: Sendable {
                 self.messageRate = rate
             case "--demo-directory":
                 self.demoDirectory = true
+            case "--unsafe-demo":
+                unsafeDemo = true
             default:
                 throw InvalidSetting(name: argument, reason: "is not an option (see README.md)")
             }
+        }
+        // The demo users (alice/alicepw is an admin) must never sign anyone in to a plant's real audit trail by a
+        // forgotten flag: with the PostgreSQL store they take a second, explicit one.
+        if self.demoDirectory, self.store == .postgres, !unsafeDemo {
+            throw InvalidSetting(
+                name: "--demo-directory",
+                reason: "signs anyone in as the built-in demo users (alice/alicepw is an admin): use it with"
+                    + " --store memory, or add --unsafe-demo to use it with the PostgreSQL store for tests")
         }
     }
 }

@@ -17,7 +17,7 @@ final class IncidentServer: Sendable {
     /// Builds and binds the server (`port` 0 picks a free port, for tests).
     init(
         deps: Dependencies, host: String, port: Int, reportTimeZone: TimeZone, limits: Configuration.Limits = .init(),
-        log: Logger, site: StaticSite? = nil
+        log: Logger, site: StaticSite? = nil, proxies: TrustedProxies = TrustedProxies()
     ) async throws {
         let metrics = Metrics()
         let services = Services(
@@ -26,7 +26,7 @@ final class IncidentServer: Sendable {
         await deps.bus.subscribe { event in hub.handle(event) }
 
         let router = Router()
-        let endpoint = Endpoint(services: services)
+        let endpoint = Endpoint(services: services, proxies: proxies)
         AuthRoutes(endpoint: endpoint).register(on: router)
         RoomRoutes(endpoint: endpoint).register(on: router)
         MessageRoutes(endpoint: endpoint).register(on: router)

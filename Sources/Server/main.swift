@@ -75,6 +75,12 @@ do {
     } else {
         let ldap: LDAPConfiguration
         do { ldap = try LDAPConfiguration(environment: environment) } catch { fail(error.description) }
+        if !ldap.isEncrypted {
+            // Allowed (a lab directory), but never silently: every sign-in sends a password over this connection.
+            log.warning(
+                "directory_unencrypted",
+                ["reason": "LDAP_URL is ldap:// without LDAP_START_TLS: passwords cross the network in clear"])
+        }
         directory = LDAPUserDirectory(configuration: ldap) { failure in
             log.warning("directory_refused", ["reason": failure.description])
         }
@@ -117,7 +123,7 @@ do {
     }
     let server = try await IncidentServer(
         deps: deps, host: configuration.host, port: configuration.port, reportTimeZone: configuration.reportTimeZone,
-        limits: configuration.limits, log: log, site: webSite)
+        limits: configuration.limits, log: log, site: webSite, proxies: configuration.trustedProxies)
     await server.runUntilSignalled()
     log.info("stopped")
     log.flush()

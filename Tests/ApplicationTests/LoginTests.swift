@@ -308,6 +308,23 @@ struct AuthenticateTests {
         let other = try await Authenticate(self.app.deps)(token: second.token.token)
         #expect(other.tokenID == second.token.claims.tokenID)
     }
+
+    /// Finding 17 of the hardening issue: a token service accepts a token a little past its `exp` (the JWT one 60 s),
+    /// so the revocation must outlive that leeway even when another logout purges old revocations meanwhile.
+    @Test func aRevocationOutlivesTheExpiryLeewayOfItsToken() async throws {
+        let first = try await self.signIn()
+        let second = try await self.signIn()
+        try await Logout(self.app.deps)(try await Authenticate(self.app.deps)(token: first.token.token))
+        self.app.clock.advance(by: first.token.claims.expiresAt.timeIntervalSince(self.app.clock.now()) - 1)
+        let principal = try await Authenticate(self.app.deps)(token: second.token.token)
+        self.app.clock.advance(by: 31)
+        // 30 s past the first token's expiry, inside any leeway: another logout purges, the revocation stays.
+        try await Logout(self.app.deps)(principal)
+        #expect(try await self.app.deps.revocations.isRevoked(tokenID: first.token.claims.tokenID))
+        self.app.clock.advance(by: Logout.keptPastExpiry)
+        try await Logout(self.app.deps)(principal)
+        #expect(try await !self.app.deps.revocations.isRevoked(tokenID: first.token.claims.tokenID))
+    }
 }
 
 /// A count shared by concurrent tasks.

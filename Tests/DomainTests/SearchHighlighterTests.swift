@@ -37,6 +37,44 @@ struct SearchHighlighterTests {
         #expect(!SearchHighlighter.matches("pressure", query: "temp"))
     }
 
+    /// The one-pass matcher (finding 14 of the hardening issue) marks exactly what comparing at every position did,
+    /// on texts built to trip a matcher that backs up: repeated prefixes of the query, and random two-letter texts.
+    @Test func theOnePassMatcherMarksWhatComparingEverywhereMarks() {
+        var generator = SystemRandomNumberGenerator()
+        var cases: [(String, String)] = [
+            (String(repeating: "a", count: 300) + "b", String(repeating: "a", count: 20) + "b"),
+            ("abababcabababcababc", "ababc"), ("AaAaAb aab", "aab"), ("xyxyxyz", "xyxyz"),
+        ]
+        for _ in 0..<300 {
+            let text = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in "aAb".randomElement()! })
+            let query = String((0..<Int.random(in: 1...4, using: &generator)).map { _ in "ab".randomElement()! })
+            cases.append((text, query))
+        }
+        for (text, query) in cases {
+            #expect(SearchHighlighter.highlight(text, query: query) == Self.naive(text, query), "\(text) / \(query)")
+        }
+    }
+
+    /// The quadratic reference: at each position compare the whole query.
+    static func naive(_ text: String, _ query: String) -> String {
+        let haystack = Array(text)
+        let lowered = Array(text.lowercased())
+        let needle = Array(query.lowercased())
+        var output = ""
+        var index = 0
+        while index < haystack.count {
+            if index + needle.count <= haystack.count, lowered[index..<(index + needle.count)].elementsEqual(needle) {
+                output +=
+                    "<mark>" + SearchHighlighter.escape(String(haystack[index..<(index + needle.count)])) + "</mark>"
+                index += needle.count
+            } else {
+                output += SearchHighlighter.escape(String(haystack[index]))
+                index += 1
+            }
+        }
+        return output
+    }
+
     @Test func matchesDoNotOverlap() {
         #expect(SearchHighlighter.highlight("aaaa", query: "aa") == "<mark>aa</mark><mark>aa</mark>")
         #expect(SearchHighlighter.highlight("aaa", query: "aa") == "<mark>aa</mark>a")

@@ -20,6 +20,20 @@ struct LDAPConfigurationTests {
         #expect(configuration.isEncrypted == false)
     }
 
+    /// Finding 18 of the hardening issue: with LDAP_REQUIRE_TLS a clear-text directory is refused at start.
+    @Test func requiringTLSRefusesAnUnencryptedDirectory() throws {
+        var environment = Self.base
+        environment["LDAP_REQUIRE_TLS"] = "true"
+        #expect(throws: InvalidSetting.self) { try LDAPConfiguration(environment: environment) }
+        environment["LDAP_START_TLS"] = "true"
+        #expect(try LDAPConfiguration(environment: environment).isEncrypted)
+        environment["LDAP_START_TLS"] = nil
+        environment["LDAP_URL"] = "ldaps://dc1.corp:636"
+        #expect(try LDAPConfiguration(environment: environment).isEncrypted)
+        environment["LDAP_REQUIRE_TLS"] = "sometimes"
+        #expect(throws: InvalidSetting.self) { try LDAPConfiguration(environment: environment) }
+    }
+
     @Test func readsEverySetting() throws {
         var environment = Self.base
         environment["LDAP_START_TLS"] = "true"

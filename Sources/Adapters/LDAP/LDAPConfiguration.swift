@@ -55,10 +55,19 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
 
     /// The configuration of `LDAP_URL`, `LDAP_START_TLS`, `LDAP_BIND_DN`, `LDAP_BIND_PASSWORD`, `LDAP_BASE_DN`,
     /// `LDAP_USER_FILTER`, `LDAP_ADMIN_GROUP`, and the optional `LDAP_CA_FILE` and `LDAP_TIMEOUT` (seconds, default 5).
+    /// `LDAP_REQUIRE_TLS=true` refuses a configuration that would send passwords in clear (`ldap://` without
+    /// StartTLS).
     package init(environment: [String: String]) throws(InvalidSetting) {
         func value(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
+        }
+        func flag(_ name: String) throws(InvalidSetting) -> Bool {
+            switch value(name)?.lowercased() {
+            case nil, "false", "0", "no", "off": return false
+            case "true", "1", "yes", "on": return true
+            case _?: throw InvalidSetting(name: name, reason: "expected true or false")
+            }
         }
         guard let url = value("LDAP_URL") else {
             throw InvalidSetting(name: "LDAP_URL", reason: "is required")
@@ -66,12 +75,8 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
         guard let baseDN = value("LDAP_BASE_DN") else {
             throw InvalidSetting(name: "LDAP_BASE_DN", reason: "is required")
         }
-        let startTLS: Bool
-        switch value("LDAP_START_TLS")?.lowercased() {
-        case nil, "false", "0", "no", "off": startTLS = false
-        case "true", "1", "yes", "on": startTLS = true
-        case _?: throw InvalidSetting(name: "LDAP_START_TLS", reason: "expected true or false")
-        }
+        let startTLS = try flag("LDAP_START_TLS")
+        let requireTLS = try flag("LDAP_REQUIRE_TLS")
         var timeout: Duration = .seconds(5)
         if let text = value("LDAP_TIMEOUT") {
             guard let seconds = Int(text), (1...300).contains(seconds) else {
@@ -90,6 +95,12 @@ package struct LDAPConfiguration: Sendable, CustomStringConvertible, CustomDebug
             caCertificateFile: value("LDAP_CA_FILE"),
             timeout: timeout
         )
+        if requireTLS, !self.isEncrypted {
+            throw InvalidSetting(
+                name: "LDAP_URL",
+                reason: "is ldap:// without LDAP_START_TLS while LDAP_REQUIRE_TLS=true: passwords would cross the"
+                    + " network in clear")
+        }
     }
 
     /// Whether passwords travel encrypted: every URL is `ldaps://`, or StartTLS is on.

@@ -17,8 +17,8 @@ struct AuthRoutes {
                 let username = try body.requiredString("username")
                 let password = try body.string("password") ?? ""
                 let result = try await services.login(
-                    username: username, password: password, clientAddress: request.remoteAddress)
-                services.log.info("login", user: result.user.id.rawValue, ["address": request.remoteAddress])
+                    username: username, password: password, clientAddress: endpoint.clientAddress(request))
+                services.log.info("login", user: result.user.id.rawValue, ["address": endpoint.clientAddress(request)])
                 return endpoint.json(
                     200,
                     .object([
@@ -31,7 +31,7 @@ struct AuthRoutes {
                 services.log.warning(
                     "login_failed",
                     [
-                        "address": request.remoteAddress, "code": Refusal(error).code,
+                        "address": endpoint.clientAddress(request), "code": Refusal(error).code,
                     ])
                 return endpoint.failure(error, request)
             }

@@ -7,6 +7,14 @@ import Transport
 /// Turns use-case results and refusals into HTTP responses; every REST route goes through it.
 struct Endpoint: Sendable {
     let services: Services
+    var proxies = TrustedProxies()
+
+    /// The client's address as the throttle, the socket caps and the logs see it (`TRUSTED_PROXIES`).
+    func clientAddress(_ request: HTTPRequest) -> String {
+        self.proxies.clientAddress(
+            peer: request.remoteAddress, forwardedFor: request.headers.values(for: "X-Forwarded-For"),
+            realIP: request.headers["X-Real-IP"])
+    }
 
     func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
         HTTPResponse.json(status, JSONWriter.encode(value))
@@ -83,7 +91,7 @@ struct Endpoint: Sendable {
         do {
             return try await self.services.authenticate(token: Self.bearerToken(request, allowQuery: false))
         } catch {
-            self.services.log.info("auth_failed", ["path": request.path, "address": request.remoteAddress])
+            self.services.log.info("auth_failed", ["path": request.path, "address": self.clientAddress(request)])
             throw error
         }
     }

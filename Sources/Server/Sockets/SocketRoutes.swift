@@ -57,7 +57,7 @@ struct SocketRoutes {
         Principal, ConnectionAdmission.Ticket, EventLoop
     ) {
         let services = endpoint.services
-        let address = request.remoteAddress
+        let address = endpoint.clientAddress(request)
         try services.admission.attempt(from: address, at: services.deps.clock.now())
         let principal: Principal
         do {

@@ -41,7 +41,10 @@ final class TestServer: Sendable {
         try await self.init(stores: kind.make(), limits: limits)
     }
 
-    init(stores: StoreKit, limits: Configuration.Limits = .init(), site: StaticSite? = nil) async throws {
+    init(
+        stores: StoreKit, limits: Configuration.Limits = .init(), site: StaticSite? = nil,
+        proxies: TrustedProxies = TrustedProxies()
+    ) async throws {
         let tokens = try HMACTokenService(keyring: Self.keyring)
         let deps = Dependencies(
             users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
@@ -50,7 +53,7 @@ final class TestServer: Sendable {
             bus: stores.bus, presence: InMemoryPresenceRegistry())
         self.server = try await IncidentServer(
             deps: deps, host: "127.0.0.1", port: 0, reportTimeZone: TimeZone(identifier: "Asia/Taipei")!,
-            limits: limits, log: Logger(minimum: .error), site: site)
+            limits: limits, log: Logger(minimum: .error), site: site, proxies: proxies)
         self.base = "http://127.0.0.1:\(self.server.port)"
     }
 
@@ -68,22 +71,23 @@ final class TestServer: Sendable {
 
     /// `with` serving the web page `site` (in-memory stores).
     static func with<T>(site: StaticSite, _ body: (TestServer) async throws -> T) async throws -> T {
-        let server = try await TestServer(stores: try await StoreKind.memory.make(), site: site)
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await Self.scoped(TestServer(stores: try await StoreKind.memory.make(), site: site), body)
+    }
+
+    /// `with` behind the proxies `proxies` (in-memory stores).
+    static func with<T>(proxies: TrustedProxies, _ body: (TestServer) async throws -> T) async throws -> T {
+        try await Self.scoped(TestServer(stores: try await StoreKind.memory.make(), proxies: proxies), body)
     }
 
     /// `with` on given stores.
     static func with<T>(
         stores: StoreKit, limits: Configuration.Limits = .init(), _ body: (TestServer) async throws -> T
     ) async throws -> T {
-        let server = try await TestServer(stores: stores, limits: limits)
+        try await Self.scoped(TestServer(stores: stores, limits: limits), body)
+    }
+
+    /// Runs `body`, then shuts the server down whether it threw or not.
+    private static func scoped<T>(_ server: TestServer, _ body: (TestServer) async throws -> T) async throws -> T {
         do {
             let result = try await body(server)
             await server.stop()
@@ -114,11 +118,12 @@ final class TestServer: Sendable {
         return try #require(response.json["token"]?.stringValue, sourceLocation: sourceLocation)
     }
 
-    /// One REST call; `body` is sent as JSON.
-    func call(_ method: String, _ path: String, token: String? = nil, body: JSONObject? = nil, raw: [UInt8]? = nil)
-        async throws -> APIResponse
-    {
-        var headers: [(String, String)] = []
+    /// One REST call; `body` is sent as JSON, `headers` besides.
+    func call(
+        _ method: String, _ path: String, token: String? = nil, body: JSONObject? = nil, raw: [UInt8]? = nil,
+        headers extra: [(String, String)] = []
+    ) async throws -> APIResponse {
+        var headers = extra
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         var bytes: [UInt8]? = raw
         if let body { bytes = JSONWriter.encode(.object(body)) }

@@ -60,6 +60,8 @@ export class Server {
         };
         const args = ['--store', this.store, '--demo-directory', ...this.args];
         if (this.store === 'postgres') {
+            // The demo users with the PostgreSQL store take an explicit flag (docs/SECURITY.md).
+            args.push('--unsafe-demo');
             const missing = postgresUnavailable();
             if (missing) throw new Error(missing);
             Object.assign(env, {
