@@ -84,17 +84,26 @@ extension PostgresMessageStore {
             let roomID = value["room_id"]?.stringValue.flatMap(RoomID.init),
             let filename = value["filename"]?.stringValue,
             let contentType = value["content_type"]?.stringValue,
-            let size = value["size"]?.numberValue,
+            let size = PostgresEventCodec.integer(value["size"]),
             let fileType = value["file_type"]?.stringValue.flatMap(FileType.init(rawValue:)),
             let objectKey = value["object_key"]?.stringValue,
             let uploadedBy = value["uploaded_by"]?.stringValue,
-            let uploadedAt = value["uploaded_at_us"]?.numberValue
+            let uploadedAt = Self.microseconds(value["uploaded_at_us"])
         else { throw PostgresError(.decoding) }
+        let deletedAt = value["deleted_at_us"]?.numberValue == nil ? nil : Self.microseconds(value["deleted_at_us"])
+        if value["deleted_at_us"]?.numberValue != nil && deletedAt == nil { throw PostgresError(.decoding) }
         return StoredFile(
-            id: id, roomID: roomID, filename: filename, contentType: contentType, size: Int64(size),
+            id: id, roomID: roomID, filename: filename, contentType: contentType, size: size,
             fileType: fileType, objectKey: objectKey, uploadedBy: UserID(rawValue: uploadedBy),
-            uploadedAt: PostgresTime.date(microsecondsSince2000: Int64(uploadedAt)),
-            deletedAt: value["deleted_at_us"]?.numberValue.map { PostgresTime.date(microsecondsSince2000: Int64($0)) })
+            uploadedAt: PostgresTime.date(microsecondsSince2000: uploadedAt),
+            deletedAt: deletedAt.map { PostgresTime.date(microsecondsSince2000: $0) })
+    }
+
+    /// A JSON number is a Double: `Int64(_:)` of 1e300 or NaN traps, so a time is a whole number of microseconds
+    /// within ±36 000 years of 2000 (far from Int64's edges, where `PostgresTime` would overflow) or nil.
+    private static func microseconds(_ value: JSONValue?) -> Int64? {
+        guard let microseconds = PostgresEventCodec.integer(value), abs(microseconds) < 1 << 60 else { return nil }
+        return microseconds
     }
 
     // MARK: - Loading
