@@ -28,12 +28,20 @@ package final class PostgresConnection: @unchecked Sendable {
         var types: [UInt32]
     }
 
-    /// Connects, blocking until the server answers or refuses.
+    /// What every connection gets unless its URL says otherwise, so that a database that stops answering (a dead
+    /// host, a black-holed route) holds a pool thread for a bounded time, not for ever: 5 s to connect, TCP
+    /// keepalives after 30 s idle, and 30 s for sent data to be acknowledged before the connection counts as lost.
+    static let defaults: [(keyword: String, value: String)] = [
+        ("connect_timeout", "5"), ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"),
+        ("keepalives_count", "3"), ("tcp_user_timeout", "30000"),
+    ]
+
+    /// Connects, blocking until the server answers or refuses (at most `connect_timeout`).
     ///
     /// - Throws: `PostgresError` `.connectionFailed`; its description never shows the URL (it may hold a password).
     package init(url: String) throws(PostgresError) {
         guard !url.utf8.contains(0) else { throw PostgresError(.configuration) }
-        guard let handle = PQconnectdb(url) else { throw PostgresError(.connectionFailed) }
+        guard let handle = Self.connect(url) else { throw PostgresError(.connectionFailed) }
         guard PQstatus(handle) == CONNECTION_OK else {
             PQfinish(handle)
             throw PostgresError(.connectionFailed)
@@ -46,6 +54,21 @@ package final class PostgresConnection: @unchecked Sendable {
     }
 
     deinit { self.close() }
+
+    /// `PQconnectdbParams` with `defaults` first and the URL last: libpq keeps the last value of a repeated keyword,
+    /// so whatever the URL sets wins.
+    private static func connect(_ url: String) -> OpaquePointer? {
+        let keywords = (Self.defaults.map(\.keyword) + ["dbname"]).map { strdup($0) }
+        let values = (Self.defaults.map(\.value) + [url]).map { strdup($0) }
+        defer { (keywords + values).forEach { free($0) } }
+        let keywordList = keywords.map { UnsafePointer($0) } + [nil]
+        let valueList = values.map { UnsafePointer($0) } + [nil]
+        return keywordList.withUnsafeBufferPointer { keywordPointers in
+            valueList.withUnsafeBufferPointer { valuePointers in
+                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
+            }
+        }
+    }
 
     /// Closes the connection; further statements throw `.connectionLost`. Idempotent.
     package func close() {
