@@ -30,11 +30,11 @@ package struct InMemoryFileStore: FileStore {
 
     package func delete(_ id: FileID, at date: Date) async throws {
         try self.database.write { (state) throws(DomainError) in
-            guard state.files[id] != nil, state.files[id]!.deletedAt == nil else { throw .notFound("File") }
+            guard let file = state.files[id], file.deletedAt == nil else { throw .notFound("File") }
             state.files[id]!.deletedAt = date
             // The messages that embed it carry a snapshot of it: marked too, so none of them offers it for download.
-            guard let room = state.files[id]?.roomID, let messages = state.rooms[room]?.sequence else { return }
-            for messageID in messages where state.messages[messageID]?.message.file?.id == id {
+            for messageID in state.rooms[file.roomID]?.sequence ?? []
+            where state.messages[messageID]?.message.file?.id == id {
                 state.messages[messageID]!.message.file!.deletedAt = date
             }
         }

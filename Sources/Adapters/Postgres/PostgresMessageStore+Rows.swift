@@ -90,8 +90,11 @@ extension PostgresMessageStore {
             let uploadedBy = value["uploaded_by"]?.stringValue,
             let uploadedAt = Self.microseconds(value["uploaded_at_us"])
         else { throw PostgresError(.decoding) }
-        let deletedAt = value["deleted_at_us"]?.numberValue == nil ? nil : Self.microseconds(value["deleted_at_us"])
-        if value["deleted_at_us"]?.numberValue != nil && deletedAt == nil { throw PostgresError(.decoding) }
+        var deletedAt: Int64?
+        if value["deleted_at_us"]?.numberValue != nil {
+            guard let microseconds = Self.microseconds(value["deleted_at_us"]) else { throw PostgresError(.decoding) }
+            deletedAt = microseconds
+        }
         return StoredFile(
             id: id, roomID: roomID, filename: filename, contentType: contentType, size: size,
             fileType: fileType, objectKey: objectKey, uploadedBy: UserID(rawValue: uploadedBy),

@@ -43,11 +43,6 @@ package final class LoginThrottle: Sendable {
         self.window = window
     }
 
-    /// Seconds until the lock on this username or address ends, or nil when a login may be tried.
-    package func retryAfter(username: String, address: String, at now: Date) -> Int? {
-        self.state.withLock { state in self.retryAfter(Self.key(username), address, now, state) }
-    }
-
     /// Checks the lock and, when not locked, counts the attempt as a failure at once, atomically. Returns the
     /// attempt to give back, or the seconds until the lock ends.
     package func begin(username: String, address: String, at now: Date) -> Result<Attempt, LockedOut> {
@@ -86,6 +81,7 @@ package final class LoginThrottle: Sendable {
         username.utf8.count <= Self.maximumUsernameBytes ? username.lowercased() : nil
     }
 
+    /// Seconds until the lock on this username or address ends, or nil when a login may be tried.
     private func retryAfter(_ username: String?, _ address: String, _ now: Date, _ state: State) -> Int? {
         let locks = [
             username.flatMap {

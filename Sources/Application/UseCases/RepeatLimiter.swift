@@ -13,14 +13,14 @@ package final class RepeatLimiter: Sendable {
         var text: Int
     }
 
-    package let allowed: Int
-    package let window: TimeInterval
     /// A copy, and the client id it came with: a retry of the same client id is not another copy.
     private struct Copy {
         var time: TimeInterval
         var clientID: String?
     }
 
+    package let allowed: Int
+    package let window: TimeInterval
     private let sent = Mutex<[Key: [Copy]]>([:])
 
     package init(allowed: Int = 3, window: TimeInterval = 60) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rules for uploaded files: which ones are accepted, how large they may be, and how they are named in storage.
 ///
 /// Pure: the caller reads the first `sniffLength` bytes of the upload and passes them with the name and the size.
@@ -124,8 +126,8 @@ package enum FilePolicy {
     package static func displayFilename(_ filename: String) -> String {
         var scalars = String.UnicodeScalarView()
         scalars.append(contentsOf: filename.unicodeScalars.filter { !Self.isHidden($0) })
-        let name = String(scalars).drop(while: \.isWhitespace)
-        return name.allSatisfy(\.isWhitespace) ? "file" : String(name.reversed().drop(while: \.isWhitespace).reversed())
+        let name = String(scalars).trimmingCharacters(in: .whitespacesAndNewlines)
+        return name.isEmpty ? "file" : name
     }
 
     /// C0 and C1 controls, DEL, bidirectional embeddings, overrides, isolates and marks, zero-width characters and

@@ -12,13 +12,14 @@ struct AuthRoutes {
         // Signing in is the one body read without a token (16 KB at most).
         router.add(.post, "/api/auth/login", body: .buffer(limit: 16 * 1024), check: { _ in .proceed(context: nil) }) {
             request in
+            let address = endpoint.clientAddress(request)
             do {
                 let body = try endpoint.body(request)
                 let username = try body.requiredString("username")
                 let password = try body.string("password") ?? ""
                 let result = try await services.login(
-                    username: username, password: password, clientAddress: endpoint.clientAddress(request))
-                services.log.info("login", user: result.user.id.rawValue, ["address": endpoint.clientAddress(request)])
+                    username: username, password: password, clientAddress: address)
+                services.log.info("login", user: result.user.id.rawValue, ["address": address])
                 return endpoint.json(
                     200,
                     .object([
@@ -31,7 +32,7 @@ struct AuthRoutes {
                 services.log.warning(
                     "login_failed",
                     [
-                        "address": endpoint.clientAddress(request), "code": Refusal(error).code,
+                        "address": address, "code": Refusal(error).code,
                     ])
                 return endpoint.failure(error, request)
             }
