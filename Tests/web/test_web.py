@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import struct
 import time
 import zlib
@@ -110,6 +114,9 @@ def test_operator_and_maintainer_work_an_incident_together(browser: Callable[...
         image = page.wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".timeline img.photo"), 15, "photo shown")[0]
         page.wait(lambda d: page.js("return arguments[0].complete && arguments[0].naturalWidth", image) == 64, 15, "photo loaded")
     assert "seal is cracked" in operator.find(".timeline li.type-image_ref").text
+    (tmp_path / "setup.exe").write_bytes(b"MZ" + bytes(100))
+    maintainer.find("#file-input").send_keys(str(tmp_path / "setup.exe"))
+    maintainer.wait_text(".toast", "this type of file is not accepted")
 
     # Readings: posted with the form, a table in the timeline, a chart in the readings panel.
     for value in ("85.5", "91"):
@@ -121,11 +128,18 @@ def test_operator_and_maintainer_work_an_incident_together(browser: Callable[...
     operator.find("[data-panel=readings]").click()
     operator.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".reading-chart svg circle.point")) == 2, message="chart")
     assert operator.find(".reading-chart svg path.series").get_attribute("d").startswith("M")
+    operator.find(".reading-filter [aria-label=Minimum]").send_keys("90\n")
+    operator.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".reading-chart tbody tr")) == 1, message="range filter")
+    assert "91" in operator.find(".reading-chart tbody").text
 
     # Reactions with counts and who; pins in the Key events strip; read receipts on one's own message.
     act(maintainer, "Oil on the floor", "React with 👍")
     reaction = operator.wait_text(".timeline li.message .reaction", "👍 1")
     assert reaction.get_attribute("title") == "Bob Brown"
+    act(maintainer, "Oil on the floor", "React with ✅")
+    operator.wait_text(".timeline li.message .reaction", "✅ 1")
+    maintainer.wait_text(".timeline li.message .reaction.mine", "✅ 1").click()  # one's own reaction again removes it
+    operator.wait(lambda d: all("✅" not in n.text for n in operator.all(".reaction")), message="the reaction is removed")
     operator.wait_text(".timeline li.message.mine .seen", "Bob Brown")
     act(operator, "Oil on the floor", "Pin", mine=True)
     maintainer.wait_text(".pins", "Oil on the floor")
@@ -145,8 +159,15 @@ def test_operator_and_maintainer_work_an_incident_together(browser: Callable[...
 
     operator.screenshot("room-desktop")
 
-    # Resolve with a confirmation; the maintainer's header follows.
+    # Settings: the title changes for everyone.
     operator.find("[data-panel=settings]").click()
+    title = operator.find(".side-body form input")
+    title.clear()
+    title.send_keys("Press 7 hydraulic leak (seal)\n")
+    maintainer.wait_text(".room-name", "Press 7 hydraulic leak (seal)")
+
+    # Resolve with a confirmation; the maintainer's header follows.
+    operator.wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".status-actions button"), message="settings redrawn")
     operator.find(".status-actions button").click()
     operator.wait(lambda d: d.find_element(By.XPATH, "//button[text()='Yes, resolve']").is_displayed())
     operator.find(".status-actions .confirm button.primary").click()
@@ -155,16 +176,22 @@ def test_operator_and_maintainer_work_an_incident_together(browser: Callable[...
     # The report: preview rendered by the page, copy, download as .md.
     operator.find("[data-panel=report]").click()
     report = operator.wait_text(".report", "Incident report")
-    assert report.find_element(By.CSS_SELECTOR, "h2").text == "Incident report: Press 7 hydraulic leak"
+    assert report.find_element(By.CSS_SELECTOR, "h2").text == "Incident report: Press 7 hydraulic leak (seal)"
     assert "Key events" in report.text and "temperature" in report.text and "seal.png" in report.text
     operator.screenshot("report-desktop")
     operator.driver.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": operator.server.url})
     operator.find(".side-body button").click()
     operator.wait_text(".toast", "Copied")
     copied = operator.driver.execute_async_script("navigator.clipboard.readText().then(arguments[0], e => arguments[0]('ERR ' + e))")
-    assert copied.startswith("# Incident report: Press 7 hydraulic leak")
+    assert copied.startswith("# Incident report: Press 7 hydraulic leak \\(seal\\)") or copied.startswith("# Incident report: Press 7 hydraulic leak (seal)")
     stored = api("alice")("GET", f"/api/rooms/{room_id}/messages", params={"limit": 200})["messages"]
     assert sum(1 for m in stored if m["content"] == "On my way. @Alice Anderson please isolate the pump\nsecond line") == 1
+
+    # The owner makes the maintainer a viewer: his page stops offering to write, without a reload.
+    operator.find("[data-panel=members]").click()
+    operator.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[aria-label='Role of Bob Brown']"), message="member roles")
+    operator.find("[aria-label='Role of Bob Brown'] option[value=VIEWER]").click()
+    maintainer.wait_text(".notice", "You are a viewer in this room")
     assert operator.errors() == [] and maintainer.errors() == []
 
 
@@ -349,6 +376,24 @@ def test_signing_out_revokes_the_token_and_an_expired_session_returns_to_sign_in
     page.driver.refresh()
     page.wait_text("#signin-error", "Your session ended")
 
+    # An expired token: the same claims, signed with the service's secret, that ended two hours ago.
+    page.sign_in("bob")
+    page.js("localStorage.setItem('token', arguments[0])", expired(page.js("return localStorage.getItem('token')")))
+    page.driver.refresh()
+    page.wait_text("#signin-error", "Your session ended")
+    assert page.js("return localStorage.getItem('token')") is None
+
+
+def expired(token: str) -> str:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    head, body, _ = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["iat"], claims["exp"] = claims["iat"] - 4 * 3600, claims["iat"] - 2 * 3600
+    signed = f"{head}.{b64(json.dumps(claims).encode())}"
+    signature = hmac.new(support.JWT_SECRET.encode(), signed.encode(), hashlib.sha256).digest()
+    return f"{signed}.{b64(signature)}"
+
 
 def test_traditional_chinese_and_the_time_rule(browser: Callable[..., Page], api: Callable[[str], Api]) -> None:
     page = browser(lang="zh-TW")
@@ -416,3 +461,27 @@ def test_notifications_bell_lists_and_marks_read(browser: Callable[..., Page], a
     page.find("#mark-all").click()
     page.wait(lambda d: not page.find("#bell-count").is_displayed(), message="all read")
     assert api("bob")("GET", "/api/notifications", params={"unread": "true"})["unread_count"] == 0
+
+
+def test_a_photo_dropped_on_the_room_is_uploaded_with_progress(browser: Callable[..., Page], api: Callable[[str], Api]) -> None:
+    room = api("alice").room("Drop check", members={BOB: "EDITOR"})
+    page = browser()
+    page.sign_in("bob")
+    open_room(page, room["room_id"])
+    page.js("""
+        const canvas = document.createElement('canvas');
+        canvas.width = 40; canvas.height = 30;
+        canvas.getContext('2d').fillRect(0, 0, 40, 30);
+        canvas.toBlob((blob) => {
+            const data = new DataTransfer();
+            data.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+            window.__progress = [];
+            new MutationObserver(() => window.__progress.push(document.querySelector('.progress progress')?.value))
+                .observe(document.querySelector('.progress'), { subtree: true, attributes: true, childList: true });
+            document.getElementById('room').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+        }, 'image/png');""")
+    image = page.wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".timeline img.photo"), 15, "dropped photo shown")[0]
+    page.wait(lambda d: page.js("return arguments[0].naturalWidth", image) == 40, 15, "dropped photo loaded")
+    assert page.js("return window.__progress.length") > 0
+    files = api("bob")("GET", f"/api/rooms/{room['room_id']}/files")["files"]
+    assert [f["filename"] for f in files] == ["dropped.png"]
