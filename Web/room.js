@@ -5,8 +5,6 @@ import { ApiError } from '/js/incident-rooms.js';
 import { $, el, button, field, select } from './dom.js';
 import { formatFullTime, formatSize, fileKind, mentionAt, parseReading } from './format.js';
 import { t } from './i18n.js';
-import { renderMarkdown } from './markdown.js';
-import { lineChart } from './chart.js';
 import { searchResult } from './search.js';
 
 const store = globalThis.localStorage;
@@ -69,6 +67,8 @@ export class RoomView {
         this.addOlder(page);
         this.renderAll();
         this.scrollToEnd();
+        // For scripts/bench-web (performance marks cost nothing when nobody reads them).
+        performance.mark('room-rendered');
         this.connect(page);
         if (focusSeq) await this.jumpTo(focusSeq);
     }
@@ -82,7 +82,7 @@ export class RoomView {
         this.connection = connection;
         const on = (type, listener) => connection.on(type, listener);
         on('state', (state) => this.renderState(state));
-        on('connected', () => { this.renderComposerState(); this.renderHeader(); });
+        on('connected', () => { this.renderComposerState(); this.renderHeader(); performance.mark('room-live'); });
         on('message', ({ message }) => this.onMessage(message));
         on('message_edited', ({ message }) => this.upsert(message));
         on('message_pinned', ({ message }) => { this.upsert(message); this.loadPins(); });
@@ -159,6 +159,7 @@ export class RoomView {
             this.side,
         ]));
         this.listen(scroller, 'scroll', () => this.onScroll(), { passive: true });
+        for (const type of ['mouseover', 'focusin', 'touchstart']) this.listen(this.timeline, type, (event) => this.revealActions(event), { passive: true });
         this.listen(document, 'visibilitychange', () => this.markSeen());
         this.listen(window, 'focus', () => this.markSeen());
         this.listen(this.section, 'dragover', (event) => { if (this.canWrite) { event.preventDefault(); this.section.classList.add('dropping'); } });
@@ -218,13 +219,13 @@ export class RoomView {
         if (!this.room || !this.titleNode) return;
         this.titleNode.textContent = this.room.title;
         document.title = `${this.room.title} · ${t('app_title')}`;
-        this.chips.replaceChildren(
+        this.chips.replaceChildren(...[
             el('span', `chip severity-${this.room.severity}`, t(`severity_${this.room.severity}`)),
             el('span', `chip status-${this.room.status}`, t(`status_${this.room.status}`)),
             el('span', 'chip', t(`type_${this.room.incident_type}`)),
             this.room.location ? el('span', 'location', this.room.location) : null,
             ...(this.room.lots ?? []).map((lot) => el('span', 'chip lot', lot)),
-        );
+        ].filter(Boolean));
         for (const tab of this.header.querySelectorAll('[data-panel=settings]')) tab.hidden = !this.canManage;
         this.renderOnline();
     }
@@ -391,7 +392,7 @@ export class RoomView {
         });
         const time = el('time', 'time', this.app.time(message.created_at), { datetime: message.created_at, title: formatFullTime(message.created_at, this.app.timeZone) });
         if (message.message_type === 'system') {
-            node.append(el('span', 'body', message.content ?? ''), time);
+            node.append(el('span', 'body', this.systemText(message)), time);
             return node;
         }
         const head = el('div', 'head', [
@@ -408,7 +409,8 @@ export class RoomView {
         node.append(this.bodyNode(message));
         if (message.reactions?.length) node.append(this.reactionsNode(message));
         if (mine) node.append(el('p', 'seen', this.seenText(message.sequence_number)));
-        node.append(this.actionsNode(message));
+        // The actions are made when the message is pointed at or focused (see build): a room of 1 000 messages
+        // would otherwise carry some 10 000 buttons nobody uses.
         return node;
     }
 
@@ -439,7 +441,7 @@ export class RoomView {
     /** The text with mentions of members set off; each piece is text, never HTML. */
     textNode(message) {
         const p = el('p', 'text');
-        const names = [...this.members.values()].map((m) => m.display_name).filter(Boolean).sort((a, b) => b.length - a.length);
+        const names = this.mentionNames();
         const text = message.content;
         let i = 0;
         let plain = '';
@@ -458,6 +460,47 @@ export class RoomView {
         }
         if (plain) p.append(document.createTextNode(plain));
         return p;
+    }
+
+    /** A room event in the page's language, from its metadata (the stored sentence is English, for the report). */
+    systemText(message) {
+        const meta = message.metadata;
+        const data = meta?.data ?? {};
+        const actor = message.sender_display_name ?? this.nameOf(meta?.actor);
+        const member = data.member_id ? this.nameOf(data.member_id) : '';
+        const role = data.role ? t(`role_${data.role}`) : '';
+        const status = (value) => (value ? t(`status_${value}`) : '');
+        const fields = (names) => names.map((name) => t(`field_${name}`)).join(t('list_separator'));
+        const changed = Object.keys(data).filter((k) => ['title', 'severity', 'location', 'lots', 'description'].includes(k));
+        switch (meta?.event) {
+            case 'room_created': return t('event_room_created', { actor, title: data.title ?? '' });
+            case 'member_added': return t('event_member_added', { actor, member, role });
+            case 'member_removed': return t('event_member_removed', { actor, member });
+            case 'role_changed': return t('event_role_changed', { actor, member, role });
+            case 'status_changed':
+                return t('event_status_changed', { actor, from: status(data.from), to: status(data.to) })
+                    + (changed.length ? t('event_also_updated', { fields: fields(changed) }) : '');
+            case 'room_updated': return t('event_room_updated', { actor, fields: fields(changed) });
+            default: return typeof message.content === 'string' ? message.content : '';
+        }
+    }
+
+    /** Members' display names, longest first (so "@Ann Lee" wins over "@Ann"), computed once per member list. */
+    mentionNames() {
+        if (this.namesFor !== this.members) {
+            this.namesFor = this.members;
+            this.names = [...this.members.values()].map((m) => m.display_name).filter(Boolean).sort((a, b) => b.length - a.length);
+        }
+        return this.names;
+    }
+
+    /** Adds the actions of a message when it is first pointed at, tapped or focused. */
+    revealActions(event) {
+        const node = event.target.closest?.('li.message');
+        if (!node || node.querySelector('.actions') || node.classList.contains('pending') || node.classList.contains('failed')) return;
+        const message = this.messages.get(Number(node.dataset.seq));
+        if (!message || message.deleted_at || message.message_type === 'system') return;
+        node.append(this.actionsNode(message));
     }
 
     reactionsNode(message) {
@@ -1004,6 +1047,7 @@ export class RoomView {
             const reading = nameInput.value.trim();
             if (!reading) { out.replaceChildren(el('p', 'empty', t('no_readings'))); return; }
             try {
+                const { lineChart } = await import('./chart.js');
                 const { messages } = await this.client.readings(this.roomId, {
                     name: reading, min: min.value === '' ? undefined : min.value, max: max.value === '' ? undefined : max.value, limit: 200,
                 });
@@ -1062,7 +1106,9 @@ export class RoomView {
         });
         this.sideBody.append(el('div', 'row', [copy, download]), preview);
         try {
-            markdown = await this.client.report(this.roomId);
+            // The renderer is loaded with the first report, not with the page.
+            const [text, { renderMarkdown }] = await Promise.all([this.client.report(this.roomId), import('./markdown.js')]);
+            markdown = text;
             preview.replaceChildren(renderMarkdown(markdown));
         } catch (error) {
             preview.textContent = this.app.errorText(error);

@@ -118,7 +118,8 @@ struct StaticSiteTests {
         #expect(StaticSite.origin(of: "http://evil.example; script-src *") == nil)
         #expect(StaticSite.origin(of: "not a url") == nil)
         let site = StaticSite(files: ["/index.html": Array("<p>".utf8)], imageOrigins: ["https://s3.plant.example"])
-        let response = try #require(site.response(to: HTTPRequest(method: .get, path: "/", target: "/", headers: HTTPHeaders())))
+        let response = try #require(
+            site.response(to: HTTPRequest(method: .get, path: "/", target: "/", headers: HTTPHeaders())))
         let csp = try #require(response.headers["Content-Security-Policy"])
         #expect(csp.contains("img-src 'self' blob: https://s3.plant.example;"))
         #expect(csp.hasPrefix("default-src 'self';"))

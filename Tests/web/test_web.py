@@ -16,7 +16,7 @@ import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import Api, Page, support
+from webpage import Api, Page, support
 
 ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
 
@@ -349,6 +349,7 @@ def test_room_list_filters_pages_and_badges(browser: Callable[..., Page], api: C
     first = page.all("#room-list .room-card")[0]
     assert f"{tag} mention" in first.text
     assert first.find_element(By.CSS_SELECTOR, ".badge.mention").text == "@1"
+    page.screenshot("rooms-desktop")
     page.find("#page-next").click()
     page.wait(lambda d: page.find("#page-info").text == "21–24 of 24", message="second page")
     page.find("#filter-severity option[value=critical]").click()
@@ -419,6 +420,8 @@ def test_traditional_chinese_and_the_time_rule(browser: Callable[..., Page], api
     open_room(page, room["room_id"])
     page.wait_text(".timeline", "溫度 85 度")
     assert page.find("#conn").text == "已連線"
+    # Room events are written in the page's language from their metadata.
+    assert page.wait_text(".timeline li.type-system", "建立了事件").text.startswith("林小明 建立了事件「二號線 溫度異常」")
     page.screenshot("room-zh-TW")
 
 

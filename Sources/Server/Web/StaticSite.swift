@@ -32,9 +32,12 @@ final class StaticSite: Sendable {
 
     /// The origin (`scheme://host[:port]`) of a URL, for the CSP; nil when it has none.
     static func origin(of url: String) -> String? {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
             let host = parsed.host, !host.isEmpty,
-            host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]" })
+            host.allSatisfy({
+                $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]"
+            })
         else { return nil }
         return parsed.port.map { "\(scheme)://\(host):\($0)" } ?? "\(scheme)://\(host)"
     }
