@@ -139,7 +139,7 @@ def test_operator_and_maintainer_work_an_incident_together(browser: Callable[...
     act(maintainer, "Oil on the floor", "React with ✅")
     operator.wait_text(".timeline li.message .reaction", "✅ 1")
     maintainer.wait_text(".timeline li.message .reaction.mine", "✅ 1").click()  # one's own reaction again removes it
-    operator.wait(lambda d: all("✅" not in n.text for n in operator.all(".reaction")), message="the reaction is removed")
+    operator.wait(lambda d: all("✅" not in text for text in operator.texts(".reaction")), message="the reaction is removed")
     operator.wait_text(".timeline li.message.mine .seen", "Bob Brown")
     act(operator, "Oil on the floor", "Pin", mine=True)
     maintainer.wait_text(".pins", "Oil on the floor")
@@ -155,7 +155,7 @@ def test_operator_and_maintainer_work_an_incident_together(browser: Callable[...
     act(operator, "typo message", "Delete", mine=True)
     act(operator, "typo message", "Delete? Click again", mine=True)
     maintainer.wait_text(".timeline li.message.deleted", "Message deleted")
-    assert all("typo message" not in n.text for n in maintainer.all(".timeline li.message"))
+    assert all("typo message" not in text for text in maintainer.texts(".timeline li.message"))
 
     operator.screenshot("room-desktop")
 
@@ -290,7 +290,7 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(browser: Callable[..., P
     page.wait_text(".room-card", "onerror")
     open_room(page, room["room_id"])
     page.wait_text(".timeline", "bold")
-    texts = [n.text for n in page.all(".timeline li.message .text")]
+    texts = page.texts(".timeline li.message .text")
     assert texts == hostile
     assert page.find(".room-name").text == room["title"]
     # Search highlights are the only HTML taken from the server: the matches are <mark>, the rest text.
@@ -319,7 +319,7 @@ def test_history_loads_upward_and_search_jumps_to_an_old_message(browser: Callab
     assert len(page.all(".timeline li.message")) == 50
     page.js("document.querySelector('.scroller').scrollTop = 0")
     page.wait(lambda d: len(page.all(".timeline li.message")) >= 100, message="an older page loads on scrolling up")
-    seqs = [int(n.get_attribute("data-seq")) for n in page.all(".timeline li.message")]
+    seqs = page.js("return [...document.querySelectorAll('.timeline li.message')].map(n => Number(n.dataset.seq))")
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     # Search across rooms, then jump to the message in its room.
     page.find(".back").click()

@@ -118,6 +118,11 @@ class Page:
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
 
+    def texts(self, css: str) -> list[str]:
+        """The text of every element matching `css`, read in one script (elements re-rendered meanwhile cannot go
+        stale in the middle)."""
+        return list(self.js("return [...document.querySelectorAll(arguments[0])].map(n => n.innerText)", css))
+
     def timeline_texts(self) -> list[str]:
         return list(self.js("return [...document.querySelectorAll('.timeline li.message')].map(n => n.dataset.seq + ':' + (n.querySelector('.text,.body')?.textContent ?? ''))"))
 
