@@ -160,6 +160,7 @@ export class RoomView {
         ]));
         this.listen(scroller, 'scroll', () => this.onScroll(), { passive: true });
         for (const type of ['mouseover', 'focusin', 'touchstart']) this.listen(this.timeline, type, (event) => this.revealActions(event), { passive: true });
+        this.listen(this.timeline, 'keydown', (event) => this.onTimelineKey(event));
         this.listen(document, 'visibilitychange', () => this.markSeen());
         this.listen(window, 'focus', () => this.markSeen());
         this.listen(this.section, 'dragover', (event) => { if (this.canWrite) { event.preventDefault(); this.section.classList.add('dropping'); } });
@@ -492,6 +493,20 @@ export class RoomView {
             this.names = [...this.members.values()].map((m) => m.display_name).filter(Boolean).sort((a, b) => b.length - a.length);
         }
         return this.names;
+    }
+
+    /** The keyboard in the timeline: arrows move between messages (Tab then reaches the focused one's actions),
+     *  Home and End go to the first and last loaded message. */
+    onTimelineKey(event) {
+        if (!['ArrowUp', 'ArrowDown', 'Home', 'End'].includes(event.key) || event.target.closest('textarea, input')) return;
+        const nodes = [...this.timeline.querySelectorAll('li.message')];
+        if (nodes.length === 0) return;
+        const current = nodes.indexOf(event.target.closest('li.message'));
+        const index = event.key === 'Home' ? 0 : event.key === 'End' ? nodes.length - 1
+            : current < 0 ? nodes.length - 1 : Math.max(0, Math.min(nodes.length - 1, current + (event.key === 'ArrowUp' ? -1 : 1)));
+        event.preventDefault();
+        nodes[index].focus();
+        nodes[index].scrollIntoView({ block: 'nearest' });
     }
 
     /** Adds the actions of a message when it is first pointed at, tapped or focused. */

@@ -488,3 +488,23 @@ def test_a_photo_dropped_on_the_room_is_uploaded_with_progress(browser: Callable
     assert page.js("return window.__progress.length") > 0
     files = api("bob")("GET", f"/api/rooms/{room['room_id']}/files")["files"]
     assert [f["filename"] for f in files] == ["dropped.png"]
+
+
+def test_the_keyboard_reaches_every_message_and_its_actions(browser: Callable[..., Page], api: Callable[[str], Api]) -> None:
+    alice = api("alice")
+    room = alice.room("Keyboard check", members={BOB: "EDITOR"})
+    for text in ("first by alice", "second by alice"):
+        alice.send(room["room_id"], text)
+    page = browser()
+    page.sign_in("bob")
+    open_room(page, room["room_id"])
+    page.wait_text(".timeline", "second by alice")
+    page.find(".timeline").send_keys(Keys.ARROW_UP)  # the newest message
+    assert "second by alice" in page.js("return document.activeElement.innerText")
+    page.driver.switch_to.active_element.send_keys(Keys.ARROW_UP)
+    assert "first by alice" in page.js("return document.activeElement.innerText")
+    page.driver.switch_to.active_element.send_keys(Keys.TAB)  # into its actions: the first quick reaction
+    assert page.js("return document.activeElement.title") == "React with 👍"
+    page.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    page.wait_text(".timeline li.message .reaction", "👍 1")
+    assert [m["reactions"] for m in alice.messages(room["room_id"]) if m["content"] == "first by alice"][0][0]["emoji"] == "👍"
