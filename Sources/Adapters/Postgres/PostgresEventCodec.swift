@@ -121,7 +121,9 @@ enum PostgresEventCodec {
         }
 
         /// Every reference names something that is gone.
-        static var nothing: Loader { Loader(message: { _ in nil }, notification: { _ in nil }, announcement: { _ in nil }) }
+        static var nothing: Loader {
+            Loader(message: { _ in nil }, notification: { _ in nil }, announcement: { _ in nil })
+        }
     }
 
     static func decode(_ value: JSONValue, loading loader: Loader) throws -> LiveEvent? {
