@@ -508,3 +508,29 @@ def test_the_keyboard_reaches_every_message_and_its_actions(browser: Callable[..
     page.driver.switch_to.active_element.send_keys(Keys.ENTER)
     page.wait_text(".timeline li.message .reaction", "👍 1")
     assert [m["reactions"] for m in alice.messages(room["room_id"]) if m["content"] == "first by alice"][0][0]["emoji"] == "👍"
+
+
+def test_every_control_has_a_name_a_screen_reader_can_say(browser: Callable[..., Page], api: Callable[[str], Api]) -> None:
+    alice = api("alice")
+    room = alice.room("Labels check", members={BOB: "EDITOR"})
+    alice.send(room["room_id"], "a message with actions")
+    page = browser()
+    page.sign_in("alice")
+    unnamed_script = """
+        const named = (n) => (n.getAttribute('aria-label') || n.getAttribute('title') || '').trim() !== ''
+            || (n.labels && n.labels.length > 0) || (n.tagName === 'BUTTON' && n.textContent.trim() !== '');
+        return [...document.querySelectorAll('button, input, select, textarea, [role=button]')]
+            .filter((n) => n.getClientRects().length > 0 && n.type !== 'hidden' && !named(n))
+            .map((n) => n.outerHTML.slice(0, 120));"""
+    assert page.js(unnamed_script) == []
+    page.find("#bell").click()
+    assert page.js(unnamed_script) == []
+    page.find("#bell").click()
+    open_room(page, room["room_id"])
+    act(page, "a message with actions", "Copy")
+    page.find("[aria-label='Add readings']").click()
+    assert page.js(unnamed_script) == []
+    for panel in ("members", "readings", "search", "report", "settings"):
+        page.find(f"[data-panel={panel}]").click()
+        page.wait(lambda d: page.js("return document.getElementById('side-panel').dataset.panel") == panel, message=panel)
+        assert page.js(unnamed_script) == [], panel
