@@ -464,6 +464,14 @@ def test_notifications_bell_lists_and_marks_read(browser: Callable[..., Page], a
     page.find("#mark-all").click()
     page.wait(lambda d: not page.find("#bell-count").is_displayed(), message="all read")
     assert api("bob")("GET", "/api/notifications", params={"unread": "true"})["unread_count"] == 0
+    # A plant-wide announcement shows once as a banner (it comes on both sockets when a room is open).
+    open_room(page, room["room_id"])
+    alice("POST", "/api/announcements", json={"message": "Evacuate hall B <b>now</b>", "severity": "critical"})
+    banner = page.wait_text("#announcements .announcement.critical", "Evacuate hall B <b>now</b>")
+    assert "Critical notice" in banner.text
+    assert len(page.all("#announcements .announcement")) == 1
+    banner.find_element(By.CSS_SELECTOR, "button").click()
+    assert page.all("#announcements .announcement") == []
 
 
 def test_a_photo_dropped_on_the_room_is_uploaded_with_progress(browser: Callable[..., Page], api: Callable[[str], Api]) -> None:
