@@ -95,10 +95,10 @@ export class Notifications {
         ]);
     }
 
-    /** A new notification: a browser notification while the tab is hidden, a sound, a vibration, as chosen. */
+    /** A new notification: a browser notification while the tab is hidden or not focused, a sound, a vibration, as chosen. */
     alert(notification) {
         const pref = (name) => store?.getItem(`pref.${name}`) === 'true';
-        if (pref('desktop') && document.hidden && globalThis.Notification?.permission === 'granted') {
+        if (pref('desktop') && (document.hidden || !document.hasFocus()) && globalThis.Notification?.permission === 'granted') {
             try {
                 const shown = new Notification(notification.title, { body: notification.message, tag: notification.id });
                 shown.onclick = () => { window.focus(); this.app.navigate(`#/room/${notification.room_id}`); };

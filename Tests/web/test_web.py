@@ -461,6 +461,17 @@ def test_notifications_bell_lists_and_marks_read(browser: Callable[..., Page], a
     page.wait_text("#notification-list", "Bell check")
     page.find("#pref-sound").click()
     assert page.js("return localStorage.getItem('pref.sound')") == "true"
+    # Browser notifications: allowed by the person (the permission granted as their click would), shown while the
+    # tab does not have the focus.
+    page.driver.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["notifications"], "origin": page.server.url})
+    page.find("#pref-desktop").click()
+    page.wait(lambda d: page.js("return localStorage.getItem('pref.desktop')") == "true", message="desktop preference kept")
+    page.js("""window.__shown = [];
+        const Real = window.Notification;
+        window.Notification = class extends Real { constructor(title, options) { super(title, options); window.__shown.push(title); } };
+        document.hasFocus = () => false;""")
+    alice("POST", f"/api/rooms/{room['room_id']}/messages", json={"content": "@Bob Brown one more thing"})
+    page.wait(lambda d: page.js("return window.__shown.length") == 1, message="a browser notification")
     page.find("#mark-all").click()
     page.wait(lambda d: not page.find("#bell-count").is_displayed(), message="all read")
     assert api("bob")("GET", "/api/notifications", params={"unread": "true"})["unread_count"] == 0
