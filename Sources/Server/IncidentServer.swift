@@ -75,6 +75,7 @@ final class IncidentServer: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 await services.expireTyping()
+                await services.expirePresence()
                 await services.readReceipts.flush()
             }
         }

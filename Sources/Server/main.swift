@@ -33,7 +33,7 @@ do {
         fail(error.description)
     }
 
-    let presence = InMemoryPresenceRegistry()
+    let presence: any PresenceRegistry
     let bus: any RoomEventBus
     var stores:
         (
@@ -50,6 +50,7 @@ do {
             InMemoryNotificationStore(database: database), InMemoryRevocationStore(database: database)
         )
         bus = InMemoryEventBus()
+        presence = InMemoryPresenceRegistry()
     case .postgres:
         let postgres: PostgresConfiguration
         do { postgres = try PostgresConfiguration(environment: environment) } catch { fail(error.description) }
@@ -64,6 +65,10 @@ do {
         )
         // Processes that share the database share rooms: live events cross over LISTEN/NOTIFY.
         bus = PostgresEventBus(url: postgres.url)
+        // And presence: who is online anywhere, typing anywhere; a killed process's users leave within 30 s.
+        presence = PostgresPresenceRegistry(pool: pool) { error in
+            log.warning("presence_unavailable", ["reason": String(describing: error)])
+        }
     }
 
     let tokens: HMACTokenService

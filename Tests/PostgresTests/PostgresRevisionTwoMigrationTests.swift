@@ -52,7 +52,7 @@ struct PostgresRevisionTwoMigrationTests {
                 """, [.uuid(notifications.lin), .uuid(notifications.bob), .uuid(roomID.uuid), .uuid(mentioned)])
         }
 
-        #expect(try await PostgresMigrator(pool: database.pool).migrate() == [5, 6, 7, 8])
+        #expect(try await PostgresMigrator(pool: database.pool).migrate().prefix(4) == [5, 6, 7, 8])
 
         let stores = database.stores
         let lin = UserID("lin@example.com")

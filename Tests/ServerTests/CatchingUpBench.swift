@@ -42,7 +42,8 @@ struct CatchingUpBench {
         let server = try await TestServer(
             stores: StoreKit(
                 users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
-                notifications: stores.notifications, revocations: stores.revocations, bus: InMemoryEventBus()))
+                notifications: stores.notifications, revocations: stores.revocations, bus: InMemoryEventBus(),
+                presence: InMemoryPresenceRegistry()))
         defer { Task { await server.stop() } }
         let token = try await server.login("op")
 

@@ -74,4 +74,57 @@ struct TwoProcessTests {
         await maint.close()
         await notifications.close()
     }
+
+    static func userIDs(_ value: JSONValue?) -> Set<String> {
+        guard case .array(let users)? = value else { return [] }
+        return Set(users.compactMap { $0["user_id"]?.stringValue })
+    }
+
+    /// Presence is one state for both processes: online lists agree, a user connected to both joins once and leaves
+    /// once, typing and its expiry reach the other process.
+    @Test func presenceAndTypingCrossProcesses() async throws {
+        let first = try await TestServer(.postgres)
+        let second = try await TestServer(.postgres)
+        defer {
+            Task {
+                await first.stop()
+                await second.stop()
+            }
+        }
+        let room = try await RoomFixture.open(on: first, members: [("maint", "EDITOR")])
+        let watcher = WebSocketClientSession(
+            client: try await first.socket("/ws/\(room.roomID)", token: room.token("op")))
+        try await watcher.until("connected")
+        let maintOnSecond = WebSocketClientSession(
+            client: try await second.socket("/ws/\(room.roomID)", token: room.token("maint")))
+        let connected = try await maintOnSecond.until("connected")
+        #expect(Self.userIDs(connected["online"]).contains("op@example.com"))
+        let joined = try await CatchingUpScenarioTests.until(watcher, "system") {
+            $0["event"]?.stringValue == "user_joined" && $0["user_id"]?.stringValue == "maint@example.com"
+        }
+        #expect(joined["display_name"] != nil)
+        for server in [first, second] {
+            let online = try await server.call("GET", "/api/rooms/\(room.roomID)/online", token: room.token("op"))
+            #expect(Self.userIDs(online.json["users"]) == ["op@example.com", "maint@example.com"])
+        }
+        // A second connection of the same user, on the other process: no second join.
+        let maintOnFirst = WebSocketClientSession(
+            client: try await first.socket("/ws/\(room.roomID)", token: room.token("maint")))
+        try await maintOnFirst.until("connected")
+
+        try await maintOnSecond.send(["type": .string("typing"), "is_typing": .bool(true)])
+        let typing = try await CatchingUpScenarioTests.until(watcher, "typing")
+        #expect(typing["is_typing"] == .bool(true))
+        // Expired 3 s later by one process, announced to the other.
+        let stopped = try await CatchingUpScenarioTests.until(watcher, "typing", timeout: .seconds(6))
+        #expect(stopped["is_typing"] == .bool(false))
+
+        await maintOnSecond.close()
+        await maintOnFirst.close()
+        let left = try await CatchingUpScenarioTests.until(watcher, "system") {
+            $0["event"]?.stringValue == "user_left" || $0["event"]?.stringValue == "user_joined"
+        }
+        #expect(left["event"]?.stringValue == "user_left", "one leave, after the last connection; no second join")
+        await watcher.close()
+    }
 }

@@ -92,4 +92,7 @@ package final class InMemoryPresenceRegistry: PresenceRegistry {
             return expired
         }
     }
+
+    /// Nothing: this registry lives and dies with its one process, so no other process's entries can go stale.
+    package func expireStaleConnections(at now: Date) async -> [(room: RoomID, entry: PresenceEntry)] { [] }
 }

@@ -17,6 +17,7 @@ package enum PostgresMigrations {
         Step(version: 6, name: "mentions by user", sql: Self.mentionsByUser),
         Step(version: 7, name: "pins", sql: Self.pins),
         Step(version: 8, name: "announcements", sql: Self.announcements),
+        Step(version: 9, name: "presence across processes", sql: Self.presence),
     ]
 
     // Choices worth knowing (docs/DATABASE.md explains them in full):
@@ -288,5 +289,39 @@ package enum PostgresMigrations {
             created_at timestamptz NOT NULL
         );
         CREATE INDEX announcements_recent ON announcements (created_at DESC, announcement_id DESC);
+        """
+
+    // Presence shared by the server processes (PostgresPresenceRegistry). Unlogged: no WAL for rows that change at
+    // every connect and heartbeat, and after a database crash the tables come back empty, which is right for
+    // presence (each process writes its connections again at its next heartbeat). No foreign keys to rooms: the rows
+    // are gone within 30 s of their process, and a connection row must never block a room change.
+    private static let presence = """
+        CREATE UNLOGGED TABLE presence_processes (
+            process_id uuid PRIMARY KEY,
+            heartbeat_at timestamptz NOT NULL
+        );
+        CREATE UNLOGGED TABLE presence_members (
+            room_id uuid NOT NULL,
+            user_id text NOT NULL,
+            display_name text NOT NULL,
+            since timestamptz NOT NULL,
+            PRIMARY KEY (room_id, user_id)
+        );
+        CREATE UNLOGGED TABLE presence_connections (
+            process_id uuid NOT NULL REFERENCES presence_processes (process_id),
+            connection_id bigint NOT NULL,
+            room_id uuid NOT NULL,
+            user_id text NOT NULL,
+            PRIMARY KEY (process_id, connection_id)
+        );
+        CREATE INDEX presence_connections_member ON presence_connections (room_id, user_id);
+        CREATE UNLOGGED TABLE presence_typing (
+            room_id uuid NOT NULL,
+            user_id text NOT NULL,
+            display_name text NOT NULL,
+            refreshed_at timestamptz NOT NULL,
+            PRIMARY KEY (room_id, user_id)
+        );
+        CREATE INDEX presence_typing_refreshed ON presence_typing (refreshed_at);
         """
 }

@@ -3,7 +3,8 @@ package import Foundation
 
 /// Who is connected to which room, and who is typing.
 ///
-/// A user is online in a room while any of their connections to it is open.
+/// A user is online in a room while any of their connections to it is open, on any server process that shares the
+/// registry. Connection ids are unique within one process; an adapter shared by processes tells them apart itself.
 package protocol PresenceRegistry: Sendable {
     /// Records a connection; true when it is the user's first in the room (announce `user_joined`).
     func connect(_ connection: UInt64, user: UserID, displayName: String, room: RoomID, at: Date) async -> Bool
@@ -15,6 +16,10 @@ package protocol PresenceRegistry: Sendable {
     func typing(in room: RoomID) async -> [PresenceEntry]
     /// Clears typing states last refreshed at or before `cutoff` and returns them (announce `is_typing: false`).
     func expireTyping(refreshedBefore cutoff: Date) async -> [(room: RoomID, entry: PresenceEntry)]
+    /// Keeps this process's connections alive and forgets those of processes that stopped doing so (killed, or cut
+    /// off from the registry for longer than the adapter's expiry); returns the users whose last connection anywhere
+    /// that was (announce `user_left`). Run about once a second. A registry of one process has nothing to expire.
+    func expireStaleConnections(at now: Date) async -> [(room: RoomID, entry: PresenceEntry)]
 }
 
 package struct PresenceEntry: Hashable, Sendable {

@@ -38,6 +38,7 @@ final class Services: Sendable {
     let disconnect: DisconnectFromRoom
     let setTyping: SetTyping
     let expireTyping: ExpireTyping
+    let expirePresence: ExpirePresence
     let presence: ListPresence
     let listNotifications: ListNotifications
     let markRead: MarkNotificationsRead
@@ -95,6 +96,7 @@ final class Services: Sendable {
         self.disconnect = DisconnectFromRoom(deps)
         self.setTyping = SetTyping(deps)
         self.expireTyping = ExpireTyping(deps)
+        self.expirePresence = ExpirePresence(deps)
         self.presence = ListPresence(deps)
         self.listNotifications = ListNotifications(deps)
         self.markRead = MarkNotificationsRead(deps)

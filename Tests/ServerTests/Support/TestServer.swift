@@ -50,7 +50,7 @@ final class TestServer: Sendable {
             users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
             notifications: stores.notifications, revocations: stores.revocations,
             directory: InMemoryDirectory(people: Self.people), tokens: tokens, objects: self.objects,
-            bus: stores.bus, presence: InMemoryPresenceRegistry())
+            bus: stores.bus, presence: stores.presence)
         self.server = try await IncidentServer(
             deps: deps, host: "127.0.0.1", port: 0, reportTimeZone: TimeZone(identifier: "Asia/Taipei")!,
             limits: limits, log: Logger(minimum: .error), site: site, proxies: proxies)
@@ -167,6 +167,7 @@ struct StoreKit: Sendable {
     var notifications: any NotificationStore
     var revocations: any RevocationStore
     var bus: any RoomEventBus
+    var presence: any PresenceRegistry
 }
 
 /// The store a scenario runs on: in memory, or the real PostgreSQL that scripts/test starts (with its
@@ -184,7 +185,8 @@ enum StoreKind: String, Sendable, CaseIterable, CustomTestStringConvertible {
                 users: InMemoryUserStore(database: database), rooms: InMemoryRoomStore(database: database),
                 messages: InMemoryMessageStore(database: database), files: InMemoryFileStore(database: database),
                 notifications: InMemoryNotificationStore(database: database),
-                revocations: InMemoryRevocationStore(database: database), bus: InMemoryEventBus())
+                revocations: InMemoryRevocationStore(database: database), bus: InMemoryEventBus(),
+                presence: InMemoryPresenceRegistry())
         case .postgres:
             let url = try TestEnvironment.require("TEST_DATABASE_URL", sourceLocation: sourceLocation)
             let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 8, maxOverflow: 8))
@@ -193,7 +195,7 @@ enum StoreKind: String, Sendable, CaseIterable, CustomTestStringConvertible {
             return StoreKit(
                 users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
                 notifications: stores.notifications, revocations: stores.revocations,
-                bus: PostgresEventBus(url: url))
+                bus: PostgresEventBus(url: url), presence: PostgresPresenceRegistry(pool: pool))
         }
     }
 
