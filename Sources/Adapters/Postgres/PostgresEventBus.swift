@@ -134,6 +134,8 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
             do {
                 let connection = try PostgresConnection(url: self.url)
                 defer { connection.close() }
+                // Named, so an operator (and the cluster gate) can tell this connection in pg_stat_activity.
+                try connection.execute(script: "SET application_name TO 'incidentd listen'")
                 // The channel is an identifier: quote it (it comes from configuration, not from users).
                 try connection.execute(
                     trustedScript: "LISTEN \"\(self.channel.replacingOccurrences(of: "\"", with: "\"\""))\"")
