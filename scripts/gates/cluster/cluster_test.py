@@ -263,7 +263,7 @@ async def main() -> None:
     ports = ",".join(str(p) for p in listener_ports) or "0"
     terminated = psql(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-        f"WHERE application_name = 'incidentd listen' AND client_port IN ({ports})"
+        f"WHERE application_name LIKE 'incidentd listen%' AND client_port IN ({ports})"
     )
     check(terminated == "1", "process 1's LISTEN connection was terminated")
     async with IncidentClient(direct(3), token=senders[2].token) as on_third:
