@@ -76,6 +76,7 @@ class Member:
         self.connection = RoomConnection(client, room_id, backoff=FAST)
         self.sequences: list[int] = []
         self.arrivals: list[float] = []
+        self.sources: dict[int, str] = {}
         self.presence: list[Presence] = []
         self.task: asyncio.Task[None] | None = None
 
@@ -90,6 +91,7 @@ class Member:
                 if isinstance(event, MessageEvent):
                     self.sequences.append(event.message["sequence_number"])
                     self.arrivals.append(time.monotonic())
+                    self.sources[event.message["sequence_number"]] = event.source
                 elif isinstance(event, Presence):
                     self.presence.append(event)
         except ConnectionStopped:
@@ -274,6 +276,11 @@ async def main() -> None:
         "after the LISTEN connection broke, every member got the messages sent meanwhile",
     )
     check(all(gap_free(m.sequences) for m in everyone), "still without gaps or repeats")
+    during_seqs = [m["sequence_number"] for m in during]
+    check(
+        all(m.sources.get(seq) == "live" for m in everyone for seq in during_seqs),
+        "every one of them arrived live (the process caught up itself; no client had to fill a gap)",
+    )
 
     # 6. Logout on one process closes the token's sockets on the others within a second.
     victim = clients["bench33"]
@@ -294,6 +301,20 @@ async def main() -> None:
             check(False, "logout closed the sockets on every process within a second")
     took = time.monotonic() - started
     check(took < 1.0 + 0.3, f"logout closed the sockets on both processes in {took * 1000:.0f} ms")
+
+    # 6b. Removing a member on process 1 closes their socket on process 3 within a second.
+    removed = clients["bench34"]
+    ws = await websockets.connect(f"ws://127.0.0.1:{PROCESSES[2][1]}/ws/{room_id}?token={removed.token}")
+    await asyncio.wait_for(_until_connected(ws), 10)
+    started = time.monotonic()
+    async with IncidentClient(direct(1), token=owner.token) as on_first:
+        await on_first.remove_member(room_id, "bench34@example.com")
+    try:
+        await asyncio.wait_for(_drain(ws), 1.5)
+    except TimeoutError:
+        check(False, "removing a member closed their socket on another process within a second")
+    took = time.monotonic() - started
+    check(took < 1.3, f"removing a member closed their socket on another process in {took * 1000:.0f} ms")
 
     # 4b. The killed process's own users (the witnesses) leave within the documented expiry.
     async def witnesses_gone() -> bool:
