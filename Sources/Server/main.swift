@@ -119,7 +119,8 @@ do {
         StaticSite.load(
             root: root,
             clientModule: environment["WEB_CLIENT_JS"].map { URL(fileURLWithPath: $0) }
-                ?? root.deletingLastPathComponent().appendingPathComponent("Clients/js/incident-rooms.js"))
+                ?? root.deletingLastPathComponent().appendingPathComponent("Clients/js/incident-rooms.js"),
+            imageOrigins: (environment["S3_ENDPOINT"]).flatMap(StaticSite.origin(of:)).map { [$0] } ?? [])
     }
     if let webRoot, let webSite {
         log.info("web_page", ["root": webRoot.path, "files": String(webSite.assets.count)])

@@ -105,6 +105,37 @@ struct GenerateReportTests {
         let asAdmin = try await self.report(room.id, by: TestApp.admin)
         #expect(asAdmin.contains("# Incident report: Conveyor belt B2 stopped"))
     }
+
+    /// A room of any size is written a page at a time (finding 14): the pieces join into exactly the report, every
+    /// message once and in order, and a message sent while the report is written is not in it (the head counts it
+    /// not).
+    @Test func aLongTimelineIsWrittenInPagesAndStopsAtTheCountedEnd() async throws {
+        let room = try await self.app.room(title: "Long shift")
+        var last: Int64 = 0
+        for i in 1...450 {
+            self.app.clock.advance(by: 0.2)  // within the acting rate
+            last = try await self.app.send("entry \(i)", to: room.id).sequenceNumber
+        }
+        let generator = GenerateReport(self.app.deps, timeZone: try #require(TimeZone(identifier: "UTC"))) { _ in "" }
+        let report = try await generator.prepare(room.id, by: TestApp.viewer)
+        var pieces: [String] = []
+        var sentMeanwhile = false
+        try await report.write { piece in
+            pieces.append(piece)
+            if !sentMeanwhile {
+                sentMeanwhile = true
+                self.app.clock.advance(by: 1)
+                _ = try await self.app.send("after the report began", to: room.id)
+            }
+        }
+        #expect(pieces.count >= 4)  // the head, then three pages of at most 200
+        let text = pieces.joined()
+        #expect(!text.contains("after the report began"))
+        let entries = text.split(separator: "\n").filter { $0.contains(": entry ") }
+        #expect(entries.count == 450)
+        #expect(entries.first?.hasSuffix(": entry 1") == true && entries.last?.hasSuffix(": entry 450") == true)
+        #expect(text.contains("| Messages | \(last) |"))
+    }
 }
 
 struct FileUseCaseTests {

@@ -108,4 +108,21 @@ struct StaticSiteTests {
             #expect(traversal.status == 404)
         }
     }
+
+    /// Photos come from the object store's presigned links: its origin (and only it) joins `img-src`; scripts and
+    /// calls stay on this origin.
+    @Test func photosFromTheObjectStoreAreAllowedAndNothingElse() throws {
+        #expect(StaticSite.origin(of: "http://127.0.0.1:9000") == "http://127.0.0.1:9000")
+        #expect(StaticSite.origin(of: "https://S3.plant.example/bucket") == "https://S3.plant.example")
+        #expect(StaticSite.origin(of: "ftp://files.example") == nil)
+        #expect(StaticSite.origin(of: "http://evil.example; script-src *") == nil)
+        #expect(StaticSite.origin(of: "not a url") == nil)
+        let site = StaticSite(files: ["/index.html": Array("<p>".utf8)], imageOrigins: ["https://s3.plant.example"])
+        let response = try #require(
+            site.response(to: HTTPRequest(method: .get, path: "/", target: "/", headers: HTTPHeaders())))
+        let csp = try #require(response.headers["Content-Security-Policy"])
+        #expect(csp.contains("img-src 'self' blob: https://s3.plant.example;"))
+        #expect(csp.hasPrefix("default-src 'self';"))
+        #expect(!csp.contains("script-src"))
+    }
 }

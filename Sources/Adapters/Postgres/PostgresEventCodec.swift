@@ -104,10 +104,33 @@ enum PostgresEventCodec {
     /// Rebuilds an event, loading what the payload names by id on `connection`; nil for an event that no longer
     /// applies (its message is gone) or that this version does not know.
     static func decode(_ value: JSONValue, on connection: PostgresConnection) throws -> LiveEvent? {
+        try Self.decode(value, loading: .database(connection))
+    }
+
+    /// How a payload's references (`m`, `id`) are read back: from the database, or (the fuzz target) not at all.
+    struct Loader {
+        var message: (MessageID) throws -> Message?
+        var notification: (NotificationID) throws -> UserNotification?
+        var announcement: (AnnouncementID) throws -> Announcement?
+
+        static func database(_ connection: PostgresConnection) -> Loader {
+            Loader(
+                message: { try PostgresMessageStore.loadMessage(id: $0, on: connection) },
+                notification: { try PostgresNotificationStore.load(id: $0, on: connection) },
+                announcement: { try PostgresNotificationStore.loadAnnouncement(id: $0, on: connection) })
+        }
+
+        /// Every reference names something that is gone.
+        static var nothing: Loader {
+            Loader(message: { _ in nil }, notification: { _ in nil }, announcement: { _ in nil })
+        }
+    }
+
+    static func decode(_ value: JSONValue, loading loader: Loader) throws -> LiveEvent? {
         guard let kind = value["t"]?.stringValue else { return nil }
         func message() throws -> Message? {
             guard let id = value["m"]?.stringValue.flatMap(MessageID.init) else { return nil }
-            return try PostgresMessageStore.loadMessage(id: id, on: connection)
+            return try loader.message(id)
         }
         func room() -> RoomID? { value["r"]?.stringValue.flatMap(RoomID.init) }
         func user() -> UserID? { value["u"]?.stringValue.map(UserID.init(rawValue:)) }
@@ -165,7 +188,7 @@ enum PostgresEventCodec {
             return value["id"]?.stringValue.map { LiveEvent.tokenRevoked(tokenID: $0) }
         case "notification_ref":
             guard let id = value["id"]?.stringValue.flatMap(NotificationID.init) else { return nil }
-            return try PostgresNotificationStore.load(id: id, on: connection).map(LiveEvent.notification)
+            return try loader.notification(id).map(LiveEvent.notification)
         case "receipt":
             guard let room = room(), let user = user(), let name = value["n"]?.stringValue,
                 let sequence = Self.integer(value["s"]), sequence >= 0, let at = time()
@@ -182,7 +205,7 @@ enum PostgresEventCodec {
                 Announcement(id: id, message: text, severity: severity, createdBy: UserID(rawValue: by), createdAt: at))
         case "announcement_ref":
             guard let id = value["id"]?.stringValue.flatMap(AnnouncementID.init) else { return nil }
-            return try PostgresNotificationStore.loadAnnouncement(id: id, on: connection).map(LiveEvent.announcement)
+            return try loader.announcement(id).map(LiveEvent.announcement)
         default:
             return nil
         }

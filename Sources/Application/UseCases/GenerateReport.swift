@@ -16,22 +16,56 @@ package struct GenerateReport: Sendable {
         self.fileLink = fileLink
     }
 
+    /// The whole report as one string (tests, and callers that want it in memory).
     package func callAsFunction(_ roomID: RoomID, by principal: Principal) async throws -> String {
-        let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
-        let members = try await self.deps.membersWithCurrentNames(of: roomID)
-        var messages: [Message] = []
-        var after: Int64 = 0
-        while true {
-            let page = try await self.deps.messages.history(
-                of: roomID, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: 200))
-            messages += page.messages
-            guard page.hasMore, let last = page.messages.last else { break }
-            after = last.sequenceNumber
-        }
-        return self.render(access.room, members: members, messages: messages, generatedAt: self.deps.clock.now())
+        var out = ""
+        try await self.prepare(roomID, by: principal).write { out += $0 }
+        return out
     }
 
-    func render(_ room: Room, members: [Member], messages: [Message], generatedAt: Date) -> String {
+    /// Checks access and reads what the report's head needs (the room, its members, its pins), so that a refusal
+    /// is known before anything is sent; `Report.write` then streams the timeline a page at a time, so a room of
+    /// any size costs one page of memory (hardening finding 14).
+    package func prepare(_ roomID: RoomID, by principal: Principal) async throws -> Report {
+        let access = try await RoomAccess.resolve(roomID, for: principal, in: self.deps)
+        let members = try await self.deps.membersWithCurrentNames(of: roomID)
+        let pins = try await self.deps.messages.pins(in: roomID)
+        return Report(
+            generator: self, room: access.room, members: members, pins: pins, generatedAt: self.deps.clock.now())
+    }
+
+    /// A report ready to be written.
+    package struct Report: Sendable {
+        let generator: GenerateReport
+        let room: Room
+        let members: [Member]
+        let pins: [Message]
+        let generatedAt: Date
+
+        /// Hands the report to `sink` in pieces: the head, then the timeline 200 messages at a time, up to the last
+        /// message the head counts (later ones belong to the next report).
+        package func write(to sink: (String) async throws -> Void) async throws {
+            let generator = self.generator
+            try await sink(
+                generator.head(self.room, members: self.members, pins: self.pins, generatedAt: self.generatedAt))
+            var after: Int64 = 0
+            while after < self.room.lastSequenceNumber {
+                let page = try await generator.deps.messages.history(
+                    of: self.room.id, HistoryQuery(direction: .oldestFirst(afterSequence: after), limit: 200))
+                let messages = page.messages.prefix { $0.sequenceNumber <= self.room.lastSequenceNumber }
+                var out = ""
+                for message in messages {
+                    out += generator.entry(message, note: message.isPinned && !message.isDeleted ? " *(pinned)*" : "")
+                }
+                try await sink(out)
+                guard page.hasMore, let last = messages.last, last.sequenceNumber > after else { break }
+                after = last.sequenceNumber
+            }
+        }
+    }
+
+    /// Everything before the timeline's entries.
+    func head(_ room: Room, members: [Member], pins: [Message], generatedAt: Date) -> String {
         var out = "# Incident report: \(Markdown.inline(room.title))\n\n"
         out += "| Field | Value |\n|---|---|\n"
         out += "| Type | \(room.incidentType.rawValue.replacingOccurrences(of: "_", with: " ")) |\n"
@@ -47,9 +81,8 @@ package struct GenerateReport: Sendable {
         out += "| Time zone | \(self.timeZone.identifier) |\n"
         out += "| Report generated | \(self.time(generatedAt)) |\n"
         out += "\n## Key events\n\n"
-        let pinned = messages.filter { $0.isPinned && !$0.isDeleted }
-        if pinned.isEmpty { out += "*No message is pinned.*\n" }
-        for message in pinned {
+        if pins.isEmpty { out += "*No message is pinned.*\n" }
+        for message in pins {
             let by = message.pinnedBy.map { id in members.first { $0.userID == id }?.displayName ?? id.rawValue }
             out += self.entry(message, note: by.map { " *(pinned by \(Markdown.inline($0)))*" } ?? "")
         }
@@ -61,15 +94,11 @@ package struct GenerateReport: Sendable {
             out +=
                 "- \(Markdown.inline(member.displayName)) (\(Markdown.inline(member.userID.rawValue))): \(member.role.rawValue)\n"
         }
-        out += "\n## Timeline\n\n"
-        for message in messages {
-            out += self.entry(message, note: message.isPinned && !message.isDeleted ? " *(pinned)*" : "")
-        }
-        return out
+        return out + "\n## Timeline\n\n"
     }
 
     /// One message as a list item; `note` follows its number (the timeline marks pinned messages with it).
-    private func entry(_ message: Message, note: String) -> String {
+    func entry(_ message: Message, note: String) -> String {
         let head = "- **\(self.time(message.createdAt))** #\(message.sequenceNumber)\(note)"
         let sender = Markdown.inline(message.senderDisplayName)
         guard !message.isDeleted else {

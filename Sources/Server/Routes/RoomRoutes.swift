@@ -1,5 +1,6 @@
 import Application
 import Domain
+import HTTPCore
 import Transport
 
 /// Rooms, members, presence and the report.
@@ -125,8 +126,11 @@ struct RoomRoutes {
         }
         router.add(.get, "/api/rooms/:room_id/report") { request in
             await endpoint.authenticated(request) { principal in
-                let markdown = try await services.report(try endpoint.roomID(request), by: principal)
-                return .text(200, markdown, contentType: "text/markdown; charset=utf-8")
+                // Refusals are known before the head is sent; the timeline then streams a page at a time.
+                let report = try await services.report.prepare(try endpoint.roomID(request), by: principal)
+                return HTTPResponse(
+                    status: 200, headers: ["Content-Type": "text/markdown; charset=utf-8"],
+                    body: .stream { writer in try await report.write { try await writer.write($0) } })
             }
         }
     }

@@ -18,17 +18,36 @@ final class StaticSite: Sendable {
     /// Paths (`/index.html`, `/js/incident-rooms.js`) to their contents.
     let assets: [String: Asset]
 
-    /// The CSP of every page answer: scripts and styles from this origin only (no inline script, no eval); images
-    /// may also be `blob:` previews of files being uploaded.
-    static let contentSecurityPolicy =
-        "default-src 'self'; img-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        + "frame-ancestors 'none'"
+    /// The CSP of every page answer: scripts, styles and calls to this origin only (no inline script, no eval);
+    /// images may also be `blob:` previews of files being uploaded and photos from `imageOrigins` (the object
+    /// store, whose presigned links the page shows inline).
+    let contentSecurityPolicy: String
+
+    /// The CSP for a page whose photos come from `imageOrigins` (`https://s3.plant.example`).
+    static func contentSecurityPolicy(imageOrigins: [String]) -> String {
+        let images = (["'self'", "blob:"] + imageOrigins).joined(separator: " ")
+        return "default-src 'self'; img-src \(images); object-src 'none'; base-uri 'none'; form-action 'self'; "
+            + "frame-ancestors 'none'"
+    }
+
+    /// The origin (`scheme://host[:port]`) of a URL, for the CSP; nil when it has none.
+    static func origin(of url: String) -> String? {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
+            let host = parsed.host, !host.isEmpty,
+            host.allSatisfy({
+                $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "[" || $0 == "]"
+            })
+        else { return nil }
+        return parsed.port.map { "\(scheme)://\(host):\($0)" } ?? "\(scheme)://\(host)"
+    }
 
     /// The path under which the JavaScript client module is served (the file stays in Clients/js).
     static let clientModulePath = "/js/incident-rooms.js"
 
     /// A site of the given files (tests build them directly).
-    init(files: [String: [UInt8]]) {
+    init(files: [String: [UInt8]], imageOrigins: [String] = []) {
+        self.contentSecurityPolicy = Self.contentSecurityPolicy(imageOrigins: imageOrigins)
         var assets: [String: Asset] = [:]
         for (path, bytes) in files {
             assets[path] = Asset(bytes: bytes, contentType: Self.contentType(of: path), etag: Self.etag(of: bytes))
@@ -37,7 +56,7 @@ final class StaticSite: Sendable {
     }
 
     /// Reads every regular file under `root` (and the client module, when it exists) into memory.
-    static func load(root: URL, clientModule: URL?) -> StaticSite {
+    static func load(root: URL, clientModule: URL?, imageOrigins: [String] = []) -> StaticSite {
         var files: [String: [UInt8]] = [:]
         let base = root.standardizedFileURL.resolvingSymlinksInPath().path
         if let walker = FileManager.default.enumerator(atPath: base) {
@@ -54,7 +73,7 @@ final class StaticSite: Sendable {
         if let clientModule, let data = FileManager.default.contents(atPath: clientModule.path) {
             files[Self.clientModulePath] = Array(data)
         }
-        return StaticSite(files: files)
+        return StaticSite(files: files, imageOrigins: imageOrigins)
     }
 
     /// The web root: `WEB_ROOT` when set, else the first `Web/` folder found in the working directory or above the
@@ -101,7 +120,7 @@ final class StaticSite: Sendable {
         var headers: HTTPHeaders = [
             "ETag": asset.etag,
             "Cache-Control": "no-cache",
-            "Content-Security-Policy": Self.contentSecurityPolicy,
+            "Content-Security-Policy": self.contentSecurityPolicy,
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
         ]
