@@ -49,11 +49,14 @@ struct PostgresEventBusTests {
         try #require(probes > 0, "the listener never heard the sender")
 
         let big = String(repeating: "長文", count: 3_000)  // 18 KB of UTF-8: far over NOTIFY's 8 000 bytes
+        var readings = JSONObject()  // about 100 KB of readings
+        for index in 0..<4_000 { readings["sensor_\(index)_pressure"] = .number(Double(index) + 0.25) }
         let sent = try await database.stores.messages.append([
             fixture.newText(in: room, sender: "a@example.com", text: big),
             fixture.newMessage(
-                in: room.id, sender: "a@example.com", kind: .incidentData, content: .readings(["t": .number(85)])),
+                in: room.id, sender: "a@example.com", kind: .incidentData, content: .readings(readings)),
         ]).map(\.message)
+        #expect(JSONWriter.encode(.object(readings)).count > 100_000)
         let notification = UserNotification(
             id: NotificationID(uuid: UUID()), userID: UserID("b@example.com"), kind: .mention, title: "Mentioned",
             message: "in Line 3", roomID: room.id, reference: .message(sent[0].id), createdAt: fixture.now)
@@ -71,6 +74,76 @@ struct PostgresEventBusTests {
         // The publishing process got each event once, directly.
         try await Task.sleep(for: .milliseconds(200))
         #expect(inboxA.events.filter { $0 != probe } == events)
+    }
+
+    /// Two buses on a fresh channel, each subscribed, once B has heard A.
+    static func pair(_ database: PostgresTestDatabase, inbox: Inbox) async throws -> (
+        PostgresEventBus, PostgresEventBus, LiveEvent
+    ) {
+        let channel = "test_" + database.schema
+        let busA = PostgresEventBus(url: database.url, channel: channel)
+        let busB = PostgresEventBus(url: database.url, channel: channel)
+        await busA.subscribe { _ in }
+        await busB.subscribe { inbox.add($0) }
+        let probe = LiveEvent.typing(
+            room: RoomID(uuid: UUID()), user: UserID("probe@example.com"), displayName: "p", isTyping: true)
+        for _ in 0..<100 where inbox.events.isEmpty {
+            await busA.publish(probe)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(!inbox.events.isEmpty, "the listener never heard the sender")
+        return (busA, busB, probe)
+    }
+
+    @Test func aListenerCutOffCatchesUpWhatWasPublishedMeanwhile() async throws {
+        let database = try await PostgresTestDatabase.make()
+        defer { database.pool.close() }
+        let inbox = Inbox()
+        let (busA, busB, probe) = try await Self.pair(database, inbox: inbox)
+        defer {
+            busA.close()
+            busB.close()
+        }
+        let before = inbox.events.count
+        // Both listeners of this channel are cut off (the application name names the channel), then A publishes.
+        let killed = try await database.pool.withConnection { connection in
+            try connection.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                [.text("incidentd listen test_" + database.schema)]
+            ).rowCount
+        }
+        #expect(killed == 2)
+        let room = RoomID(uuid: UUID())
+        let events = (0..<20).map {
+            LiveEvent.typing(room: room, user: UserID("u\($0)@example.com"), displayName: "U\($0)", isTyping: true)
+        }
+        for event in events { await busA.publish(event) }
+        let received = try await inbox.wait(for: before + events.count).filter { $0 != probe }
+        #expect(received == events, "every event once, in order, though B was not listening when some were sent")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(inbox.events.filter { $0 != probe } == events)
+    }
+
+    @Test func anEventTooLargeForNotifyTravelsByReference() async throws {
+        let database = try await PostgresTestDatabase.make()
+        defer { database.pool.close() }
+        let inbox = Inbox()
+        let (busA, busB, probe) = try await Self.pair(database, inbox: inbox)
+        defer {
+            busA.close()
+            busB.close()
+        }
+        let before = inbox.events.count
+        // A display name of 12 000 bytes: the codec sends it whole, so the payload is over NOTIFY's 8 000 bytes.
+        let huge = LiveEvent.typing(
+            room: RoomID(uuid: UUID()), user: UserID("long@example.com"),
+            displayName: String(repeating: "名", count: 4_000), isTyping: true)
+        let small = LiveEvent.typing(
+            room: RoomID(uuid: UUID()), user: UserID("short@example.com"), displayName: "S", isTyping: false)
+        await busA.publish(huge)
+        await busA.publish(small)
+        let received = try await inbox.wait(for: before + 2).filter { $0 != probe }
+        #expect(received == [huge, small])
     }
 
     @Test func payloadsStayUnderTheNotifyLimit() {

@@ -9,10 +9,16 @@ internal import Synchronization
 ///   thread with its own connection sends everything queued so far as one NOTIFY per 7.8 KB of compact events
 ///   (`PostgresEventCodec`: message events carry ids, not bodies), with `synchronous_commit` off: notifications are
 ///   not data, and a lost one is made whole by catch-up, because every stored change raised the room's `rev`.
+/// - Every payload is also written to `room_event_log` (migration 10) in the statement that NOTIFYs it, and the
+///   notification carries the row's id before the payload (`"<id> <payload>"`). A payload over NOTIFY's 8 000 bytes
+///   (one event too large to share a payload, which this codec never makes today) is notified as its id alone and
+///   read back from the log by the listeners: never dropped.
 /// - A listener thread with its own connection LISTENs, skips its own process's payloads, loads the messages the
 ///   events name (by primary key, on the listener connection) and calls the handlers in the order the payloads were
-///   committed. When the connection breaks it reconnects, backing off up to 2 s; events sent meanwhile are missed
-///   and made whole by catch-up, as the port allows.
+///   committed. When the connection breaks (a restart, `pg_terminate_backend`) it reconnects, backing off up to
+///   2 s, and then replays from the log what it missed: the rows after the 10 000 ids before the highest it had
+///   delivered that it has not delivered (ids are taken before commit, so a row committed late can sit below one
+///   seen earlier; the window covers that). Rows older than 10 minutes are deleted by the sender.
 ///
 /// Both threads start at the first `subscribe` or `publish`; `close()` stops them.
 package final class PostgresEventBus: RoomEventBus, Sendable {
@@ -24,6 +30,8 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
     private let ownPrefix: String
     private let state = Mutex(State())
     private let outbox = PostgresEventOutbox()
+    /// The ids of the log rows delivered lately, so a replay after a reconnect delivers each row once.
+    private let delivered = Mutex(DeliveredRows())
 
     private struct State {
         var handlers: [@Sendable (LiveEvent) -> Void] = []
@@ -80,6 +88,9 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
     private func sendLoop() {
         var connection: PostgresConnection?
         var backoff = 0.05
+        // Without the log table (a database not migrated to step 10) payloads travel inline only, as before.
+        var logged = true
+        var lastPrune = Date.distantPast
         while let events = self.outbox.take() {
             let payloads = Self.payloads(origin: self.origin, events: events)
             do {
@@ -88,9 +99,37 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
                     try opened.execute(script: "SET synchronous_commit TO off")
                     connection = opened
                 }
-                try connection?.query(
-                    "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n",
-                    [.text(self.channel), .textArray(payloads)])
+                if logged {
+                    do {
+                        try connection?.query(
+                            """
+                            WITH logged AS (
+                                INSERT INTO room_event_log (origin, payload)
+                                SELECT $2, payload FROM unnest($3::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n
+                                RETURNING id, payload
+                            )
+                            SELECT pg_notify(
+                                $1, CASE WHEN octet_length(payload) < $4 THEN id || ' ' || payload ELSE id::text END)
+                            FROM logged ORDER BY id
+                            """,
+                            [
+                                .text(self.channel), .text(self.origin), .textArray(payloads),
+                                .int(Int64(Self.inlineLimit)),
+                            ])
+                    } catch let error where error.sqlState == "42P01" {
+                        logged = false
+                    }
+                }
+                if !logged {
+                    try connection?.query(
+                        "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n",
+                        [.text(self.channel), .textArray(payloads)])
+                }
+                if logged, Date().timeIntervalSince(lastPrune) > 30 {
+                    lastPrune = Date()
+                    try connection?.query(
+                        "DELETE FROM room_event_log WHERE created_at < now() - interval '10 minutes'")
+                }
                 backoff = 0.05
             } catch {
                 // Other processes miss these events; their clients catch up by rev. Retry the connection later.
@@ -122,6 +161,9 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
         return payloads
     }
 
+    /// A payload and its id prefix fit NOTIFY's 8 000 bytes below this; a larger one travels as its log id alone.
+    static let inlineLimit = 7_970
+
     private static func envelopeStart(origin: String) -> String {
         "{\"o\":\"\(origin)\",\"e\":["
     }
@@ -134,19 +176,59 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
             do {
                 let connection = try PostgresConnection(url: self.url)
                 defer { connection.close() }
+                // Named, so an operator (and the cluster gate) can tell this connection in pg_stat_activity.
+                _ = try connection.query(
+                    "SELECT set_config('application_name', $1, false)", [.text("incidentd listen \(self.channel)")])
                 // The channel is an identifier: quote it (it comes from configuration, not from users).
                 try connection.execute(
                     trustedScript: "LISTEN \"\(self.channel.replacingOccurrences(of: "\"", with: "\"\""))\"")
                 backoff = 0.05
+                // After a break: what was published while this process was not listening (nothing at the first
+                // connect: a process that just started has nobody to catch up for).
+                try self.replay(on: connection)
                 while !self.isClosed {
                     for notification in try connection.waitForNotifications(milliseconds: 1_000) {
-                        try self.deliver(notification.payload, on: connection)
+                        try self.receive(notification.payload, on: connection)
                     }
                 }
             } catch {
                 Thread.sleep(forTimeInterval: backoff)
                 backoff = min(backoff * 2, 2)
             }
+        }
+    }
+
+    /// One notification: `"<id> <payload>"`, `"<id>"` (read the payload from the log), or a bare payload (a sender
+    /// without the log).
+    private func receive(_ notification: String, on connection: PostgresConnection) throws {
+        let utf8 = notification.utf8
+        let digits = utf8.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        guard !digits.isEmpty, digits.count <= 18, let id = Int64(String(decoding: digits, as: UTF8.self)) else {
+            try self.deliver(notification, on: connection)
+            return
+        }
+        guard self.delivered.withLock({ $0.insert(id) }) else { return }
+        if digits.count == utf8.count {
+            guard
+                let payload = try connection.query(
+                    "SELECT payload FROM room_event_log WHERE id = $1", [.int(id)]
+                ).first?.decode(String.self, at: 0)
+            else { return }
+            try self.deliver(payload, on: connection)
+        } else {
+            try self.deliver(String(notification.dropFirst(digits.count + 1)), on: connection)
+        }
+    }
+
+    private func replay(on connection: PostgresConnection) throws {
+        guard let highest = self.delivered.withLock({ $0.highest }) else { return }
+        let rows = try connection.query(
+            "SELECT id, payload FROM room_event_log WHERE id > $1 AND origin <> $2 ORDER BY id",
+            [.int(highest - DeliveredRows.window), .text(self.origin)])
+        for row in rows.rows {
+            let id = try row.decode(Int64.self, at: 0)
+            guard self.delivered.withLock({ $0.insert(id) }) else { continue }
+            try self.deliver(try row.decode(String.self, at: 1), on: connection)
         }
     }
 
@@ -160,6 +242,28 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
             guard let live = try PostgresEventCodec.decode(event, on: connection) else { continue }
             for handler in handlers { handler(live) }
         }
+    }
+}
+
+/// The log ids a listener delivered lately (the last `2 * window`), to deliver each row once across a replay.
+struct DeliveredRows {
+    /// How far below the highest delivered id a replay looks for rows committed late.
+    static let window: Int64 = 10_000
+    private var ids = Set<Int64>()
+    private var order: [Int64] = []
+    private(set) var highest: Int64?
+
+    /// False when `id` was delivered already.
+    mutating func insert(_ id: Int64) -> Bool {
+        guard self.ids.insert(id).inserted else { return false }
+        self.order.append(id)
+        self.highest = max(self.highest ?? id, id)
+        if self.order.count > 2 * Int(Self.window) {
+            let drop = self.order.count - Int(Self.window)
+            for old in self.order[..<drop] { self.ids.remove(old) }
+            self.order.removeFirst(drop)
+        }
+        return true
     }
 }
 

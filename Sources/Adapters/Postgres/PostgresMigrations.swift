@@ -18,6 +18,7 @@ package enum PostgresMigrations {
         Step(version: 7, name: "pins", sql: Self.pins),
         Step(version: 8, name: "announcements", sql: Self.announcements),
         Step(version: 9, name: "presence across processes", sql: Self.presence),
+        Step(version: 10, name: "event log behind NOTIFY", sql: Self.eventLog),
     ]
 
     // Choices worth knowing (docs/DATABASE.md explains them in full):
@@ -323,5 +324,18 @@ package enum PostgresMigrations {
             PRIMARY KEY (room_id, user_id)
         );
         CREATE INDEX presence_typing_refreshed ON presence_typing (refreshed_at);
+        """
+
+    // What PostgresEventBus NOTIFYs, kept 10 minutes: a listener that reconnects replays what it missed, and a
+    // payload too large for NOTIFY travels as its id. Unlogged: live events are not data (a crash loses at most
+    // what catch-up by rev restores anyway), and the table is written at every publish.
+    private static let eventLog = """
+        CREATE UNLOGGED TABLE room_event_log (
+            id bigserial PRIMARY KEY,
+            origin text NOT NULL,
+            payload text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX room_event_log_created ON room_event_log (created_at);
         """
 }
