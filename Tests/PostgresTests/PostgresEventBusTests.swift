@@ -124,6 +124,31 @@ struct PostgresEventBusTests {
         #expect(inbox.events.filter { $0 != probe } == events)
     }
 
+    /// Finding 12: a batch whose NOTIFY fails (the sender's connection was cut) is sent again on a new connection,
+    /// so a revocation published at that moment still reaches the other process.
+    @Test func aBatchWhoseNotifyFailedIsSentAgain() async throws {
+        let database = try await PostgresTestDatabase.make()
+        defer { database.pool.close() }
+        let inbox = Inbox()
+        let (busA, busB, probe) = try await Self.pair(database, inbox: inbox)
+        defer {
+            busA.close()
+            busB.close()
+        }
+        let before = inbox.events.count
+        let killed = try await database.pool.withConnection { connection in
+            try connection.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                [.text("incidentd notify test_" + database.schema)]
+            ).rowCount
+        }
+        #expect(killed >= 1, "the senders of this channel were found by name")
+        let revoked = LiveEvent.tokenRevoked(tokenID: "revoked-while-the-sender-was-cut")
+        await busA.publish(revoked)
+        #expect(await eventually(timeout: .seconds(10)) { inbox.events.dropFirst(before).contains(revoked) })
+        #expect(inbox.events.dropFirst(before).filter { $0 != probe } == [revoked], "once")
+    }
+
     @Test func anEventTooLargeForNotifyTravelsByReference() async throws {
         let database = try await PostgresTestDatabase.make()
         defer { database.pool.close() }

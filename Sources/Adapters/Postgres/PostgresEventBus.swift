@@ -8,7 +8,9 @@ internal import Synchronization
 /// - Publishing delivers to this process's handlers at once, then queues the event for the other processes. A sender
 ///   thread with its own connection sends everything queued so far as one NOTIFY per 7.8 KB of compact events
 ///   (`PostgresEventCodec`: message events carry ids, not bodies), with `synchronous_commit` off: notifications are
-///   not data, and a lost one is made whole by catch-up, because every stored change raised the room's `rev`.
+///   not data, and a lost one is made whole by catch-up, because every stored change raised the room's `rev`. A
+///   batch whose statement fails is sent again on a new connection for about 15 s (it may carry a revocation that
+///   must close sockets elsewhere), then given up.
 /// - Every payload is also written to `room_event_log` (migration 10) in the statement that NOTIFYs it, and the
 ///   notification carries the row's id before the payload (`"<id> <payload>"`). A payload over NOTIFY's 8 000 bytes
 ///   (one event too large to share a payload, which this codec never makes today) is notified as its id alone and
@@ -93,53 +95,76 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
         var lastPrune = Date.distantPast
         while let events = self.outbox.take() {
             let payloads = Self.payloads(origin: self.origin, events: events)
-            do {
-                if connection == nil {
-                    let opened = try PostgresConnection(url: self.url)
-                    try opened.execute(script: "SET synchronous_commit TO off")
-                    connection = opened
+            // A batch that failed is sent again on a new connection (hardening finding 12): it may carry a
+            // revocation that must close sockets on the other processes. After about 15 s of failures it is given up
+            // (the database is down; clients catch up by rev when it is back) so that the queue cannot grow for ever.
+            var attempt = 0
+            while !self.isClosed {
+                do {
+                    let open = try connection ?? self.openSenderConnection()
+                    connection = open
+                    try self.send(payloads, on: open, logged: &logged, lastPrune: &lastPrune)
+                    backoff = 0.05
+                    break
+                } catch {
+                    connection?.close()
+                    connection = nil
+                    attempt += 1
+                    if attempt > Self.sendAttempts { break }
+                    Thread.sleep(forTimeInterval: backoff)
+                    backoff = min(backoff * 2, 2)
                 }
-                if logged {
-                    do {
-                        try connection?.query(
-                            """
-                            WITH logged AS (
-                                INSERT INTO room_event_log (origin, payload)
-                                SELECT $2, payload FROM unnest($3::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n
-                                RETURNING id, payload
-                            )
-                            SELECT pg_notify(
-                                $1, CASE WHEN octet_length(payload) < $4 THEN id || ' ' || payload ELSE id::text END)
-                            FROM logged ORDER BY id
-                            """,
-                            [
-                                .text(self.channel), .text(self.origin), .textArray(payloads),
-                                .int(Int64(Self.inlineLimit)),
-                            ])
-                    } catch let error where error.sqlState == "42P01" {
-                        logged = false
-                    }
-                }
-                if !logged {
-                    try connection?.query(
-                        "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n",
-                        [.text(self.channel), .textArray(payloads)])
-                }
-                if logged, Date().timeIntervalSince(lastPrune) > 30 {
-                    lastPrune = Date()
-                    try connection?.query(
-                        "DELETE FROM room_event_log WHERE created_at < now() - interval '10 minutes'")
-                }
-                backoff = 0.05
-            } catch {
-                // Other processes miss these events; their clients catch up by rev. Retry the connection later.
-                connection?.close()
-                connection = nil
-                Thread.sleep(forTimeInterval: backoff)
-                backoff = min(backoff * 2, 2)
             }
         }
         connection?.close()
+    }
+
+    private func openSenderConnection() throws -> PostgresConnection {
+        let connection = try PostgresConnection(url: self.url)
+        try connection.execute(script: "SET synchronous_commit TO off")
+        // Named, so an operator (and the tests) can tell this connection in pg_stat_activity.
+        _ = try connection.query(
+            "SELECT set_config('application_name', $1, false)", [.text("incidentd notify \(self.channel)")])
+        return connection
+    }
+
+    /// Tries before a batch is given up: 0.05 + 0.1 + ... + 2 s between them, about 15 s in all.
+    static let sendAttempts = 12
+
+    /// One batch: logged and notified in one statement (or notified inline on a database without the log).
+    private func send(
+        _ payloads: [String], on connection: PostgresConnection, logged: inout Bool, lastPrune: inout Date
+    ) throws {
+        if logged {
+            do {
+                try connection.query(
+                    """
+                    WITH logged AS (
+                        INSERT INTO room_event_log (origin, payload)
+                        SELECT $2, payload FROM unnest($3::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n
+                        RETURNING id, payload
+                    )
+                    SELECT pg_notify(
+                        $1, CASE WHEN octet_length(payload) < $4 THEN id || ' ' || payload ELSE id::text END)
+                    FROM logged ORDER BY id
+                    """,
+                    [
+                        .text(self.channel), .text(self.origin), .textArray(payloads),
+                        .int(Int64(Self.inlineLimit)),
+                    ])
+            } catch let error where error.sqlState == "42P01" {
+                logged = false
+            }
+        }
+        if !logged {
+            try connection.query(
+                "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS p(payload, n) ORDER BY n",
+                [.text(self.channel), .textArray(payloads)])
+        }
+        if logged, Date().timeIntervalSince(lastPrune) > 30 {
+            lastPrune = Date()
+            try connection.query("DELETE FROM room_event_log WHERE created_at < now() - interval '10 minutes'")
+        }
     }
 
     /// Packs encoded events into as few NOTIFY payloads as fit: `{"o": origin, "e": [event, ...]}`.

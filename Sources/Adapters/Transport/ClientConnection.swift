@@ -1,6 +1,6 @@
 internal import CLinuxShim
 internal import Glibc
-package import HTTPCore
+internal import HTTPCore
 
 /// The loop side of a `WebSocketClient`: connect, handshake, then frames. Loop-confined.
 final class ClientConnection: LoopHandler {

@@ -1,4 +1,4 @@
-package import HTTPCore
+import HTTPCore
 /// Renders response heads; the server alone sets the framing headers so a handler cannot break the framing.
 enum ResponseSerializer {
     /// The head of `response`. `contentLength` nil means chunked.
