@@ -95,6 +95,17 @@ struct PostgresEventBusTests {
         return (busA, busB, probe)
     }
 
+    /// Ends the bus connections of `applicationName` (each names its role and channel), as an operator or a
+    /// database restart would; the number ended.
+    static func terminate(_ applicationName: String, in database: PostgresTestDatabase) async throws -> Int {
+        try await database.pool.withConnection { connection in
+            try connection.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                [.text(applicationName)]
+            ).rowCount
+        }
+    }
+
     @Test func aListenerCutOffCatchesUpWhatWasPublishedMeanwhile() async throws {
         let database = try await PostgresTestDatabase.make()
         defer { database.pool.close() }
@@ -106,12 +117,7 @@ struct PostgresEventBusTests {
         }
         let before = inbox.events.count
         // Both listeners of this channel are cut off (the application name names the channel), then A publishes.
-        let killed = try await database.pool.withConnection { connection in
-            try connection.query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-                [.text("incidentd listen test_" + database.schema)]
-            ).rowCount
-        }
+        let killed = try await Self.terminate("incidentd listen test_" + database.schema, in: database)
         #expect(killed == 2)
         let room = RoomID(uuid: UUID())
         let events = (0..<20).map {
@@ -136,12 +142,7 @@ struct PostgresEventBusTests {
             busB.close()
         }
         let before = inbox.events.count
-        let killed = try await database.pool.withConnection { connection in
-            try connection.query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-                [.text("incidentd notify test_" + database.schema)]
-            ).rowCount
-        }
+        let killed = try await Self.terminate("incidentd notify test_" + database.schema, in: database)
         #expect(killed >= 1, "the senders of this channel were found by name")
         let revoked = LiveEvent.tokenRevoked(tokenID: "revoked-while-the-sender-was-cut")
         await busA.publish(revoked)
