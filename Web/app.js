@@ -5,7 +5,7 @@ import { $, el } from './dom.js';
 import { formatTime } from './format.js';
 import { t, language, setLanguage, applyLanguage } from './i18n.js';
 import { RoomView } from './room.js';
-import { searchResult } from './search.js';
+import { showResults } from './search.js';
 import { Notifications } from './notifications.js';
 
 const store = globalThis.localStorage;
@@ -201,15 +201,7 @@ $('global-search').addEventListener('submit', async (event) => {
     const results = $('global-results');
     const q = $('global-q').value.trim();
     results.hidden = q === '';
-    if (!q) return;
-    if ([...q].length < 2) { results.replaceChildren(el('li', 'error', t('search_too_short'))); return; }
-    try {
-        const found = await client.search(q, { limit: 50 });
-        results.replaceChildren(...found.results.map((r) => searchResult(r, r.room, app.time.bind(app))));
-        if (found.results.length === 0) results.append(el('li', 'empty', t('no_results')));
-    } catch (error) {
-        results.replaceChildren(el('li', 'error', errorText(error)));
-    }
+    if (q) await showResults(results, q, (text) => client.search(text, { limit: 50 }), { time: (iso) => app.time(iso), errorText });
 });
 
 // MARK: - Creating an incident

@@ -68,3 +68,16 @@ export function mentionAt(text, caret) {
     if (!match) return null;
     return { start: caret - match[2].length - 1, query: match[2] };
 }
+
+const ENTITIES = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'" };
+
+/** Text with the five entities the service and the report escape decoded ("&lt;b&gt;" -> "<b>"); nothing else. */
+export function decodeEntities(text) {
+    return String(text).replace(/&lt;|&gt;|&amp;|&quot;|&#39;/g, (entity) => ENTITIES[entity]);
+}
+
+/** The entity `text` starts with at `index` and what it stands for, or null. */
+export function entityAt(text, index) {
+    const entity = Object.keys(ENTITIES).find((e) => text.startsWith(e, index));
+    return entity ? { length: entity.length, text: ENTITIES[entity] } : null;
+}

@@ -3,6 +3,8 @@
 // and the entities &lt; &gt; &amp;. It builds DOM nodes and sets every piece of text with textContent, so nothing in
 // a report (which quotes what people typed) can become HTML; links are kept only for http(s) and same-site paths.
 
+import { decodeEntities, entityAt } from './format.js';
+
 /** Renders `markdown` into a DocumentFragment of `doc`. */
 export function renderMarkdown(markdown, doc = document) {
     const fragment = doc.createDocumentFragment();
@@ -77,8 +79,6 @@ function splitRow(line) {
     return cells.slice(1);
 }
 
-const ENTITIES = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'" };
-
 /** Appends the inline content of `text` to `parent`. */
 export function appendInline(parent, text, doc = document) {
     const stack = [{ node: parent, marker: null }];
@@ -90,8 +90,8 @@ export function appendInline(parent, text, doc = document) {
         const c = text[i];
         if (c === '\\' && i + 1 < text.length) { buffer += text[++i]; continue; }
         if (c === '&') {
-            const entity = Object.keys(ENTITIES).find((e) => text.startsWith(e, i));
-            if (entity) { buffer += ENTITIES[entity]; i += entity.length - 1; continue; }
+            const entity = entityAt(text, i);
+            if (entity) { buffer += entity.text; i += entity.length - 1; continue; }
         }
         if (c === '*') {
             const marker = text.startsWith('**', i) ? '**' : '*';
@@ -138,8 +138,7 @@ function parseLink(text, start) {
     if (text[i] !== ']' || text[i + 1] !== '(') return null;
     const close = text.indexOf(')', i + 2);
     if (close < 0) return null;
-    const decoded = label.replace(/&lt;|&gt;|&amp;|&quot;|&#39;/g, (e) => ENTITIES[e]);
-    return { label: decoded, url: text.slice(i + 2, close), end: close };
+    return { label: decodeEntities(label), url: text.slice(i + 2, close), end: close };
 }
 
 function safeUrl(url) {

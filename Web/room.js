@@ -5,7 +5,7 @@ import { ApiError } from '/js/incident-rooms.js';
 import { $, el, button, field, select } from './dom.js';
 import { formatFullTime, formatSize, fileKind, mentionAt, parseReading } from './format.js';
 import { t } from './i18n.js';
-import { searchResult } from './search.js';
+import { showResults } from './search.js';
 
 const store = globalThis.localStorage;
 const PAGE = 50;
@@ -1091,15 +1091,11 @@ export class RoomView {
         const input = el('input', null, null, { type: 'search', id: 'room-search-q', 'aria-label': t('search_room'), minlength: '2' });
         const results = el('ol', 'results');
         const form = el('form', 'row', [field(t('search_room'), input), el('button', null, t('search'), { type: 'submit' })], { role: 'search' });
-        form.addEventListener('submit', async (event) => {
+        form.addEventListener('submit', (event) => {
             event.preventDefault();
-            const q = input.value.trim();
-            if ([...q].length < 2) { results.replaceChildren(el('li', 'error', t('search_too_short'))); return; }
-            try {
-                const found = await this.client.searchRoom(this.roomId, q, { limit: 50 });
-                results.replaceChildren(...found.results.map((r) => searchResult(r, null, (iso) => this.app.time(iso))));
-                if (found.results.length === 0) results.append(el('li', 'empty', t('no_results')));
-            } catch (error) { results.replaceChildren(el('li', 'error', this.app.errorText(error))); }
+            showResults(results, input.value.trim(), (q) => this.client.searchRoom(this.roomId, q, { limit: 50 }), {
+                time: (iso) => this.app.time(iso), errorText: this.app.errorText,
+            });
         });
         this.sideBody.append(form, results);
         input.focus();

@@ -95,6 +95,28 @@ struct PostgresEventBusTests {
         return (busA, busB, probe)
     }
 
+    /// Two buses on a fresh schema, A sending and B's events in `inbox`, after A's probe reached B.
+    struct Pair {
+        let database: PostgresTestDatabase
+        let inbox: Inbox
+        let sender: PostgresEventBus
+        let probe: LiveEvent
+        /// Events B had received when the test began.
+        let before: Int
+    }
+
+    static func withPair(_ body: (Pair) async throws -> Void) async throws {
+        let database = try await PostgresTestDatabase.make()
+        defer { database.pool.close() }
+        let inbox = Inbox()
+        let (busA, busB, probe) = try await Self.pair(database, inbox: inbox)
+        defer {
+            busA.close()
+            busB.close()
+        }
+        try await body(Pair(database: database, inbox: inbox, sender: busA, probe: probe, before: inbox.events.count))
+    }
+
     /// Ends the bus connections of `applicationName` (each names its role and channel), as an operator or a
     /// database restart would; the number ended.
     static func terminate(_ applicationName: String, in database: PostgresTestDatabase) async throws -> Int {
@@ -107,69 +129,49 @@ struct PostgresEventBusTests {
     }
 
     @Test func aListenerCutOffCatchesUpWhatWasPublishedMeanwhile() async throws {
-        let database = try await PostgresTestDatabase.make()
-        defer { database.pool.close() }
-        let inbox = Inbox()
-        let (busA, busB, probe) = try await Self.pair(database, inbox: inbox)
-        defer {
-            busA.close()
-            busB.close()
+        try await Self.withPair { pair in
+            // Both listeners of this channel are cut off (the application name names the channel), then A publishes.
+            let killed = try await Self.terminate("incidentd listen test_" + pair.database.schema, in: pair.database)
+            #expect(killed == 2)
+            let room = RoomID(uuid: UUID())
+            let events = (0..<20).map {
+                LiveEvent.typing(room: room, user: UserID("u\($0)@example.com"), displayName: "U\($0)", isTyping: true)
+            }
+            for event in events { await pair.sender.publish(event) }
+            let received = try await pair.inbox.wait(for: pair.before + events.count).filter { $0 != pair.probe }
+            #expect(received == events, "every event once, in order, though B was not listening when some were sent")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(pair.inbox.events.filter { $0 != pair.probe } == events)
         }
-        let before = inbox.events.count
-        // Both listeners of this channel are cut off (the application name names the channel), then A publishes.
-        let killed = try await Self.terminate("incidentd listen test_" + database.schema, in: database)
-        #expect(killed == 2)
-        let room = RoomID(uuid: UUID())
-        let events = (0..<20).map {
-            LiveEvent.typing(room: room, user: UserID("u\($0)@example.com"), displayName: "U\($0)", isTyping: true)
-        }
-        for event in events { await busA.publish(event) }
-        let received = try await inbox.wait(for: before + events.count).filter { $0 != probe }
-        #expect(received == events, "every event once, in order, though B was not listening when some were sent")
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(inbox.events.filter { $0 != probe } == events)
     }
 
     /// Finding 12: a batch whose NOTIFY fails (the sender's connection was cut) is sent again on a new connection,
     /// so a revocation published at that moment still reaches the other process.
     @Test func aBatchWhoseNotifyFailedIsSentAgain() async throws {
-        let database = try await PostgresTestDatabase.make()
-        defer { database.pool.close() }
-        let inbox = Inbox()
-        let (busA, busB, probe) = try await Self.pair(database, inbox: inbox)
-        defer {
-            busA.close()
-            busB.close()
+        try await Self.withPair { pair in
+            let killed = try await Self.terminate("incidentd notify test_" + pair.database.schema, in: pair.database)
+            #expect(killed >= 1, "the senders of this channel were found by name")
+            let revoked = LiveEvent.tokenRevoked(tokenID: "revoked-while-the-sender-was-cut")
+            await pair.sender.publish(revoked)
+            #expect(
+                await eventually(timeout: .seconds(10)) { pair.inbox.events.dropFirst(pair.before).contains(revoked) })
+            #expect(pair.inbox.events.dropFirst(pair.before).filter { $0 != pair.probe } == [revoked], "once")
         }
-        let before = inbox.events.count
-        let killed = try await Self.terminate("incidentd notify test_" + database.schema, in: database)
-        #expect(killed >= 1, "the senders of this channel were found by name")
-        let revoked = LiveEvent.tokenRevoked(tokenID: "revoked-while-the-sender-was-cut")
-        await busA.publish(revoked)
-        #expect(await eventually(timeout: .seconds(10)) { inbox.events.dropFirst(before).contains(revoked) })
-        #expect(inbox.events.dropFirst(before).filter { $0 != probe } == [revoked], "once")
     }
 
     @Test func anEventTooLargeForNotifyTravelsByReference() async throws {
-        let database = try await PostgresTestDatabase.make()
-        defer { database.pool.close() }
-        let inbox = Inbox()
-        let (busA, busB, probe) = try await Self.pair(database, inbox: inbox)
-        defer {
-            busA.close()
-            busB.close()
+        try await Self.withPair { pair in
+            // A display name of 12 000 bytes: the codec sends it whole, so the payload is over NOTIFY's 8 000 bytes.
+            let huge = LiveEvent.typing(
+                room: RoomID(uuid: UUID()), user: UserID("long@example.com"),
+                displayName: String(repeating: "名", count: 4_000), isTyping: true)
+            let small = LiveEvent.typing(
+                room: RoomID(uuid: UUID()), user: UserID("short@example.com"), displayName: "S", isTyping: false)
+            await pair.sender.publish(huge)
+            await pair.sender.publish(small)
+            let received = try await pair.inbox.wait(for: pair.before + 2).filter { $0 != pair.probe }
+            #expect(received == [huge, small])
         }
-        let before = inbox.events.count
-        // A display name of 12 000 bytes: the codec sends it whole, so the payload is over NOTIFY's 8 000 bytes.
-        let huge = LiveEvent.typing(
-            room: RoomID(uuid: UUID()), user: UserID("long@example.com"),
-            displayName: String(repeating: "名", count: 4_000), isTyping: true)
-        let small = LiveEvent.typing(
-            room: RoomID(uuid: UUID()), user: UserID("short@example.com"), displayName: "S", isTyping: false)
-        await busA.publish(huge)
-        await busA.publish(small)
-        let received = try await inbox.wait(for: before + 2).filter { $0 != probe }
-        #expect(received == [huge, small])
     }
 
     @Test func payloadsStayUnderTheNotifyLimit() {

@@ -104,14 +104,16 @@ package final class PostgresPresenceRegistry: PresenceRegistry {
     }
 
     package func online(in room: RoomID) async -> [PresenceEntry] {
+        await self.entries(
+            "SELECT user_id, display_name, since FROM presence_members WHERE room_id = $1 ORDER BY since, user_id",
+            in: room)
+    }
+
+    /// The rows `sql` reads for `room` (user id, display name, time), or none when the database fails.
+    private func entries(_ sql: String, in room: RoomID) async -> [PresenceEntry] {
         do {
             return try await self.pool.withConnection { db in
-                try db.query(
-                    """
-                    SELECT user_id, display_name, since FROM presence_members WHERE room_id = $1
-                    ORDER BY since, user_id
-                    """, [.uuid(room.uuid)]
-                ).rows.map(Self.entry)
+                try db.query(sql, [.uuid(room.uuid)]).rows.map(Self.entry)
             }
         } catch {
             self.onFailure(error)
@@ -153,19 +155,11 @@ package final class PostgresPresenceRegistry: PresenceRegistry {
     }
 
     package func typing(in room: RoomID) async -> [PresenceEntry] {
-        do {
-            return try await self.pool.withConnection { db in
-                try db.query(
-                    """
-                    SELECT user_id, display_name, refreshed_at FROM presence_typing WHERE room_id = $1
-                    ORDER BY refreshed_at, user_id
-                    """, [.uuid(room.uuid)]
-                ).rows.map(Self.entry)
-            }
-        } catch {
-            self.onFailure(error)
-            return []
-        }
+        await self.entries(
+            """
+            SELECT user_id, display_name, refreshed_at FROM presence_typing WHERE room_id = $1
+            ORDER BY refreshed_at, user_id
+            """, in: room)
     }
 
     package func expireTyping(refreshedBefore cutoff: Date) async -> [(room: RoomID, entry: PresenceEntry)] {

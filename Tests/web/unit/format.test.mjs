@@ -1,7 +1,7 @@
 // The page's pure helpers (Web/format.js), run by `node --test` in scripts/gates/web.sh.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTime, formatFullTime, formatSize, parseReading, fileKind, mentionAt } from '../../../Web/format.js';
+import { formatTime, formatFullTime, formatSize, parseReading, fileKind, mentionAt, decodeEntities } from '../../../Web/format.js';
 
 test('times are "HH:mm" today and "MM/DD HH:mm" before, in the report time zone', () => {
     const now = new Date('2026-03-02T02:00:00Z'); // 10:00 on 03/02 in Taipei
@@ -45,4 +45,9 @@ test('the mention being typed is found just before the caret', () => {
     assert.equal(mentionAt('mail me at a@b', 14), null);
     assert.equal(mentionAt('@Alice done', 11), null);
     assert.deepEqual(mentionAt('請 @林', 4), { start: 2, query: '林' });
+});
+
+test('the five escapes of the service and the report decode, and nothing else does', () => {
+    assert.equal(decodeEntities('a &lt;img src=x&gt; &amp;amp; &quot;q&quot; &#39;s&#39;'), 'a <img src=x> &amp; "q" \'s\'');
+    assert.equal(decodeEntities('&nbsp; &#60; &lt'), '&nbsp; &#60; &lt');
 });
