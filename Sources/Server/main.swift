@@ -64,7 +64,9 @@ do {
             postgresStores.notifications, postgresStores.revocations
         )
         // Processes that share the database share rooms: live events cross over LISTEN/NOTIFY.
-        bus = PostgresEventBus(url: postgres.url)
+        bus = PostgresEventBus(url: postgres.url) { payload, untold in
+            log.warning("bus_payload_dropped", ["payload": payload, "untold_before": String(untold)])
+        }
         // And presence: who is online anywhere, typing anywhere; a killed process's users leave within 30 s.
         presence = PostgresPresenceRegistry(pool: pool) { error in
             log.warning("presence_unavailable", ["reason": String(describing: error)])

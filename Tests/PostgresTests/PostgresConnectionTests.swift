@@ -182,12 +182,21 @@ struct PostgresConnectionTests {
         #expect(configuration.maxOverflow == 30)
         #expect(configuration.poolTimeout == 10)
         #expect(configuration.recycle == 1800)
+        #expect(configuration.statementTimeoutMilliseconds == 30_000)
         let custom = try PostgresConfiguration(environment: [
             "DATABASE_URL": "postgresql://a:b@h/d", "DB_POOL_SIZE": "5", "DB_MAX_OVERFLOW": "0",
-            "DB_POOL_TIMEOUT": "2.5", "DB_POOL_RECYCLE": "60",
+            "DB_POOL_TIMEOUT": "2.5", "DB_POOL_RECYCLE": "60", "DB_STATEMENT_TIMEOUT": "0",
         ])
         #expect(custom.maximumConnections == 5)
         #expect(custom.poolTimeout == 2.5)
+        #expect(custom.statementTimeoutMilliseconds == 0)
+        for bad in ["-1", "soon", "nan", "inf"] {
+            #expect(throws: InvalidSetting.self) {
+                try PostgresConfiguration(environment: [
+                    "DATABASE_URL": "postgres://a:b@h/d", "DB_STATEMENT_TIMEOUT": bad,
+                ])
+            }
+        }
         #expect(throws: InvalidSetting.self) { try PostgresConfiguration(environment: [:]) }
         do {
             _ = try PostgresConfiguration(environment: ["DATABASE_URL": "postgres://a:b@h/d", "DB_POOL_SIZE": "many"])

@@ -1,6 +1,7 @@
 import Application
 import Domain
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -98,5 +99,49 @@ struct PostgresEventCodecTests {
                 == .readReceipt(
                     room: RoomID(room)!, user: UserID("a@example.com"), displayName: "A", lastReadSequence: 7,
                     at: Date(timeIntervalSince1970: 946_684_800)))
+    }
+
+    @Test func payloadsNoProcessSentAreReportedAndTheBusCarriesOn() async throws {
+        let database = try await PostgresTestDatabase.make()
+        defer { database.pool.close() }
+        let channel = "test_" + database.schema
+        let reports = Mutex<[String]>([])
+        let sender = PostgresEventBus(url: database.url, channel: channel)
+        let listener = PostgresEventBus(url: database.url, channel: channel) { payload, _ in
+            reports.withLock { $0.append(payload) }
+        }
+        defer {
+            sender.close()
+            listener.close()
+        }
+        let inbox = PostgresEventBusTests.Inbox()
+        await listener.subscribe { inbox.add($0) }
+        await sender.subscribe { _ in }
+        let room = RoomID(uuid: UUID())
+        let probe = LiveEvent.typing(room: room, user: UserID("probe@example.com"), displayName: "p", isTyping: true)
+        for _ in 0..<100 where inbox.events.isEmpty {
+            await sender.publish(probe)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(!inbox.events.isEmpty, "the listener never heard the sender")
+
+        // What a psql session could send: not JSON, no events, an event out of range.
+        let hostile = [
+            "not json", #"{"o":"psql"}"#,
+            #"{"o":"psql","e":[{"t":"joined","r":"\#(room)","u":"a","n":"A","at":1e300}]}"#,
+        ]
+        for payload in hostile {
+            try await database.pool.withConnection { connection in
+                _ = try connection.query("SELECT pg_notify($1, $2)", [.text(channel), .text(payload)])
+            }
+        }
+        let after = LiveEvent.typing(room: room, user: UserID("after@example.com"), displayName: "a", isTyping: true)
+        await sender.publish(after)
+        // The listener handles notifications in commit order: once `after` is in, the three before it were handled.
+        #expect(await eventually(timeout: .seconds(10)) { inbox.events.contains(after) })
+        let told = reports.withLock { $0 }
+        #expect(told.count == 3)
+        #expect(told.first == "not json")
+        #expect(told.last?.contains(#""t":"joined""#) == true)
     }
 }

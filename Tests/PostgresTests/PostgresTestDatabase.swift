@@ -12,8 +12,8 @@ struct PostgresTestDatabase {
 
     /// Creates the schema, migrates it, and returns a pool whose connections use it.
     static func make(
-        poolSize: Int = 4, maxOverflow: Int = 4, poolTimeout: TimeInterval = 10, migrate: Bool = true,
-        baseURL: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+        poolSize: Int = 4, maxOverflow: Int = 4, poolTimeout: TimeInterval = 10, statementTimeout: TimeInterval = 30,
+        migrate: Bool = true, baseURL: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> PostgresTestDatabase {
         let base = try baseURL ?? TestEnvironment.require("TEST_DATABASE_URL", sourceLocation: sourceLocation)
         let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -26,7 +26,8 @@ struct PostgresTestDatabase {
         let url = Self.url(base, searchPath: schema)
         let pool = PostgresPool(
             configuration: PostgresConfiguration(
-                url: url, poolSize: poolSize, maxOverflow: maxOverflow, poolTimeout: poolTimeout))
+                url: url, poolSize: poolSize, maxOverflow: maxOverflow, poolTimeout: poolTimeout,
+                statementTimeout: statementTimeout))
         if migrate { try await PostgresMigrator(pool: pool).migrate() }
         return PostgresTestDatabase(url: url, schema: schema, pool: pool)
     }

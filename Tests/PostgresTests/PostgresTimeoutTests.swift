@@ -1,5 +1,8 @@
+import Application
+import Domain
 import Foundation
-import Postgres
+@testable import Postgres
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -55,5 +58,77 @@ struct PostgresTimeoutTests {
         // The default connect_timeout is 5 s; without it libpq waits for ever.
         #expect(waited < .seconds(20), "waited \(waited)")
         withExtendedLifetime(listener) {}
+    }
+
+    /// A statement held up (here by a lock another session keeps, as a `LOCK TABLE` typed in psql would) is
+    /// cancelled after DB_STATEMENT_TIMEOUT and its request answered 503; once the lock is gone, writes go through.
+    @Test(TestEnvironment.requires("TEST_DATABASE_URL"))
+    func aStatementHeldUpPastTheStatementTimeoutIsUnavailable() async throws {
+        let database = try await PostgresTestDatabase.make(statementTimeout: 0.3)
+        defer { database.pool.close() }
+        let fixture = StoreFixture(stores: database.stores)
+        let room = try await fixture.makeRoom()
+        let locker = database.secondPool(poolSize: 1, maxOverflow: 0)
+        defer { locker.close() }
+        let locked = SharedCount()
+        let holder = Task {
+            try await locker.withConnection { connection in
+                try connection.execute(script: "BEGIN")
+                try connection.execute(script: "LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
+                locked.increment()
+                Thread.sleep(forTimeInterval: 2)
+                try connection.execute(script: "ROLLBACK")
+            }
+        }
+        #expect(await eventually { locked.value == 1 })
+        let started = ContinuousClock.now
+        await #expect(throws: DomainError.unavailable) {
+            _ = try await database.stores.messages.append([
+                fixture.newText(in: room, sender: "a@example.com", text: "x")
+            ])
+        }
+        #expect(ContinuousClock.now - started < .seconds(1.5))
+        try await holder.value
+        let stored = try await database.stores.messages.append([
+            fixture.newText(in: room, sender: "a@example.com", text: "after")
+        ])
+        #expect(stored.first?.message != nil)
+    }
+
+    /// Migrations are not bound by the statement timeout: a process starting beside another waits for the other's
+    /// steps (here a session holds the migration lock for longer than the timeout), and a step can build an index
+    /// over every message. The pool's connections are bound again afterwards.
+    @Test(TestEnvironment.requires("TEST_DATABASE_URL"))
+    func migrationsRunPastTheStatementTimeoutAndTheTimeoutHoldsAfterwards() async throws {
+        let database = try await PostgresTestDatabase.make(
+            poolSize: 1, maxOverflow: 0, statementTimeout: 0.05, migrate: false)
+        defer { database.pool.close() }
+        let other = database.secondPool(poolSize: 1, maxOverflow: 0)
+        defer { other.close() }
+        let locked = SharedCount()
+        let holder = Task {
+            try await other.withConnection { connection in
+                _ = try connection.query(
+                    "SELECT pg_advisory_lock(hashtext($1 || current_schema()))", [.text("incident-rooms:migrations:")])
+                locked.increment()
+                Thread.sleep(forTimeInterval: 0.4)
+                _ = try connection.query(
+                    "SELECT pg_advisory_unlock(hashtext($1 || current_schema()))",
+                    [.text("incident-rooms:migrations:")])
+            }
+        }
+        #expect(await eventually { locked.value == 1 })
+        let applied = try await PostgresMigrator(pool: database.pool).migrate()
+        try await holder.value
+        #expect(applied.last == PostgresMigrations.all.last?.version)
+        await #expect(throws: DomainError.unavailable) {
+            try await database.pool.withConnection { connection in
+                do {
+                    _ = try connection.query("SELECT pg_sleep(0.2)")
+                } catch {
+                    throw PostgresPool.domainError(for: error)
+                }
+            }
+        }
     }
 }

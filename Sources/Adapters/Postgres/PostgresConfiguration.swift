@@ -13,17 +13,24 @@ package struct PostgresConfiguration: Sendable, Hashable {
     package var poolTimeout: TimeInterval
     /// Connections older than this are closed and replaced at their next use (`DB_POOL_RECYCLE`, 1800 s).
     package var recycle: TimeInterval
+    /// A statement running longer is cancelled by PostgreSQL and its request answered 503 (`DB_STATEMENT_TIMEOUT`,
+    /// 30 s; 0 leaves the server's own setting). Migrations are not bound by it.
+    package var statementTimeout: TimeInterval
 
     package init(
         url: String, poolSize: Int = 20, maxOverflow: Int = 30, poolTimeout: TimeInterval = 10,
-        recycle: TimeInterval = 1800
+        recycle: TimeInterval = 1800, statementTimeout: TimeInterval = 30
     ) {
         self.url = url
         self.poolSize = poolSize
         self.maxOverflow = maxOverflow
         self.poolTimeout = poolTimeout
         self.recycle = recycle
+        self.statementTimeout = statementTimeout
     }
+
+    /// `statementTimeout` in PostgreSQL's unit (milliseconds; 0 is none).
+    package var statementTimeoutMilliseconds: Int { Int((self.statementTimeout * 1000).rounded()) }
 
     /// The most connections open at once.
     package var maximumConnections: Int { self.poolSize + self.maxOverflow }
@@ -43,16 +50,23 @@ package struct PostgresConfiguration: Sendable, Hashable {
             }
             return value
         }
-        func seconds(_ name: String, _ fallback: TimeInterval) throws(InvalidSetting) -> TimeInterval {
+        func seconds(_ name: String, _ fallback: TimeInterval, zeroAllowed: Bool = false) throws(InvalidSetting)
+            -> TimeInterval
+        {
             guard let text = environment[name], !text.isEmpty else { return fallback }
-            guard let value = TimeInterval(text), value > 0, value.isFinite else {
-                throw InvalidSetting(name: name, reason: "must be a positive number of seconds")
+            guard let value = TimeInterval(text), value > 0 || (zeroAllowed && value == 0), value < 1e9 else {
+                throw InvalidSetting(
+                    name: name,
+                    reason: zeroAllowed
+                        ? "must be 0 or a positive number of seconds"
+                        : "must be a positive number of seconds")
             }
             return value
         }
         self.init(
             url: url, poolSize: try integer("DB_POOL_SIZE", 20, minimum: 1),
             maxOverflow: try integer("DB_MAX_OVERFLOW", 30, minimum: 0),
-            poolTimeout: try seconds("DB_POOL_TIMEOUT", 10), recycle: try seconds("DB_POOL_RECYCLE", 1800))
+            poolTimeout: try seconds("DB_POOL_TIMEOUT", 10), recycle: try seconds("DB_POOL_RECYCLE", 1800),
+            statementTimeout: try seconds("DB_STATEMENT_TIMEOUT", 30, zeroAllowed: true))
     }
 }

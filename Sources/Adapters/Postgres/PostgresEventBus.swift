@@ -34,6 +34,8 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
     private let outbox = PostgresEventOutbox()
     /// The ids of the log rows delivered lately, so a replay after a reconnect delivers each row once.
     private let delivered = Mutex(DeliveredRows())
+    /// Told about payloads that are dropped (any database session can NOTIFY the channel), at most a few a minute.
+    private let dropped: Mutex<DroppedPayloads>
 
     private struct State {
         var handlers: [@Sendable (LiveEvent) -> Void] = []
@@ -44,9 +46,15 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
     /// - Parameters:
     ///   - url: the `DATABASE_URL`; the bus opens two connections of its own, outside the pool.
     ///   - channel: the NOTIFY channel; processes that share rooms must use the same one.
-    package init(url: String, channel: String = "incident_room_events") {
+    ///   - onDropped: told the start of a payload (or of one event in it) that was not understood and was dropped,
+    ///     and how many drops went untold before it (it is told at most 10 times a minute).
+    package init(
+        url: String, channel: String = "incident_room_events",
+        onDropped: @escaping @Sendable (_ payload: String, _ untold: Int) -> Void = { _, _ in }
+    ) {
         self.url = url
         self.channel = channel
+        self.dropped = Mutex(DroppedPayloads(report: onDropped))
         self.origin = UUID().uuidString.lowercased()
         self.ownPrefix = Self.envelopeStart(origin: self.origin)
     }
@@ -238,7 +246,7 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
                 let payload = try connection.query(
                     "SELECT payload FROM room_event_log WHERE id = $1", [.int(id)]
                 ).first?.decode(String.self, at: 0)
-            else { return }
+            else { return self.drop(notification) }
             try self.deliver(payload, on: connection)
         } else {
             try self.deliver(String(notification.dropFirst(digits.count + 1)), on: connection)
@@ -259,14 +267,43 @@ package final class PostgresEventBus: RoomEventBus, Sendable {
 
     private func deliver(_ payload: String, on connection: PostgresConnection) throws {
         // This process's own payloads come back too (one LISTEN per process): skipped without parsing them.
-        guard !payload.hasPrefix(self.ownPrefix), let envelope = try? JSONParser(maximumDepth: 16).parse(payload),
-            envelope["o"]?.stringValue != self.origin, case .array(let events)? = envelope["e"]
-        else { return }
+        guard !payload.hasPrefix(self.ownPrefix) else { return }
+        guard let envelope = try? JSONParser(maximumDepth: 16).parse(payload), case .array(let events)? = envelope["e"]
+        else { return self.drop(payload) }
+        guard envelope["o"]?.stringValue != self.origin else { return }
         let handlers = self.state.withLock { $0.handlers }
         for event in events {
-            guard let live = try PostgresEventCodec.decode(event, on: connection) else { continue }
+            guard let live = try PostgresEventCodec.decode(event, on: connection) else {
+                self.drop(JSONWriter.string(event))
+                continue
+            }
             for handler in handlers { handler(live) }
         }
+    }
+
+    private func drop(_ payload: String) {
+        self.dropped.withLock { $0.note(payload, at: Date()) }
+    }
+}
+
+/// Reports dropped payloads: the first 200 bytes of each, at most `perMinute` a minute, with the count of those
+/// left untold since the last report, so a session that floods the channel cannot flood the log.
+struct DroppedPayloads {
+    static let perMinute = 10
+    let report: @Sendable (_ payload: String, _ untold: Int) -> Void
+    private var told: [Date] = []
+    private var untold = 0
+
+    init(report: @escaping @Sendable (_ payload: String, _ untold: Int) -> Void) {
+        self.report = report
+    }
+
+    mutating func note(_ payload: String, at now: Date) {
+        self.told.removeAll { now.timeIntervalSince($0) >= 60 }
+        guard self.told.count < Self.perMinute else { return self.untold += 1 }
+        self.told.append(now)
+        self.report(String(decoding: payload.utf8.prefix(200), as: UTF8.self), self.untold)
+        self.untold = 0
     }
 }
 

@@ -19,7 +19,7 @@ extension PostgresPool {
         }
     }
 
-    /// Unreachable or saturated database: `unavailable` (503). Values PostgreSQL cannot hold: `validationFailed`.
+    /// Unreachable, saturated or too slow (a statement timed out): `unavailable` (503). Values PostgreSQL cannot hold: `validationFailed`.
     /// Other server errors stay `PostgresError` (a bug: 500, with a redacted description).
     static func domainError(for error: any Error) -> any Error {
         guard let error = error as? PostgresError else { return error }
@@ -33,6 +33,9 @@ extension PostgresPool {
             case "22P05", "22021", "54000":
                 // Untranslatable character (\u0000 in jsonb), invalid encoding, value too large for an index.
                 return DomainError.validationFailed(field: "content", reason: "cannot be stored")
+            case "57014":
+                // Cancelled by DB_STATEMENT_TIMEOUT (a lock held elsewhere, a database that crawls): try later.
+                return DomainError.unavailable
             default:
                 return error.breaksConnection ? DomainError.unavailable : error
             }

@@ -160,7 +160,7 @@ package final class PostgresPool: Sendable {
                 }
                 retried = true
                 do {
-                    connection = try PostgresConnection(url: self.configuration.url)
+                    connection = try self.open()
                 } catch {
                     self.giveBack(nil)
                     throw error
@@ -177,10 +177,24 @@ package final class PostgresPool: Sendable {
         case .existing(let connection):
             if connection.isUsable && !self.isExpired(connection) { return connection }
             connection.close()
-            return try PostgresConnection(url: self.configuration.url)
+            return try self.open()
         case .fresh:
-            return try PostgresConnection(url: self.configuration.url)
+            return try self.open()
         }
+    }
+
+    /// A new connection with the statement timeout set for its session.
+    private func open() throws(PostgresError) -> PostgresConnection {
+        let connection = try PostgresConnection(url: self.configuration.url)
+        let milliseconds = self.configuration.statementTimeoutMilliseconds
+        guard milliseconds > 0 else { return connection }
+        do {
+            try connection.execute(trustedScript: "SET statement_timeout = \(milliseconds)")
+        } catch {
+            connection.close()
+            throw error
+        }
+        return connection
     }
 
     private func isExpired(_ connection: PostgresConnection) -> Bool {
