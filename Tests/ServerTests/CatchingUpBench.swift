@@ -39,43 +39,43 @@ struct CatchingUpBench {
         defer { pool.close() }
         try await PostgresMigrator(pool: pool).migrate()
         let stores = PostgresStores(pool: pool)
-        let server = try await TestServer(
-            stores: StoreKit(
-                users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
-                notifications: stores.notifications, revocations: stores.revocations, bus: InMemoryEventBus(),
-                presence: InMemoryPresenceRegistry()))
-        defer { Task { await server.stop() } }
-        let token = try await server.login("op")
+        let kit = StoreKit(
+            users: stores.users, rooms: stores.rooms, messages: stores.messages, files: stores.files,
+            notifications: stores.notifications, revocations: stores.revocations, bus: InMemoryEventBus(),
+            presence: InMemoryPresenceRegistry())
+        try await TestServer.with(stores: kit) { server in
+            let token = try await server.login("op")
 
-        let started = ContinuousClock.now
-        try await Self.fill(pool, rooms: 0..<(Self.rooms / 2))
-        Self.report(
-            "filled \(Self.rooms / 2) rooms (\(Self.rooms / 2 * Self.messagesPerRoom) messages) in \(started.duration(to: .now))"
-        )
-        try await Self.measureMentions(server, token: token, messages: Self.rooms / 2 * Self.messagesPerRoom)
+            let started = ContinuousClock.now
+            try await Self.fill(pool, rooms: 0..<(Self.rooms / 2))
+            Self.report(
+                "filled \(Self.rooms / 2) rooms (\(Self.rooms / 2 * Self.messagesPerRoom) messages) in \(started.duration(to: .now))"
+            )
+            try await Self.measureMentions(server, token: token, messages: Self.rooms / 2 * Self.messagesPerRoom)
 
-        try await Self.fill(pool, rooms: (Self.rooms / 2)..<Self.rooms)
-        Self.report(
-            "filled \(Self.rooms) rooms (\(Self.rooms * Self.messagesPerRoom) messages) in \(started.duration(to: .now))"
-        )
-        try await Self.measureMentions(server, token: token, messages: Self.rooms * Self.messagesPerRoom)
-        try await Self.measure("GET /api/rooms (20 of \(Self.rooms), unread counts)", server, token, "/api/rooms")
-        try await Self.measure("GET /api/rooms?limit=200", server, token, "/api/rooms?limit=200")
-        try await Self.measure("GET /api/rooms?unread=true", server, token, "/api/rooms?unread=true")
-        try await Self.measure(
-            "GET /api/rooms?sort=activity&unread=true&limit=200", server, token,
-            "/api/rooms?sort=activity&unread=true&limit=200")
-        let list = try await server.call("GET", "/api/rooms?limit=200", token: token)
-        let rooms = list.json["rooms"]?.arrayValue ?? []
-        #expect(rooms.count == Self.rooms)
-        Self.report(
-            "room list: unread counts from \(rooms.compactMap { $0["unread_count"]?.intValue }.min() ?? -1) to "
-                + "\(rooms.compactMap { $0["unread_count"]?.intValue }.max() ?? -1), mentions up to "
-                + "\(rooms.compactMap { $0["mention_count"]?.intValue }.max() ?? -1)")
-        let room = try #require(rooms.first?["room_id"]?.stringValue)
-        try await Self.measure("GET /api/rooms/{id}", server, token, "/api/rooms/\(room)")
-        try await Self.measure(
-            "GET /api/rooms/{id}/messages?mentions=me", server, token, "/api/rooms/\(room)/messages?mentions=me")
+            try await Self.fill(pool, rooms: (Self.rooms / 2)..<Self.rooms)
+            Self.report(
+                "filled \(Self.rooms) rooms (\(Self.rooms * Self.messagesPerRoom) messages) in \(started.duration(to: .now))"
+            )
+            try await Self.measureMentions(server, token: token, messages: Self.rooms * Self.messagesPerRoom)
+            try await Self.measure("GET /api/rooms (20 of \(Self.rooms), unread counts)", server, token, "/api/rooms")
+            try await Self.measure("GET /api/rooms?limit=200", server, token, "/api/rooms?limit=200")
+            try await Self.measure("GET /api/rooms?unread=true", server, token, "/api/rooms?unread=true")
+            try await Self.measure(
+                "GET /api/rooms?sort=activity&unread=true&limit=200", server, token,
+                "/api/rooms?sort=activity&unread=true&limit=200")
+            let list = try await server.call("GET", "/api/rooms?limit=200", token: token)
+            let rooms = list.json["rooms"]?.arrayValue ?? []
+            #expect(rooms.count == Self.rooms)
+            Self.report(
+                "room list: unread counts from \(rooms.compactMap { $0["unread_count"]?.intValue }.min() ?? -1) to "
+                    + "\(rooms.compactMap { $0["unread_count"]?.intValue }.max() ?? -1), mentions up to "
+                    + "\(rooms.compactMap { $0["mention_count"]?.intValue }.max() ?? -1)")
+            let room = try #require(rooms.first?["room_id"]?.stringValue)
+            try await Self.measure("GET /api/rooms/{id}", server, token, "/api/rooms/\(room)")
+            try await Self.measure(
+                "GET /api/rooms/{id}/messages?mentions=me", server, token, "/api/rooms/\(room)/messages?mentions=me")
+        }
         if environment["PG_BENCH_KEEP"] == "1" {
             Self.report("kept the data in schema \(schema)")
         } else {

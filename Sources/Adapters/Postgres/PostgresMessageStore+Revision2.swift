@@ -95,19 +95,9 @@ extension PostgresMessageStore {
                 binds.append(.text(member.rawValue))
                 filter += " AND m.room_id IN (SELECT room_id FROM room_members WHERE user_id = $\(binds.count))"
             }
-            let total =
-                try connection.query("SELECT count(*) FROM messages m WHERE \(filter)", binds)
-                .first.map { try $0.decode(Int.self, at: 0) } ?? 0
-            guard total > offset, limit > 0 else { return ([], total) }
-            binds += [.int(limit), .int(max(0, offset))]
-            let messages = try Self.loadMessages(
-                connection.query(
-                    """
-                    SELECT \(Self.columns) FROM messages m WHERE \(filter)
-                    ORDER BY m.created_at DESC, m.message_id DESC LIMIT $\(binds.count - 1) OFFSET $\(binds.count)
-                    """, binds),
+            return try Self.countedPage(
+                where: filter, binds, orderBy: "m.created_at DESC, m.message_id DESC", limit: limit, offset: offset,
                 on: connection)
-            return (messages, total)
         }
     }
 }

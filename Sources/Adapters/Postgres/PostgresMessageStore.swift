@@ -229,6 +229,26 @@ package struct PostgresMessageStore: MessageStore {
 
     // MARK: - Finding
 
+    /// How many messages match `filter` (over `binds`) and one page of them in `order`: what both searches answer.
+    static func countedPage(
+        where filter: String, _ binds: [PostgresBind], orderBy order: String, limit: Int, offset: Int,
+        on connection: PostgresConnection
+    ) throws -> (messages: [Message], total: Int) {
+        let total =
+            try connection.query("SELECT count(*) FROM messages m WHERE \(filter)", binds)
+            .first.map { try $0.decode(Int.self, at: 0) } ?? 0
+        guard total > offset, limit > 0 else { return ([], total) }
+        let paged = binds + [.int(limit), .int(max(0, offset))]
+        let messages = try Self.loadMessages(
+            connection.query(
+                """
+                SELECT \(Self.columns) FROM messages m WHERE \(filter)
+                ORDER BY \(order) LIMIT $\(paged.count - 1) OFFSET $\(paged.count)
+                """, paged),
+            on: connection)
+        return (messages, total)
+    }
+
     package func search(in roomID: RoomID, text: String, limit: Int, offset: Int) async throws
         -> (messages: [Message], total: Int)
     {
@@ -245,19 +265,8 @@ package struct PostgresMessageStore: MessageStore {
                 binds.append(.textArray(bigrams))
                 filter += " AND m.search_bigrams @> $3"
             }
-            let total =
-                try connection.query("SELECT count(*) FROM messages m WHERE \(filter)", binds)
-                .first.map { try $0.decode(Int.self, at: 0) } ?? 0
-            guard total > offset, limit > 0 else { return ([], total) }
-            binds += [.int(limit), .int(max(0, offset))]
-            let messages = try Self.loadMessages(
-                connection.query(
-                    """
-                    SELECT \(Self.columns) FROM messages m WHERE \(filter)
-                    ORDER BY m.sequence_number DESC LIMIT $\(binds.count - 1) OFFSET $\(binds.count)
-                    """, binds),
-                on: connection)
-            return (messages, total)
+            return try Self.countedPage(
+                where: filter, binds, orderBy: "m.sequence_number DESC", limit: limit, offset: offset, on: connection)
         }
     }
 

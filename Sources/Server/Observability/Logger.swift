@@ -27,25 +27,38 @@ final class Logger: Sendable {
     static let maximumBuffered = 4 << 20
 
     let minimum: Level
-    private let output = LogOutput(fd: 2, maximumBuffered: Logger.maximumBuffered)
+    private let output: LogOutput
 
-    init(minimum: Level = .info) {
+    /// - Parameter fd: where lines go (stderr; a test passes a pipe).
+    init(minimum: Level = .info, fd: Int32 = 2) {
         self.minimum = minimum
+        self.output = LogOutput(fd: fd, maximumBuffered: Logger.maximumBuffered)
     }
 
     func log(
         _ level: Level, _ event: String, user: String? = nil, room: String? = nil, _ fields: [String: String] = [:]
     ) {
         guard level >= self.minimum else { return }
-        var line =
-            "{\"time\":\"\(Timestamp.format(Date()))\",\"level\":\"\(level.rawValue)\",\"event\":\(Self.quote(event))"
-        if let user { line += ",\"user\":\(Self.quote(user))" }
-        if let room { line += ",\"room\":\(Self.quote(room))" }
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-            line += ",\(Self.quote(key)):\(Self.quote(value))"
-        }
-        line += "}\n"
-        self.output.append(Array(line.utf8))
+        // Written as bytes in one buffer: a line per message sent is on the hot path of a busy room.
+        var line = JSONWriter(capacity: 160)
+        line.raw("{\"time\":\"")
+        line.raw(Timestamp.format(Date()))
+        line.raw("\",\"level\":\"")
+        line.raw(level.rawValue)
+        line.raw("\",\"event\":")
+        line.write(string: event)
+        if let user { Self.field("user", user, into: &line) }
+        if let room { Self.field("room", room, into: &line) }
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) { Self.field(key, value, into: &line) }
+        line.raw("}\n")
+        self.output.append(line.bytes)
+    }
+
+    private static func field(_ key: String, _ value: String, into line: inout JSONWriter) {
+        line.raw(",")
+        line.write(string: key)
+        line.raw(":")
+        line.write(string: value)
     }
 
     /// Waits until every line logged so far is written (at shutdown).
@@ -61,11 +74,6 @@ final class Logger: Sendable {
         self.log(.warning, event, user: user, room: room, fields)
     }
 
-    private static func quote(_ text: String) -> String {
-        var writer = JSONWriter(capacity: text.utf8.count + 2)
-        writer.write(string: text)
-        return String(decoding: writer.bytes, as: UTF8.self)
-    }
 }
 
 /// The lines waiting for stderr and the thread that writes them.
@@ -78,6 +86,8 @@ private final class LogOutput: @unchecked Sendable {
     private var started = false
     private let fd: Int32
     private let maximumBuffered: Int
+    /// How long the writer gathers lines before writing them: at most ~50 wake-ups a second.
+    static let linger: TimeInterval = 0.02
 
     init(fd: Int32, maximumBuffered: Int) {
         self.fd = fd
@@ -103,8 +113,10 @@ private final class LogOutput: @unchecked Sendable {
                     .utf8)
             self.dropped = 0
         }
+        let wasEmpty = self.pending.isEmpty
         self.pending += line
-        self.condition.signal()
+        // The writer is waiting only when nothing was pending; otherwise it will find this line in its batch.
+        if wasEmpty { self.condition.signal() }
     }
 
     func flush() {
@@ -117,6 +129,11 @@ private final class LogOutput: @unchecked Sendable {
         while true {
             self.condition.lock()
             while self.pending.isEmpty { self.condition.wait() }
+            // Lines that come within `linger` join the batch: one wake-up and one write for them all, where a
+            // busy room would wake this thread for every message (a futex wake and a context switch each).
+            self.condition.unlock()
+            Thread.sleep(forTimeInterval: Self.linger)
+            self.condition.lock()
             let batch = self.pending
             self.pending = []
             self.writing = true
