@@ -14,12 +14,11 @@ package struct PostgresMigrator: Sendable {
     /// each other.
     @discardableResult
     package func migrate(through lastVersion: Int = .max) async throws -> [Int] {
-        let statementTimeout = self.pool.configuration.statementTimeoutMilliseconds
-        return try await self.pool.withConnection { connection in
+        try await self.pool.withConnection { [pool = self.pool] connection in
             // A step can build an index over every message, and a second process waits here for the first's steps:
             // neither is bound by DB_STATEMENT_TIMEOUT, which is the pool's setting again afterwards.
             try connection.execute(script: "SET statement_timeout = 0")
-            defer { try? connection.execute(trustedScript: "SET statement_timeout = \(statementTimeout)") }
+            defer { try? pool.applyStatementTimeout(on: connection) }
             try connection.query(
                 "SELECT pg_advisory_lock(hashtext($1 || current_schema()))", [.text("incident-rooms:migrations:")])
             defer {

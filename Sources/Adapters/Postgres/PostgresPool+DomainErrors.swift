@@ -19,8 +19,8 @@ extension PostgresPool {
         }
     }
 
-    /// Unreachable, saturated or too slow (a statement timed out): `unavailable` (503). Values PostgreSQL cannot hold: `validationFailed`.
-    /// Other server errors stay `PostgresError` (a bug: 500, with a redacted description).
+    /// Unreachable, saturated or too slow (a statement timed out): `unavailable` (503). Values PostgreSQL cannot
+    /// hold: `validationFailed`. Other server errors stay `PostgresError` (a bug: 500, with a redacted description).
     static func domainError(for error: any Error) -> any Error {
         guard let error = error as? PostgresError else { return error }
         switch error.code {

@@ -186,15 +186,21 @@ package final class PostgresPool: Sendable {
     /// A new connection with the statement timeout set for its session.
     private func open() throws(PostgresError) -> PostgresConnection {
         let connection = try PostgresConnection(url: self.configuration.url)
-        let milliseconds = self.configuration.statementTimeoutMilliseconds
-        guard milliseconds > 0 else { return connection }
         do {
-            try connection.execute(trustedScript: "SET statement_timeout = \(milliseconds)")
+            try self.applyStatementTimeout(on: connection)
         } catch {
             connection.close()
             throw error
         }
         return connection
+    }
+
+    /// Gives `connection` the pool's statement timeout (`DB_STATEMENT_TIMEOUT`); with 0, the session's default (the
+    /// server's or the URL's). The migrator calls it after lifting the timeout for its steps.
+    package func applyStatementTimeout(on connection: PostgresConnection) throws(PostgresError) {
+        let milliseconds = self.configuration.statementTimeoutMilliseconds
+        try connection.execute(
+            trustedScript: milliseconds > 0 ? "SET statement_timeout = \(milliseconds)" : "RESET statement_timeout")
     }
 
     private func isExpired(_ connection: PostgresConnection) -> Bool {

@@ -73,7 +73,6 @@ final class Logger: Sendable {
     func warning(_ event: String, user: String? = nil, room: String? = nil, _ fields: [String: String] = [:]) {
         self.log(.warning, event, user: user, room: room, fields)
     }
-
 }
 
 /// The lines waiting for stderr and the thread that writes them.
@@ -115,8 +114,9 @@ private final class LogOutput: @unchecked Sendable {
         }
         let wasEmpty = self.pending.isEmpty
         self.pending += line
-        // The writer is waiting only when nothing was pending; otherwise it will find this line in its batch.
-        if wasEmpty { self.condition.signal() }
+        // The writer waits only when nothing was pending; otherwise it finds this line in its batch. A broadcast, as
+        // `flush` waits on the same condition and a signal could wake it instead of the writer.
+        if wasEmpty { self.condition.broadcast() }
     }
 
     func flush() {
