@@ -404,6 +404,19 @@ struct HTTPServerTests {
 
     /// Out of file descriptors (EMFILE), the listener backs off instead of spinning, and the connections already
     /// open are served as before; once fds free up, new connections are accepted again.
+    @Test func spreadsConnectionsThatArriveTogetherOverEveryLoop() async throws {
+        // One wake-up of one loop accepts the whole burst; each connection still goes to the loop serving fewest.
+        try await withServer(testConfiguration { $0.eventLoops = 2 }, router: makeRouter(Self.routes)) { server in
+            var clients: [RawClient] = []
+            for _ in 0..<8 { clients.append(try RawClient(port: server.port)) }
+            for client in clients { await client.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n") }
+            for client in clients { #expect(await client.response()?.text == "fast") }
+            #expect(server.loops.map(\.connectionCount) == [4, 4])
+            clients.removeAll()
+            #expect(await eventually { server.loops.map(\.connectionCount) == [0, 0] })
+        }
+    }
+
     @Test func keepsServingOpenConnectionsWhenOutOfFileDescriptors() async throws {
         try await withServer(router: makeRouter(Self.routes)) { server in
             let open = try RawClient(port: server.port)

@@ -193,7 +193,7 @@ final class Connection: LoopHandler {
         if self.phase != .closed {
             self.phase = .closed
             close(self.fd)
-            self.server.openConnections.wrappingSubtract(1, ordering: .relaxed)
+            self.releaseSlot()
         }
     }
 
@@ -307,7 +307,13 @@ final class Connection: LoopHandler {
         self.discardSpool()
         self.handle?.markClosed()
         self.loop.deregisterAndClose(self.fd)
+        self.releaseSlot()
+    }
+
+    /// The connection no longer counts against the process's limit nor its loop's share.
+    private func releaseSlot() {
         self.server.openConnections.wrappingSubtract(1, ordering: .relaxed)
+        self.loop.connections.wrappingSubtract(1, ordering: .relaxed)
     }
 }
 

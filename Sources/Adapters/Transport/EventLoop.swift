@@ -17,6 +17,11 @@ package final class EventLoop: @unchecked Sendable {
     private let wakeupPending = Atomic<Bool>(false)
     private let loopThread = Atomic<UInt>(0)
     private let joinable = Mutex<pthread_t?>(nil)
+    /// Client connections this loop serves (or is about to): the listener hands each new one to the loop with the
+    /// fewest.
+    let connections = Atomic<Int>(0)
+    /// How many client connections this loop serves now.
+    package var connectionCount: Int { self.connections.load(ordering: .relaxed) }
 
     // MARK: Loop-confined state
     private var handlers: [Int32: any LoopHandler] = [:]

@@ -50,9 +50,12 @@ package final class HTTPServer: Sendable {
                 // Deadlines are checked a few times per shortest timeout, never more often than every 5 ms.
                 loop.sweepInterval = min(250_000_000, max(5_000_000, shortest / 4))
                 loop.flushDelay = configuration.flushDelay.nanoseconds
-                // Registered before the thread starts, so no other thread touches the loop's state yet.
-                loop.register(fd, Listener(fd: fd, loop: loop, server: self.context), events: Listener.events)
                 state.loops.append(loop)
+            }
+            for loop in state.loops {
+                // Registered before the thread starts, so no other thread touches the loop's state yet.
+                let listener = Listener(fd: fd, loop: loop, loops: state.loops, server: self.context)
+                loop.register(fd, listener, events: Listener.events)
             }
             for loop in state.loops { loop.start() }
             state.started = true

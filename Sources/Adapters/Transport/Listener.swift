@@ -6,15 +6,22 @@ import Synchronization
 ///
 /// Every loop registers the same socket with `EPOLLEXCLUSIVE`, so the kernel wakes one loop per connection
 /// (no thundering herd) and the port is bound once, which makes "port already in use" a plain bind error.
+///
+/// Whichever loop accepts, the connection goes to the loop serving the fewest: the kernel tends to wake the same
+/// idle loop, and one wake-up accepts a whole burst, so without this the clients that connect together (a shift
+/// signing in, a bench) would all share one core.
 final class Listener: LoopHandler {
     let fd: Int32
     let loop: EventLoop
+    /// Every loop of the server, this one included.
+    let loops: [EventLoop]
     let server: ServerContext
     private var accepting = true
 
-    init(fd: Int32, loop: EventLoop, server: ServerContext) {
+    init(fd: Int32, loop: EventLoop, loops: [EventLoop], server: ServerContext) {
         self.fd = fd
         self.loop = loop
+        self.loops = loops
         self.server = server
     }
 
@@ -44,15 +51,32 @@ final class Listener: LoopHandler {
                 continue
             }
             Socket.setNoDelay(accepted.fd)
-            let connection = Connection(
-                fd: accepted.fd,
-                loop: self.loop,
-                server: self.server,
-                remoteAddress: accepted.address
-            )
             self.server.openConnections.wrappingAdd(1, ordering: .relaxed)
-            self.loop.register(accepted.fd, connection, events: shim_epollin())
+            let target = self.leastBusyLoop()
+            target.connections.wrappingAdd(1, ordering: .relaxed)
+            if target === self.loop {
+                Self.serve(accepted, on: target, server: self.server)
+            } else {
+                // The connection is made on its own loop's thread, which alone touches that loop's fd table.
+                target.execute { [server = self.server] in Self.serve(accepted, on: target, server: server) }
+            }
         }
+    }
+
+    /// The loop with the fewest connections; this one when it is among them (no hand-over to another thread).
+    private func leastBusyLoop() -> EventLoop {
+        var best = self.loop
+        var fewest = self.loop.connections.load(ordering: .relaxed)
+        for loop in self.loops where loop.connections.load(ordering: .relaxed) < fewest {
+            best = loop
+            fewest = loop.connections.load(ordering: .relaxed)
+        }
+        return best
+    }
+
+    private static func serve(_ accepted: (fd: Int32, address: String), on loop: EventLoop, server: ServerContext) {
+        let connection = Connection(fd: accepted.fd, loop: loop, server: server, remoteAddress: accepted.address)
+        loop.register(accepted.fd, connection, events: shim_epollin())
     }
 
     private static let refusal: [UInt8] = {
