@@ -418,6 +418,8 @@ struct HTTPServerTests {
     }
 
     @Test func keepsServingOpenConnectionsWhenOutOfFileDescriptors() async throws {
+        // This lowers the whole process's fd limit for a moment: run beside other tests (`swift test` without
+        // `--no-parallel`, which scripts/test passes), their sockets fail too, in whichever suite is running.
         try await withServer(router: makeRouter(Self.routes)) { server in
             let open = try RawClient(port: server.port)
             await open.send("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n")
