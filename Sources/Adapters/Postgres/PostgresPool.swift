@@ -186,6 +186,8 @@ package final class PostgresPool: Sendable {
     /// A new connection with the statement timeout set for its session.
     private func open() throws(PostgresError) -> PostgresConnection {
         let connection = try PostgresConnection(url: self.configuration.url)
+        // A new session already has the default that 0 asks for: no round trip.
+        guard self.configuration.statementTimeoutMilliseconds > 0 else { return connection }
         do {
             try self.applyStatementTimeout(on: connection)
         } catch {

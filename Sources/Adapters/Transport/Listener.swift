@@ -67,9 +67,9 @@ final class Listener: LoopHandler {
     private func leastBusyLoop() -> EventLoop {
         var best = self.loop
         var fewest = self.loop.connections.load(ordering: .relaxed)
-        for loop in self.loops where loop.connections.load(ordering: .relaxed) < fewest {
-            best = loop
-            fewest = loop.connections.load(ordering: .relaxed)
+        for loop in self.loops {
+            let count = loop.connections.load(ordering: .relaxed)
+            if count < fewest { (best, fewest) = (loop, count) }
         }
         return best
     }
