@@ -45,9 +45,13 @@ package struct JSONObject: Hashable, Sendable, Sequence, ExpressibleByDictionary
 
     package init() {}
 
+    /// Keys written in code are distinct (checked in debug builds), so they are appended as they are: the service
+    /// builds several such objects for every message it broadcasts, and setting each key scanned the keys before
+    /// it, and past 16 of them (a message has 19) hashed them all into an index. Such an object keeps no index:
+    /// its few lookups scan, and the index is built if it grows by a key.
     package init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.members.reserveCapacity(elements.count)
-        for (key, value) in elements { self[key] = value }
+        assert(Set(elements.map(\.0)).count == elements.count, "a JSONObject literal repeats a key")
+        self.members = elements.map { (key: $0.0, value: $0.1) }
     }
 
     package var keys: [String] { self.members.map(\.key) }

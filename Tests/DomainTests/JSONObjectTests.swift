@@ -23,6 +23,27 @@ struct JSONObjectTests {
         #expect(object.keys.last == "k1" && object["k1"] == .bool(true))
     }
 
+    /// A literal keeps no key index, even past the threshold (a message's object has 19 keys): lookups, changes and
+    /// growth behave as for an object built key by key, and the two are equal.
+    @Test func aLiteralWithManyKeysBehavesLikeOneBuiltKeyByKey() {
+        var literal: JSONObject = [
+            "a": .number(0), "b": .number(1), "c": .number(2), "d": .number(3), "e": .number(4), "f": .number(5),
+            "g": .number(6), "h": .number(7), "i": .number(8), "j": .number(9), "k": .number(10), "l": .number(11),
+            "m": .number(12), "n": .number(13), "o": .number(14), "p": .number(15), "q": .number(16),
+            "r": .number(17), "s": .number(18),
+        ]
+        var built = JSONObject()
+        for (offset, key) in "abcdefghijklmnopqrs".enumerated() { built[String(key)] = .number(Double(offset)) }
+        #expect(literal == built && literal.keys == built.keys)
+        #expect(literal["s"] == .number(18) && literal["z"] == nil)
+
+        literal["t"] = .null
+        literal["a"] = .string("first")
+        literal["j"] = nil
+        #expect(literal.count == 19 && literal.keys.last == "t" && literal["a"] == .string("first"))
+        #expect(literal["j"] == nil && literal["k"] == .number(10) && literal["t"] == .null)
+    }
+
     @Test func equalityDependsOnOrderAndValues() {
         let ab: JSONObject = ["a": .number(1), "b": .number(2)]
         let ba: JSONObject = ["b": .number(2), "a": .number(1)]

@@ -188,6 +188,8 @@ package struct SendMessage: Sendable {
 
     /// Parsed `@name` mentions plus explicit ones, kept only when they are members of the room.
     static func mentions(in content: MessageContent, explicit: [UserID]?, members: [Member]) -> [UserID] {
+        // Only members can be mentioned; `prepare` reads none for the usual message, with no `@` and no list.
+        guard !members.isEmpty else { return [] }
         let memberIDs = Set(members.map(\.userID))
         var mentions: [UserID] = []
         if case .text(let text) = content {
