@@ -124,11 +124,20 @@ extension InMemoryDatabase.State {
         return ReadState(lastReadSequence: marker, unreadCount: unread, mentionCount: mentions)
     }
 
-    /// Raises the room's rev for a change to an existing message and returns the new rev.
-    mutating func nextRev(in roomID: RoomID, at date: Date) -> Int64 {
-        self.rooms[roomID]!.room.rev += 1
+    /// Changes a message that is not deleted: `change` edits it, given the rev it will take, and says whether anything
+    /// changed; if so the room's rev rises to that rev and the message is saved. Returns the message as read after.
+    mutating func changeMessage(
+        _ id: MessageID, at date: Date, _ change: (inout InMemoryDatabase.StoredMessage, _ rev: Int64) -> Bool
+    ) throws(DomainError) -> (message: Message, changed: Bool) {
+        guard var stored = self.messages[id], !stored.message.isDeleted else { throw .notFound("Message") }
+        let roomID = stored.message.roomID
+        let rev = self.rooms[roomID]!.room.rev + 1
+        guard change(&stored, rev) else { return (self.current(stored), false) }
+        stored.message.rev = rev
+        self.rooms[roomID]!.room.rev = rev
         self.rooms[roomID]!.room.lastActivityAt = max(self.rooms[roomID]!.room.lastActivityAt, date)
-        return self.rooms[roomID]!.room.rev
+        self.messages[id] = stored
+        return (self.current(stored), true)
     }
 
     /// The message with its reactions aggregated.

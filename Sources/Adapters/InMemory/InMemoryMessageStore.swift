@@ -64,15 +64,15 @@ package struct InMemoryMessageStore: MessageStore {
         async throws -> Message
     {
         try self.database.write { (state) throws(DomainError) -> Message in
-            guard var stored = state.messages[id], !stored.message.isDeleted else { throw .notFound("Message") }
-            let previous = stored.message.content?.writtenText ?? ""
-            stored.edits.append(EditRecord(messageID: id, originalContent: previous, editedBy: editor, editedAt: date))
-            stored.message.content = content
-            stored.message.mentions = mentions
-            stored.message.editedAt = date
-            stored.message.rev = state.nextRev(in: stored.message.roomID, at: date)
-            state.messages[id] = stored
-            return state.current(stored)
+            try state.changeMessage(id, at: date) { stored, _ in
+                let previous = stored.message.content?.writtenText ?? ""
+                stored.edits.append(
+                    EditRecord(messageID: id, originalContent: previous, editedBy: editor, editedAt: date))
+                stored.message.content = content
+                stored.message.mentions = mentions
+                stored.message.editedAt = date
+                return true
+            }.message
         }
     }
 
@@ -82,13 +82,12 @@ package struct InMemoryMessageStore: MessageStore {
 
     package func delete(_ id: MessageID, by actor: UserID, at date: Date) async throws -> Message {
         try self.database.write { (state) throws(DomainError) -> Message in
-            guard var stored = state.messages[id], !stored.message.isDeleted else { throw .notFound("Message") }
-            stored.message.content = nil
-            stored.message.deletedAt = date
-            stored.message.deletedBy = actor
-            stored.message.rev = state.nextRev(in: stored.message.roomID, at: date)
-            state.messages[id] = stored
-            return state.current(stored)
+            try state.changeMessage(id, at: date) { stored, _ in
+                stored.message.content = nil
+                stored.message.deletedAt = date
+                stored.message.deletedBy = actor
+                return true
+            }.message
         }
     }
 
@@ -96,19 +95,18 @@ package struct InMemoryMessageStore: MessageStore {
         async throws -> (message: Message, changed: Bool)
     {
         try self.database.write { (state) throws(DomainError) -> (message: Message, changed: Bool) in
-            guard var stored = state.messages[id], !stored.message.isDeleted else { throw .notFound("Message") }
-            let existing = stored.reactions.firstIndex { $0.userID == user && $0.emoji == emoji.value }
-            switch (action, existing) {
-            case (.added, .some), (.removed, .none):
-                return (state.current(stored), false)
-            case (.added, .none):
-                stored.reactions.append((user, emoji.value))
-            case (.removed, .some(let index)):
-                stored.reactions.remove(at: index)
+            try state.changeMessage(id, at: date) { stored, _ in
+                let existing = stored.reactions.firstIndex { $0.userID == user && $0.emoji == emoji.value }
+                switch (action, existing) {
+                case (.added, .some), (.removed, .none):
+                    return false
+                case (.added, .none):
+                    stored.reactions.append((user, emoji.value))
+                case (.removed, .some(let index)):
+                    stored.reactions.remove(at: index)
+                }
+                return true
             }
-            stored.message.rev = state.nextRev(in: stored.message.roomID, at: date)
-            state.messages[id] = stored
-            return (state.current(stored), true)
         }
     }
 
@@ -150,14 +148,13 @@ package struct InMemoryMessageStore: MessageStore {
         -> (message: Message, changed: Bool)
     {
         try self.database.write { (state) throws(DomainError) -> (message: Message, changed: Bool) in
-            guard var stored = state.messages[id], !stored.message.isDeleted else { throw .notFound("Message") }
-            guard stored.message.isPinned != pinned else { return (state.current(stored), false) }
-            stored.message.pinnedAt = pinned ? date : nil
-            stored.message.pinnedBy = pinned ? user : nil
-            stored.message.rev = state.nextRev(in: stored.message.roomID, at: date)
-            stored.message.pinRev = stored.message.rev
-            state.messages[id] = stored
-            return (state.current(stored), true)
+            try state.changeMessage(id, at: date) { stored, rev in
+                guard stored.message.isPinned != pinned else { return false }
+                stored.message.pinnedAt = pinned ? date : nil
+                stored.message.pinnedBy = pinned ? user : nil
+                stored.message.pinRev = rev
+                return true
+            }
         }
     }
 

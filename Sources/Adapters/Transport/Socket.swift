@@ -96,27 +96,30 @@ enum Socket {
     ) throws(SystemError)
         -> socklen_t
     {
+        let networkPort = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
         var v4 = sockaddr_in()
         if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
             v4.sin_family = sa_family_t(AF_INET)
-            v4.sin_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
-            withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee = v4 }
-            }
-            return socklen_t(MemoryLayout<sockaddr_in>.size)
+            v4.sin_port = networkPort
+            return Self.store(v4, into: &storage)
         }
         var v6 = sockaddr_in6()
         let name = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         if inet_pton(AF_INET6, name, &v6.sin6_addr) == 1 {
             v6.sin6_family = sa_family_t(AF_INET6)
-            v6.sin6_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
-            withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee = v6 }
-            }
-            return socklen_t(MemoryLayout<sockaddr_in6>.size)
+            v6.sin6_port = networkPort
+            return Self.store(v6, into: &storage)
         }
         if name == "localhost" { return try Self.address(host: "127.0.0.1", port: port, into: &storage) }
         throw SystemError(errno: EINVAL, function: "inet_pton")
+    }
+
+    /// Copies an IPv4 or IPv6 address into the storage that `bind` and `connect` take; returns its length.
+    private static func store<Address>(_ address: Address, into storage: inout sockaddr_storage) -> socklen_t {
+        withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: Address.self, capacity: 1) { $0.pointee = address }
+        }
+        return socklen_t(MemoryLayout<Address>.size)
     }
 
     private static func port(of storage: sockaddr_storage) -> Int {

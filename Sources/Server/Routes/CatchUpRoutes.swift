@@ -64,28 +64,19 @@ struct CatchUpRoutes {
                 return endpoint.json(200, .object(["messages": .array(messages.map(presenter.message))]))
             }
         }
-        router.add(.post, "/api/messages/:message_id/pin") { request in
-            await endpoint.authenticated(request) { principal in
-                let id = try endpoint.messageID(request)
-                let result = try await services.pinMessage(id, pinned: true, by: principal)
-                if result.changed {
-                    services.log.info(
-                        "message_pinned", user: principal.userID.rawValue, room: result.message.roomID.description,
-                        ["message": id.description])
+        // POST pins and answers with the message; DELETE unpins and answers 204 (API.md, revision 2).
+        for pinned in [true, false] {
+            router.add(pinned ? .post : .delete, "/api/messages/:message_id/pin") { request in
+                await endpoint.authenticated(request) { principal in
+                    let id = try endpoint.messageID(request)
+                    let result = try await services.pinMessage(id, pinned: pinned, by: principal)
+                    if result.changed {
+                        services.log.info(
+                            pinned ? "message_pinned" : "message_unpinned", user: principal.userID.rawValue,
+                            room: result.message.roomID.description, ["message": id.description])
+                    }
+                    return pinned ? endpoint.json(200, presenter.message(result.message)) : .empty(204)
                 }
-                return endpoint.json(200, presenter.message(result.message))
-            }
-        }
-        router.add(.delete, "/api/messages/:message_id/pin") { request in
-            await endpoint.authenticated(request) { principal in
-                let id = try endpoint.messageID(request)
-                let result = try await services.pinMessage(id, pinned: false, by: principal)
-                if result.changed {
-                    services.log.info(
-                        "message_unpinned", user: principal.userID.rawValue,
-                        room: result.message.roomID.description, ["message": id.description])
-                }
-                return .empty(204)
             }
         }
     }
