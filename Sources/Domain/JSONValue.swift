@@ -34,8 +34,9 @@ package enum JSONValue: Hashable, Sendable {
 ///
 /// Members are kept in one array and found by a linear scan while the object is small (every event the service
 /// writes has fewer than 20 keys: comparing a few short strings is cheaper than hashing each key to build a
-/// dictionary, and writing needs no lookups at all). Past `indexThreshold` members a key index is kept as well, so
-/// that a hostile request body with thousands of keys is still parsed, and duplicate keys refused, in linear time.
+/// dictionary, and writing needs no lookups at all). An object built key by key (the parser) keeps a key index as
+/// well past `indexThreshold` members, so that a hostile request body with thousands of keys is still parsed, and
+/// duplicate keys refused, in linear time; a literal in code has neither problem and keeps none.
 package struct JSONObject: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
     package typealias Member = (key: String, value: JSONValue)
 
@@ -45,10 +46,9 @@ package struct JSONObject: Hashable, Sendable, Sequence, ExpressibleByDictionary
 
     package init() {}
 
-    /// Keys written in code are distinct (checked in debug builds), so they are appended as they are: the service
-    /// builds several such objects for every message it broadcasts, and setting each key scanned the keys before
-    /// it, and past 16 of them (a message has 19) hashed them all into an index. Such an object keeps no index:
-    /// its few lookups scan, and the index is built if it grows by a key.
+    /// Keys written in code are distinct (checked in debug builds), so they are appended as they are, without the
+    /// setter's scan per key or its index (a message's object has 19 keys, and every broadcast builds several). Its
+    /// few lookups scan; the index is built if it grows by a key.
     package init(dictionaryLiteral elements: (String, JSONValue)...) {
         assert(Set(elements.map(\.0)).count == elements.count, "a JSONObject literal repeats a key")
         self.members = elements.map { (key: $0.0, value: $0.1) }
